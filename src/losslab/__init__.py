@@ -1,0 +1,65 @@
+"""losslab: the loss-function workbench for Keras 3.
+
+Public API (imported lazily, so ``import losslab`` stays fast and never imports Keras,
+Optuna or Spark until they are needed)::
+
+    losslab.get("huber", delta=2.0)      # a ready Keras loss
+    losslab.list_losses(family="count")  # catalog entries
+    losslab.loss(...)                    # decorator: author a custom loss
+    losslab.check(loss)                  # custom-loss test battery
+    losslab.doctor(model, x, y)          # silent-mistake finder
+    losslab.recommend(data, target="y")  # the advisor
+    losslab.compare(build_model, x, y, losses=[...])
+    losslab.tune(...), losslab.run(...)
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> "module:attribute"
+_LAZY: dict[str, str] = {
+    "get": "losslab.catalog:get",
+    "get_spec": "losslab.catalog:get_spec",
+    "list_losses": "losslab.catalog:list_losses",
+    "register": "losslab.catalog:register",
+    "LossSpec": "losslab.catalog:LossSpec",
+    "Family": "losslab.catalog:Family",
+    "Head": "losslab.catalog:Head",
+    "Param": "losslab.catalog:Param",
+    "loss": "losslab.verify.authoring:loss",
+    "check": "losslab.verify.check:check",
+    "doctor": "losslab.verify.doctor:doctor",
+    "profile": "losslab.advisor:profile",
+    "recommend": "losslab.advisor:recommend",
+    "compare": "losslab.experiment:compare",
+    "tune": "losslab.experiment:tune",
+    "run": "losslab.experiment:run",
+    "evaluate": "losslab.experiment.evaluate:evaluate",
+    "LosslabError": "losslab.errors:LosslabError",
+    "UnknownLossError": "losslab.errors:UnknownLossError",
+    "InvalidParameterError": "losslab.errors:InvalidParameterError",
+    "DataError": "losslab.errors:DataError",
+    "TaskMismatchError": "losslab.errors:TaskMismatchError",
+}
+_SUBMODULES = {"catalog", "losses", "reference", "callbacks", "spark", "data", "advisor", "verify", "experiment", "report"}
+
+__all__ = sorted([*_LAZY, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module, _, attr = _LAZY[name].partition(":")
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"losslab.{name}")
+    raise AttributeError(f"module 'losslab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, *_SUBMODULES])

@@ -1,0 +1,172 @@
+"""Hyperparameter declarations and their validation: the one shared place.
+
+Both the catalog (keras-free metadata) and the Keras loss classes validate through
+:func:`validate`, so ``losslab.get("huber", delta=-1)`` and ``losslab.losses.Huber(delta=-1)``
+fail with the same message: ``delta must be > 0. Received: delta=-1.``
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from losslab.errors import InvalidParameterError
+
+__all__ = ["Interval", "OneOf", "Param", "validate", "validate_all"]
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A numeric range. ``None`` bounds are open to infinity."""
+
+    low: float | None = None
+    high: float | None = None
+    closed: Literal["both", "left", "right", "neither"] = "both"
+    integer: bool = False
+    allow_none: bool = False
+
+    def contains(self, value: Any) -> bool:
+        if value is None:
+            return self.allow_none
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            try:  # numpy scalars
+                value = float(value)
+            except (TypeError, ValueError):
+                return False
+        if isinstance(value, float) and math.isnan(value):
+            return False
+        if self.integer and float(value) != int(value):
+            return False
+        if self.low is not None:
+            if self.closed in ("both", "left"):
+                if value < self.low:
+                    return False
+            elif value <= self.low:
+                return False
+        if self.high is not None:
+            if self.closed in ("both", "right"):
+                if value > self.high:
+                    return False
+            elif value >= self.high:
+                return False
+        return True
+
+    def describe(self) -> str:
+        kind = "an integer" if self.integer else "a number"
+        lo_in = self.closed in ("both", "left")
+        hi_in = self.closed in ("both", "right")
+        if self.low is not None and self.high is None:
+            text = f"{'>=' if lo_in else '>'} {_fmt(self.low)}"
+        elif self.low is None and self.high is not None:
+            text = f"{'<=' if hi_in else '<'} {_fmt(self.high)}"
+        elif self.low is not None and self.high is not None:
+            text = (
+                f"in {'[' if lo_in else '('}{_fmt(self.low)}, {_fmt(self.high)}{']' if hi_in else ')'}"
+            )
+        else:
+            text = kind
+            return text + (" or None" if self.allow_none else "")
+        if self.integer:
+            text = f"an integer {text}"
+        return text + (" or None" if self.allow_none else "")
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """A closed set of choices (strings, booleans, ...)."""
+
+    choices: tuple[Any, ...]
+
+    def contains(self, value: Any) -> bool:
+        return any(value is c or (type(value) is type(c) and value == c) for c in self.choices)
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(repr(c) for c in self.choices)
+
+
+@dataclass(frozen=True)
+class Anything:
+    """No constraint beyond a description (e.g. a list of class weights)."""
+
+    text: str = "any value"
+
+    def contains(self, value: Any) -> bool:
+        return True
+
+    def describe(self) -> str:
+        return self.text
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(x)
+
+
+Constraint = Interval | OneOf | Anything
+
+BOOL = OneOf((True, False))
+
+
+@dataclass(frozen=True)
+class Param:
+    """One hyperparameter of a loss.
+
+    Attributes:
+        name: keyword argument name (TensorFlow Addons' name where losslab replaces one).
+        default: the default value.
+        constraint: what values are valid.
+        doc: one line of meaning.
+        search: the tuning search space, or ``None`` when the parameter is not tuned:
+            ``("float", low, high, log)``, ``("int", low, high, log)`` or
+            ``("categorical", (choices...))``.
+    """
+
+    name: str
+    default: Any
+    constraint: Constraint = field(default_factory=Anything)
+    doc: str = ""
+    search: tuple[Any, ...] | None = None
+
+    @property
+    def tunable(self) -> bool:
+        return self.search is not None
+
+
+def validate(name: str, value: Any, constraint: Constraint) -> None:
+    """Raise :class:`InvalidParameterError` unless ``value`` satisfies ``constraint``."""
+    if isinstance(value, Sequence) and not isinstance(value, str) and isinstance(constraint, Interval):
+        # a list of values each constrained the same way (e.g. several quantiles)
+        if len(value) == 0 or not all(constraint.contains(v) for v in value):
+            raise InvalidParameterError(
+                f"{name} must be {constraint.describe()} (every element). Received: {name}={value!r}."
+            )
+        return
+    if not constraint.contains(value):
+        raise InvalidParameterError(f"{name} must be {constraint.describe()}. Received: {name}={value!r}.")
+
+
+def validate_all(
+    owner: str, params: Sequence[Param], given: Mapping[str, Any], *, extra_ok: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Validate keyword arguments ``given`` against ``params``; return the full set with defaults.
+
+    Unknown keywords are rejected with the list of valid ones (never silently accepted).
+    """
+    known = {p.name: p for p in params}
+    unknown = [k for k in given if k not in known and k not in extra_ok]
+    if unknown:
+        valid = ", ".join(sorted([*known, *extra_ok])) or "none"
+        raise InvalidParameterError(
+            f"{owner} got unknown keyword argument(s) {', '.join(map(repr, unknown))}. "
+            f"Valid arguments: {valid}."
+        )
+    out: dict[str, Any] = {}
+    for p in params:
+        value = given.get(p.name, p.default)
+        validate(p.name, value, p.constraint)
+        out[p.name] = value
+    for k in extra_ok:
+        if k in given:
+            out[k] = given[k]
+    return out

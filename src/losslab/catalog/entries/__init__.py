@@ -1,0 +1,1 @@
+"""Catalog entries: every module here registers its LossSpecs on import."""

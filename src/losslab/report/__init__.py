@@ -1,0 +1,1 @@
+"""Views of catalog entries and stored results: terminal (Rich), JSON, Markdown, HTML."""
