@@ -1,0 +1,177 @@
+"""Name the likely causes of a training problem from what the model itself shows.
+
+The callbacks only see the model and the logs, not the data. They read the optimizer's
+learning rate, the compiled loss (``from_logits``), the last layer's activation and the
+number of trainable weights, and order the usual suspects by the evidence found.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+Problem = Literal["nonfinite", "explosion", "stuck"]
+
+_PROB_ACTIVATIONS = {"sigmoid", "softmax"}
+_PROB_LOSSES = (
+    "crossentropy",
+    "hinge",
+    "focal",
+    "kl_divergence",
+    "kld",
+    "poisson",
+)
+
+
+def learning_rate(model: Any) -> float | None:
+    """The optimizer's current learning rate as a float, or ``None`` if it cannot be read."""
+    opt = getattr(model, "optimizer", None)
+    if opt is None:
+        return None
+    try:
+        import keras
+
+        lr = opt.learning_rate
+        if callable(lr) and not hasattr(lr, "numpy"):
+            lr = lr(opt.iterations)
+        return float(keras.ops.convert_to_numpy(lr))
+    except Exception:  # schedules or custom optimizers without a readable rate
+        return None
+
+
+def _loss_config(model: Any) -> tuple[str, bool | None]:
+    """(lower-case loss name, from_logits or None) of the compiled loss."""
+    loss = getattr(model, "loss", None)
+    if loss is None:
+        return "", None
+    if isinstance(loss, str):
+        return loss.lower(), False if "crossentropy" in loss.lower() else None
+    name = getattr(loss, "name", None) or getattr(loss, "__name__", "") or type(loss).__name__
+    from_logits = None
+    get_config = getattr(loss, "get_config", None)
+    if callable(get_config):
+        try:
+            cfg = get_config()
+            if isinstance(cfg, dict) and "from_logits" in cfg:
+                from_logits = bool(cfg["from_logits"])
+        except Exception:
+            from_logits = None
+    return str(name).lower(), from_logits
+
+
+def _last_activation(model: Any) -> tuple[str | None, str | None]:
+    """(last layer name, its activation name) when the last layer has an activation."""
+    layers = getattr(model, "layers", None) or []
+    for layer in reversed(layers):
+        try:
+            cfg = layer.get_config()
+        except Exception:
+            continue
+        act = cfg.get("activation")
+        if isinstance(act, str):
+            return layer.name, act
+        if isinstance(act, dict):
+            return layer.name, str(act.get("config", {}).get("name", act.get("class_name")))
+        if type(layer).__name__ in ("Softmax", "Activation"):
+            return layer.name, str(cfg.get("activation", "softmax")).lower()
+        return layer.name, None
+    return None, None
+
+
+def likely_causes(
+    model: Any,
+    problem: Problem,
+    *,
+    initial_loss: float | None = None,
+) -> list[str]:
+    """The likely causes of ``problem``, most likely first, each with how to fix it.
+
+    Args:
+        model: the Keras model being trained (may be ``None``: generic causes only).
+        problem: ``"nonfinite"`` (NaN/inf loss), ``"explosion"`` (the loss grew many-fold)
+            or ``"stuck"`` (the loss does not move from its initial value).
+        initial_loss: the loss measured at the start of training, if known.
+
+    Returns:
+        Sentences naming a cause and its fix; evidence found on the model comes first.
+
+    Example:
+        >>> likely_causes(None, "stuck")[0]  # doctest: +ELLIPSIS
+        'learning rate ...'
+    """
+    lr = learning_rate(model) if model is not None else None
+    loss_name, from_logits = _loss_config(model) if model is not None else ("", None)
+    layer, act = _last_activation(model) if model is not None else (None, None)
+    n_trainable = len(getattr(model, "trainable_weights", []) or []) if model is not None else None
+    prob_loss = any(k in loss_name for k in _PROB_LOSSES)
+
+    evidence: list[str] = []
+    generic: list[str] = []
+    lr_text = f" (it is {lr:g})" if lr is not None else ""
+
+    # logits vs probabilities, from the compiled loss and the last layer
+    if prob_loss and from_logits is False and act is not None and act not in _PROB_ACTIVATIONS:
+        evidence.append(
+            f"logits vs probabilities: the loss {loss_name!r} expects probabilities "
+            f"(from_logits=False) but the last layer {layer!r} has activation {act!r}, so it "
+            "outputs logits; use from_logits=True or a sigmoid/softmax output"
+        )
+    elif prob_loss and from_logits is True and act in _PROB_ACTIVATIONS:
+        evidence.append(
+            f"logits vs probabilities: the loss {loss_name!r} applies the sigmoid/softmax itself "
+            f"(from_logits=True) but the last layer {layer!r} already applies {act!r}; "
+            "remove the activation or use from_logits=False"
+        )
+
+    if problem == "stuck":
+        if n_trainable == 0:
+            evidence.insert(
+                0,
+                "frozen model: the model has no trainable weights (layers with trainable=False); "
+                "unfreeze them before fit",
+            )
+        if lr is not None and lr <= 1e-7:
+            evidence.insert(
+                0, f"learning rate too small{lr_text}: nothing moves; try 1e-3 with Adam"
+            )
+        generic += [
+            f"learning rate too small{lr_text}, or layers frozen (trainable=False)",
+            "no gradient reaches the weights: a loss written with argmax/round/casts, "
+            "saturated sigmoid/softmax outputs, or dead ReLUs",
+            "logits vs probabilities: probabilities fed to a loss that expects logits "
+            "(or the reverse) flatten the gradient",
+            "unscaled target: with targets far from the output range the loss is dominated by a "
+            "constant; standardise y",
+        ]
+    else:
+        big_initial = (
+            initial_loss is not None and math.isfinite(initial_loss) and initial_loss > 1e3
+        )
+        if big_initial and not prob_loss:
+            evidence.append(
+                f"unscaled target: the initial loss is already {initial_loss:.3g}; "
+                "standardise y (subtract the mean, divide by the standard deviation) or scale it"
+            )
+        if lr is not None and lr >= 0.1:
+            evidence.insert(
+                0,
+                f"learning rate too high{lr_text}: lower it 10x (1e-3 is a safe start with Adam), "
+                "or clip gradients (clipnorm=1.0)",
+            )
+        generic += [
+            f"learning rate too high{lr_text}: lower it 10x or clip gradients (clipnorm=1.0)",
+            "logits vs probabilities: log(0) when probabilities reach 0 or 1 with "
+            "from_logits=False, or logits passed where probabilities are expected",
+            "unscaled target or inputs: standardise y and the features",
+        ]
+        if problem == "nonfinite":
+            generic.append("NaN or inf values in the training data (check x and y)")
+
+    # keep evidence first, then generic causes whose topic is not already named
+    out = list(evidence)
+    topics = {c.split(":")[0].split(" (")[0] for c in evidence}
+    for c in generic:
+        topic = c.split(":")[0].split(" (")[0]
+        if not any(topic.startswith(t) or t.startswith(topic) for t in topics):
+            out.append(c)
+    return out
