@@ -18,7 +18,10 @@ def as_f64(x: Any) -> np.ndarray:
 
 
 def reduce(
-    values: Any, sample_weight: Any = None, reduction: str | None = "sum_over_batch_size"
+    values: Any,
+    sample_weight: Any = None,
+    reduction: str | None = "sum_over_batch_size",
+    mask: Any = None,
 ) -> np.ndarray:
     """Weight and reduce per-sample ``values`` exactly as ``keras.losses.Loss.__call__`` does.
 
@@ -26,6 +29,10 @@ def reduce(
     - ``sum``: sum of weighted values; ``sum_over_batch_size`` and ``mean``: that sum divided
       by the *number of values* (not the sum of weights); ``mean_with_sample_weight``:
       divided by the sum of the weights; ``none``/``None``: the weighted values.
+    - ``mask`` (booleans, the shape of ``values``): entries a loss masks out (Keras's
+      ``set_keras_mask``, e.g. Circle's empty anchors, ``ignore_class``). For ``mean`` and
+      ``sum_over_batch_size`` the sum is then divided by the number of unmasked values;
+      otherwise masked entries just get weight 0.
     """
     if reduction not in REDUCTIONS:
         raise ValueError(
@@ -33,6 +40,20 @@ def reduce(
             f"Received: reduction={reduction!r}"
         )
     v = as_f64(values)
+    if mask is not None:
+        m = np.asarray(mask, dtype=bool)
+        if reduction in ("mean", "sum_over_batch_size"):
+            valid = float(m.sum())
+            float_mask = np.where(m, 0.0 if valid == 0 else m.size / valid, 0.0)
+        else:
+            float_mask = m.astype(np.float64)
+        if sample_weight is None:
+            sample_weight = float_mask
+        else:
+            sw = as_f64(sample_weight)
+            if sw.ndim == float_mask.ndim + 1 and sw.shape[-1] == 1:
+                sw = sw[..., 0]
+            sample_weight = sw * float_mask
     w = None
     if sample_weight is not None:
         w = as_f64(sample_weight)
