@@ -1,0 +1,42 @@
+"""losslab on Apache Spark: evaluate catalog losses over big tables, score Keras models,
+run trials on a cluster.
+
+Everything here imports pyspark lazily: ``import losslab`` and ``import losslab.spark``
+never start a JVM. Public API::
+
+    from losslab.spark import evaluate, score, get_session
+    spark = get_session()                      # local[2] by default, or master="spark://..."
+    result = evaluate(df, label="y", prediction="p", losses=["mse", "huber:delta=2"])
+    scored = score(df, "model.keras", features=["x1", "x2"], output_col="p")
+    from losslab.spark.engine import SparkEngine
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY: dict[str, str] = {
+    "get_session": "losslab.spark.session:get_session",
+    "stop_session": "losslab.spark.session:stop_session",
+    "evaluate": "losslab.spark.evaluate:evaluate",
+    "compile_loss": "losslab.spark.sql:compile_loss",
+    "compilable_losses": "losslab.spark.sql:compilable_losses",
+    "score": "losslab.spark.score:score",
+    "SparkEngine": "losslab.spark.engine:SparkEngine",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module, _, attr = _LAZY[name].partition(":")
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'losslab.spark' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
