@@ -1,0 +1,37 @@
+"""Reading tables and profiling them for the advisor (no Keras import).
+
+Public API:
+
+- :func:`read_table`: CSV / Parquet path, pandas DataFrame or pyarrow Table -> DataFrame.
+- :func:`open_source`: the same inputs as a stream of Arrow record batches.
+- :func:`profile_table`: one streaming pass -> :class:`DataProfile` (bounded memory;
+  order statistics on a documented random sample).
+- :func:`infer_task`: the task (binary, multiclass, multilabel, regression, count,
+  positive, proportion, ordinal) with the reasons.
+"""
+
+from losslab.data._profile import (
+    DEFAULT_SAMPLE_SIZE,
+    ColumnProfile,
+    DataProfile,
+    TargetProfile,
+    profile_table,
+)
+from losslab.data._read import BatchSource, open_source, read_table
+from losslab.data._task import TASK_KINDS, TaskInfo, TaskKind, infer_task, parse_task
+
+__all__ = [
+    "DEFAULT_SAMPLE_SIZE",
+    "TASK_KINDS",
+    "BatchSource",
+    "ColumnProfile",
+    "DataProfile",
+    "TargetProfile",
+    "TaskInfo",
+    "TaskKind",
+    "infer_task",
+    "open_source",
+    "parse_task",
+    "profile_table",
+    "read_table",
+]

@@ -1,0 +1,256 @@
+"""Readers: CSV, Parquet, pandas and Arrow tables, as one stream of Arrow record batches.
+
+No Keras import here. pyarrow is imported at module level (it is light compared with a
+deep-learning backend, and this module is only imported when data is read).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from losslab.errors import DataError
+
+__all__ = ["BatchSource", "open_source", "read_table"]
+
+#: Rows per record batch when streaming a file (about 20-50 MB for 20 numeric columns).
+BATCH_ROWS = 262_144
+
+_PARQUET_EXT = (".parquet", ".pq", ".parq")
+_CSV_EXT = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".csv.bz2")
+
+
+@dataclass
+class BatchSource:
+    """A table seen as a schema plus a re-iterable stream of record batches.
+
+    Attributes:
+        name: a label for messages (file path or ``"<pandas.DataFrame>"``).
+        schema: the Arrow schema of every batch.
+        num_rows: total rows when known without reading (Parquet, in-memory), else ``None``.
+    """
+
+    name: str
+    schema: pa.Schema
+    num_rows: int | None
+    _table: pa.Table | None = None
+    _path: Path | None = None
+    _kind: str = "table"
+    _csv_types: dict[str, Any] | None = None
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.schema.names)
+
+    def batches(self, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+        """Yield record batches (only ``columns`` when given)."""
+        if self._kind == "table":
+            assert self._table is not None
+            table = self._table.select(columns) if columns is not None else self._table
+            yield from table.to_batches(max_chunksize=BATCH_ROWS)
+        elif self._kind == "parquet":
+            import pyarrow.parquet as pq
+
+            assert self._path is not None
+            pf = pq.ParquetFile(self._path)
+            yield from pf.iter_batches(batch_size=BATCH_ROWS, columns=columns, use_threads=True)
+        else:
+            assert self._path is not None
+            yield from _iter_csv(self._path, columns, self._csv_types or {})
+
+
+def _csv_delimiter(path: Path) -> str:
+    name = path.name.lower()
+    return "\t" if name.endswith((".tsv", ".tsv.gz")) else ","
+
+
+def _csv_options(path: Path, columns: list[str] | None, types: dict[str, Any]) -> tuple[Any, Any, Any]:
+    import pyarrow.csv as pcsv
+
+    read = pcsv.ReadOptions(block_size=16 << 20)
+    parse = pcsv.ParseOptions(delimiter=_csv_delimiter(path))
+    convert = pcsv.ConvertOptions(column_types=types or None, include_columns=columns or None)
+    return read, parse, convert
+
+
+def _malformed_line(path: Path) -> tuple[int, int, int] | None:
+    """First line whose field count differs from the header: (line number, expected, got)."""
+    import gzip
+
+    opener: Any = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", newline="") as f:
+        reader = csv.reader(f, delimiter=_csv_delimiter(path))
+        expected = None
+        for row in reader:
+            if expected is None:
+                expected = len(row)
+                continue
+            if not row:  # blank lines are skipped by the parser
+                continue
+            if len(row) != expected:
+                return reader.line_num, expected, len(row)
+    return None
+
+
+def _csv_error(path: Path, err: Exception) -> DataError:
+    text = str(err)
+    if "Empty CSV file" in text:
+        return DataError(
+            f"The file {str(path)!r} is empty: no header and no rows. Received: a file of "
+            f"{os.path.getsize(path)} bytes. Pass a CSV file with a header line and at least one row."
+        )
+    if "Expected" in text and "columns" in text:
+        where = _malformed_line(path)
+        if where is not None:
+            line, expected, got = where
+            return DataError(
+                f"Malformed CSV row in {str(path)!r} at line {line}: expected {expected} fields "
+                f"(as in the header), got {got}. Fix or remove that line (quote fields that contain "
+                "the delimiter)."
+            )
+    return DataError(f"Cannot read CSV file {str(path)!r}: {text.splitlines()[0]}. Check the file format.")
+
+
+def _iter_csv(path: Path, columns: list[str] | None, types: dict[str, Any]) -> Iterator[pa.RecordBatch]:
+    import pyarrow.csv as pcsv
+
+    read, parse, convert = _csv_options(path, columns, types)
+    try:
+        reader = pcsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+        for batch in reader:
+            yield batch
+    except pa.ArrowInvalid as e:
+        raise _csv_error(path, e) from None
+
+
+def _csv_schema(path: Path) -> tuple[pa.Schema, dict[str, Any]]:
+    """Schema of a CSV file, robust to a type change after the first block.
+
+    The streaming reader infers column types from the first block; when a later block does
+    not convert (an integer column with a decimal far down the file), the column is widened
+    to float64 (or string) and the scan restarts. Returns the schema and the forced types.
+    """
+    import pyarrow.csv as pcsv
+
+    types: dict[str, Any] = {}
+    schema: pa.Schema | None = None
+    for _ in range(64):
+        read, parse, convert = _csv_options(path, None, types)
+        try:
+            reader = pcsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+            schema = reader.schema
+            for _batch in reader:
+                pass
+            return schema, types
+        except pa.ArrowInvalid as e:
+            text = str(e)
+            if schema is not None and "In CSV column #" in text and "conversion error" in text:
+                idx = int(text.split("In CSV column #")[1].split(":")[0])
+                name = schema.names[idx]
+                current = types.get(name, schema.field(idx).type)
+                types[name] = pa.string() if pa.types.is_floating(current) else pa.float64()
+                continue
+            raise _csv_error(path, e) from None
+    raise DataError(f"Cannot infer the column types of {str(path)!r}. Convert it to Parquet first.")
+
+
+def open_source(data: Any) -> BatchSource:
+    """Open a path (CSV / Parquet), a pandas DataFrame or a pyarrow Table as a stream.
+
+    Args:
+        data: ``str`` or ``Path`` to a ``.csv``/``.tsv`` (optionally gzipped) or
+            ``.parquet`` file, a ``pandas.DataFrame``, a ``pyarrow.Table`` or
+            ``pyarrow.RecordBatch``.
+
+    Returns:
+        A :class:`BatchSource`.
+
+    Raises:
+        DataError: unreadable, missing or empty input, or an unsupported type.
+
+    Example:
+        >>> import pandas as pd
+        >>> src = open_source(pd.DataFrame({"x": [1.0, 2.0], "y": [0, 1]}))
+        >>> src.columns, src.num_rows
+        (['x', 'y'], 2)
+    """
+    if isinstance(data, pa.RecordBatch):
+        data = pa.Table.from_batches([data])
+    if isinstance(data, pa.Table):
+        return BatchSource("<pyarrow.Table>", data.schema, data.num_rows, _table=data)
+    mod = type(data).__module__
+    if mod.startswith("pandas") and type(data).__name__ == "DataFrame":
+        try:
+            table = pa.Table.from_pandas(data, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+            raise DataError(
+                f"Cannot convert the DataFrame to Arrow: {e}. Received columns with mixed types. "
+                "Give each column one type (e.g. df[col].astype(str))."
+            ) from None
+        return BatchSource("<pandas.DataFrame>", table.schema, table.num_rows, _table=table)
+    if isinstance(data, str | os.PathLike):
+        path = Path(data)
+        if not path.exists():
+            raise DataError(f"Data file not found. Received: {str(path)!r}. Check the path.")
+        if path.is_dir():
+            raise DataError(f"Expected a data file, got a directory. Received: {str(path)!r}.")
+        low = path.name.lower()
+        if low.endswith(_PARQUET_EXT):
+            import pyarrow.parquet as pq
+
+            try:
+                pf = pq.ParquetFile(path)
+            except (pa.ArrowInvalid, OSError) as e:
+                raise DataError(
+                    f"Cannot read Parquet file {str(path)!r}: {e}. Check that it is a Parquet file."
+                ) from None
+            return BatchSource(
+                str(path), pf.schema_arrow, pf.metadata.num_rows, _path=path, _kind="parquet"
+            )
+        if low.endswith(_CSV_EXT) or "." not in low:
+            if path.stat().st_size == 0:
+                raise _csv_error(path, pa.ArrowInvalid("Empty CSV file"))
+            schema, types = _csv_schema(path)
+            return BatchSource(str(path), schema, None, _path=path, _kind="csv", _csv_types=types)
+        raise DataError(
+            f"Unsupported file type {path.suffix!r}. Received: {str(path)!r}. "
+            "Use a .csv, .tsv or .parquet file, a pandas DataFrame or a pyarrow Table."
+        )
+    raise DataError(
+        f"Unsupported data of type {type(data).__name__}. Pass a CSV/Parquet path, a pandas "
+        "DataFrame or a pyarrow Table."
+    )
+
+
+def read_table(data: Any) -> Any:
+    """Read a whole table into a pandas DataFrame.
+
+    Args:
+        data: a CSV/Parquet path, a pandas DataFrame (returned as is) or a pyarrow Table.
+
+    Returns:
+        A ``pandas.DataFrame``.
+
+    Raises:
+        DataError: unreadable or empty input, or a malformed CSV row (with its line number).
+
+    Example:
+        >>> import pyarrow as pa
+        >>> read_table(pa.table({"y": [1, 2]})).shape
+        (2, 1)
+    """
+    mod = type(data).__module__
+    if mod.startswith("pandas") and type(data).__name__ == "DataFrame":
+        return data
+    src = open_source(data)
+    if src._table is not None:
+        return src._table.to_pandas()
+    batches = list(src.batches())
+    table = pa.Table.from_batches(batches, schema=batches[0].schema if batches else src.schema)
+    return table.to_pandas()

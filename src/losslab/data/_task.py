@@ -1,0 +1,278 @@
+"""Task inference from a target profile, with the reasons ("because ...")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+from losslab.data._profile import DataProfile, TargetProfile
+from losslab.errors import DataError
+
+__all__ = ["TASK_KINDS", "TaskInfo", "TaskKind", "infer_task"]
+
+TaskKind = Literal[
+    "binary", "multiclass", "multilabel", "regression", "count", "positive", "proportion", "ordinal"
+]
+#: Every task kind the advisor knows, in a fixed order.
+TASK_KINDS: tuple[str, ...] = get_args(TaskKind)
+
+#: Integer targets with more distinct values than this are counts or regression, not classes.
+MAX_INTEGER_CLASSES = 10
+#: Skewness above which a positive continuous target is called "positive skewed".
+POSITIVE_SKEW = 1.0
+
+
+@dataclass
+class TaskInfo:
+    """What kind of prediction task the target defines.
+
+    Attributes:
+        kind: one of :data:`TASK_KINDS`.
+        reasons: why, in plain words ("because ...").
+        classes: the class labels (binary, multiclass, ordinal in their order; the label
+            columns for multilabel), else ``None``.
+        overridden: True when the user forced ``kind`` (``--task``).
+    """
+
+    kind: str
+    reasons: list[str] = field(default_factory=list)
+    classes: list[Any] | None = None
+    overridden: bool = False
+
+    @property
+    def n_classes(self) -> int | None:
+        return len(self.classes) if self.classes is not None else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "reasons": list(self.reasons),
+            "classes": list(self.classes) if self.classes is not None else None,
+            "overridden": self.overridden,
+        }
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "n/a"
+    return f"{x:.3g}"
+
+
+def parse_task(text: str) -> str:
+    """Validate a task name (``--task``)."""
+    key = str(text).strip().lower()
+    if key not in TASK_KINDS:
+        raise DataError(
+            f"Unknown task {text!r}. Expected one of: {', '.join(TASK_KINDS)}. "
+            "Omit --task to let losslab infer it."
+        )
+    return key
+
+
+def _single_class(t: TargetProfile) -> None:
+    if t.n_distinct == 1 and t.value_counts:
+        (label,) = t.value_counts
+        raise DataError(
+            f"Target {t.name!r} has a single value ({label!r}) in all {t.count} labelled rows: "
+            "there is nothing to learn. Check the target column or the filter that produced the file."
+        )
+
+
+def _is_count_shaped(t: TargetProfile) -> tuple[bool, str]:
+    """Zero-based, right-skewed integers (mode at the bottom): counts, not classes."""
+    assert t.value_counts is not None
+    counts = {float(k): v for k, v in t.value_counts.items()}
+    mode = max(counts, key=lambda k: counts[k])
+    skew = t.skewness or 0.0
+    if t.min == 0 and mode <= 1 and skew > 0.5:
+        return True, (
+            f"its most frequent value is {mode:g} and it is right-skewed (skewness {skew:.2f}), "
+            "the shape of event counts"
+        )
+    return False, ""
+
+
+def infer_task(prof: DataProfile, task: str | None = None) -> TaskInfo:
+    """Infer the task from the target profile, or check and explain a forced ``task``.
+
+    Args:
+        prof: the data profile.
+        task: force this kind (one of :data:`TASK_KINDS`); reasons then say so.
+
+    Returns:
+        A :class:`TaskInfo`.
+
+    Raises:
+        DataError: a single-class target, or an unknown ``task``.
+
+    Example:
+        >>> import pandas as pd
+        >>> from losslab.data import profile_table
+        >>> p = profile_table(pd.DataFrame({"y": [0, 1, 0, 1, 1]}), "y")
+        >>> infer_task(p).kind
+        'binary'
+    """
+    forced = parse_task(task) if task is not None else None
+    info = _infer(prof)
+    if forced is None:
+        return info
+    if forced == info.kind:
+        info.overridden = True
+        info.reasons.insert(0, f"forced with --task {forced} (the data agrees)")
+        return info
+    t = prof.target
+    classes: list[Any] | None = None
+    if forced in ("binary", "multiclass", "ordinal"):
+        classes = t.labels or None
+        if classes is None:
+            raise DataError(
+                f"--task {forced} needs class labels, but target {t.name!r} has more than "
+                f"{len(t.value_counts or {}) or 'a thousand'} distinct values. Received: --task "
+                f"{forced}. Use --task regression, or bin the target first."
+            )
+        if forced == "binary" and len(classes) != 2:
+            raise DataError(
+                f"--task binary needs exactly 2 classes; target {t.name!r} has {len(classes)}. "
+                "Use --task multiclass or ordinal."
+            )
+    if forced == "multilabel":
+        if len(prof.targets) < 2:
+            raise DataError(
+                "--task multilabel needs several 0/1 target columns. Received one target "
+                f"{t.name!r}. Pass --target a,b,c."
+            )
+        classes = prof.target_names
+    if forced in ("count", "positive", "proportion", "regression") and t.kind != "numeric":
+        raise DataError(
+            f"--task {forced} needs a numeric target; {t.name!r} is {t.kind} ({t.dtype}). "
+            "Use --task binary / multiclass / ordinal."
+        )
+    if forced == "count" and (t.negative_share or not t.integer_valued):
+        raise DataError(
+            f"--task count needs non-negative integers; {t.name!r} has min {_fmt(t.min)} and "
+            f"{'non-integer' if not t.integer_valued else 'negative'} values. Use --task regression."
+        )
+    if forced == "positive" and (t.min is None or t.min < 0):
+        raise DataError(
+            f"--task positive needs y >= 0; {t.name!r} has min {_fmt(t.min)}. Use --task regression."
+        )
+    if forced == "proportion" and not t.unit_interval:
+        raise DataError(
+            f"--task proportion needs values in [0, 1]; {t.name!r} spans "
+            f"[{_fmt(t.min)}, {_fmt(t.max)}]. Rescale the target or use --task regression."
+        )
+    return TaskInfo(
+        kind=forced,
+        reasons=[f"forced with --task {forced} (inferred: {info.kind}, because {'; '.join(info.reasons)})"],
+        classes=classes,
+        overridden=True,
+    )
+
+
+def _infer(prof: DataProfile) -> TaskInfo:
+    if len(prof.targets) > 1:
+        bad = [
+            t.name
+            for t in prof.targets
+            if not (t.n_distinct is not None and t.n_distinct <= 2 and set(t.labels) <= {0, 1, True, False})
+        ]
+        if bad:
+            raise DataError(
+                f"Several target columns are read as a multilabel target and must hold 0/1 values; "
+                f"{', '.join(map(repr, bad))} do not. Pass one --target for other tasks."
+            )
+        return TaskInfo(
+            "multilabel",
+            [f"{len(prof.targets)} target columns, each holding 0/1 labels"],
+            classes=prof.target_names,
+        )
+    t = prof.target
+    _single_class(t)
+    k = t.n_distinct
+    if t.kind != "numeric":
+        labels = t.labels
+        if t.ordered_levels is not None and len(t.ordered_levels) > 2:
+            return TaskInfo(
+                "ordinal",
+                [f"the target is an ordered categorical with levels {t.ordered_levels}"],
+                classes=list(t.ordered_levels),
+            )
+        if k == 2:
+            return TaskInfo(
+                "binary", [f"the {t.kind} target has exactly 2 values: {labels}"], classes=labels
+            )
+        if k is None:
+            raise DataError(
+                f"Target {t.name!r} is {t.kind} with more than {len(labels) or 1000} distinct values; "
+                "it looks like an identifier or free text, not a label. Choose another --target."
+            )
+        return TaskInfo(
+            "multiclass",
+            [f"the {t.kind} target has {k} unordered categories"],
+            classes=labels,
+        )
+
+    if k == 2:
+        return TaskInfo(
+            "binary", [f"the target has exactly 2 distinct values: {t.labels}"], classes=t.labels
+        )
+    if t.integer_valued and (t.negative_share or 0) == 0:
+        if k is not None and k <= MAX_INTEGER_CLASSES:
+            labels = t.labels
+            count_like, why = _is_count_shaped(t)
+            if count_like:
+                return TaskInfo(
+                    "count",
+                    [f"non-negative integers ({k} distinct values) and {why}"],
+                )
+            contiguous = labels == list(range(int(labels[0]), int(labels[0]) + len(labels)))
+            if contiguous and (labels[0] == 1 or k >= 5):
+                return TaskInfo(
+                    "ordinal",
+                    [
+                        f"a short integer scale {labels[0]}..{labels[-1]} ({k} consecutive levels), "
+                        "like a rating; use --task multiclass if the codes are unordered"
+                    ],
+                    classes=labels,
+                )
+            return TaskInfo(
+                "multiclass",
+                [
+                    f"few integer codes ({k} values: {labels}) that look like class labels; "
+                    "use --task ordinal if they are ordered"
+                ],
+                classes=labels,
+            )
+        vmr = t.variance_to_mean
+        dispersion = (
+            f"; variance/mean = {vmr:.2f} ({'over-dispersed' if vmr > 1.5 else 'Poisson-like'})"
+            if vmr is not None
+            else ""
+        )
+        return TaskInfo(
+            "count",
+            [
+                f"non-negative integers with {k if k is not None else 'more than 1000'} distinct "
+                f"values (min {_fmt(t.min)}, max {_fmt(t.max)}){dispersion}"
+            ],
+        )
+    if t.unit_interval:
+        return TaskInfo(
+            "proportion",
+            [f"real values bounded in [0, 1] (min {_fmt(t.min)}, max {_fmt(t.max)})"],
+        )
+    if (t.min or 0) >= 0 and (t.skewness or 0) > POSITIVE_SKEW:
+        zeros = f", {t.zero_share:.0%} zeros" if t.zero_share else ""
+        return TaskInfo(
+            "positive",
+            [
+                f"non-negative continuous values (min {_fmt(t.min)}{zeros}) with a long right "
+                f"tail (skewness {t.skewness:.2f})"
+            ],
+        )
+    why = (
+        "real values with negative numbers"
+        if (t.negative_share or 0) > 0
+        else f"continuous values without strong skew (skewness {_fmt(t.skewness)})"
+    )
+    return TaskInfo("regression", [why])
