@@ -1,0 +1,42 @@
+"""Fair loss experiments: ``compare``, ``run`` and ``tune``.
+
+Public API::
+
+    losslab.compare(build_model_or_None, x, y, losses=["mse", "huber:delta=2"], seeds=3)
+    losslab.run("data.csv", target="y")
+    losslab.tune(None, x, y, losses=["huber"], n_trials=20)
+
+The protocol, the run-directory format and the statistics are described in
+docs/experiments.md and docs/run-directory.md.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = ["Candidate", "Engine", "LocalEngine", "Results", "TuneResult", "compare", "run", "tune"]
+
+_LAZY = {
+    "Candidate": "losslab.experiment.api:Candidate",
+    "Results": "losslab.experiment.api:Results",
+    "compare": "losslab.experiment.api:compare",
+    "run": "losslab.experiment.api:run",
+    "tune": "losslab.experiment.tuner:tune",
+    "TuneResult": "losslab.experiment.tuner:TuneResult",
+    "Engine": "losslab.experiment.engine:Engine",
+    "LocalEngine": "losslab.experiment.engine:LocalEngine",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module, _, attr = _LAZY[name].partition(":")
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'losslab.experiment' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,307 @@
+"""Output heads from the catalog, target encoding per loss, raw output -> prediction, and the
+check that a loss fits the task and the targets.
+
+Keras is imported only inside :func:`build_head_layer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from losslab.catalog import Family, Head, LossSpec, list_losses
+from losslab.errors import TaskMismatchError
+
+__all__ = [
+    "HeadSpec",
+    "QUANTILE_PARAM_NAMES",
+    "build_head_layer",
+    "check_fits",
+    "effective_head",
+    "encode_targets",
+    "head_spec",
+    "quantile_levels",
+    "to_prediction",
+]
+
+QUANTILE_PARAM_NAMES = ("quantile", "quantiles", "tau", "taus", "q")
+
+# which catalog families can serve each task kind
+_FAMILIES: dict[str, tuple[Family, ...]] = {
+    "regression": (Family.REGRESSION, Family.PROBABILISTIC_REGRESSION),
+    "count": (Family.COUNT, Family.REGRESSION, Family.PROBABILISTIC_REGRESSION),
+    "positive": (Family.REGRESSION, Family.PROBABILISTIC_REGRESSION, Family.COUNT),
+    "proportion": (Family.REGRESSION, Family.PROBABILISTIC_REGRESSION, Family.BINARY),
+    "binary": (Family.BINARY, Family.MULTICLASS),
+    "multiclass": (Family.MULTICLASS, Family.ORDINAL),
+    "ordinal": (Family.ORDINAL, Family.MULTICLASS),
+    "multilabel": (Family.MULTILABEL, Family.BINARY),
+}
+_UNSUPPORTED_HEADS = (Head.EMBEDDING, Head.SEGMENTATION, Head.BOXES, Head.SEQUENCE)
+_REGRESSION_TASKS = ("regression", "count", "positive", "proportion")
+
+
+@dataclass(frozen=True)
+class HeadSpec:
+    """The last layer a model needs: ``units`` linear outputs followed by ``activation``.
+
+    Attributes:
+        head: the catalog :class:`Head` (after a ``from_logits`` flip).
+        units: number of outputs.
+        activation: Keras activation name (``"linear"``, ``"sigmoid"``, ``"softmax"``).
+    """
+
+    head: Head
+    units: int
+    activation: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"head": self.head.value, "units": self.units, "activation": self.activation}
+
+
+def quantile_levels(spec: LossSpec, params: Mapping[str, Any]) -> list[float] | None:
+    """The quantile levels of a quantile-type loss (a list even for a single level)."""
+    for name in QUANTILE_PARAM_NAMES:
+        if name in params:
+            v = params[name]
+            if isinstance(v, list | tuple | np.ndarray):
+                return [float(t) for t in v]
+            if isinstance(v, int | float):
+                return [float(v)]
+    return None
+
+
+def effective_head(spec: LossSpec, params: Mapping[str, Any]) -> Head:
+    """The head for these parameters: the spec's head is the one for the default value of
+    ``from_logits_param``; a non-default value flips sigmoid<->binary_logits and
+    softmax<->multiclass_logits."""
+    head = spec.head
+    flp = spec.from_logits_param
+    if flp and flp in params and params[flp] != spec.defaults.get(flp):
+        flips = {
+            Head.SIGMOID: Head.BINARY_LOGITS,
+            Head.BINARY_LOGITS: Head.SIGMOID,
+            Head.SOFTMAX: Head.MULTICLASS_LOGITS,
+            Head.MULTICLASS_LOGITS: Head.SOFTMAX,
+        }
+        head = flips.get(head, head)
+    return head
+
+
+def head_spec(
+    spec: LossSpec,
+    params: Mapping[str, Any],
+    *,
+    task: str,
+    target_dim: int = 1,
+    n_classes: int | None = None,
+    embedding_dim: int = 16,
+) -> HeadSpec:
+    """Units and activation of the output layer for ``spec`` on this task.
+
+    Args:
+        spec: the catalog entry.
+        params: the loss's full parameters.
+        task: the task kind.
+        target_dim: number of target columns D (regression) or labels (multilabel).
+        n_classes: K for binary / multiclass / ordinal tasks.
+        embedding_dim: d for embedding heads.
+
+    Returns:
+        The :class:`HeadSpec`.
+
+    Example:
+        >>> from losslab.catalog import get_spec
+        >>> head_spec(get_spec("huber"), {"delta": 1.0}, task="regression").units
+        1
+    """
+    head = effective_head(spec, params)
+    k = n_classes or 2
+    binary_units = 1 if task in ("binary", *_REGRESSION_TASKS) else target_dim
+    table: dict[Head, tuple[int, str]] = {
+        Head.IDENTITY: (target_dim, "linear"),
+        Head.POSITIVE: (target_dim, "linear"),
+        Head.SIGMOID: (binary_units, "sigmoid"),
+        Head.BINARY_LOGITS: (binary_units, "linear"),
+        Head.SOFTMAX: (k, "softmax"),
+        Head.MULTICLASS_LOGITS: (k, "linear"),
+        Head.MEAN_SCALE: (2 * target_dim, "linear"),
+        Head.QUANTILES: (len(quantile_levels(spec, params) or [0.5]) * target_dim, "linear"),
+        Head.ORDINAL_LOGITS: (max(k - 1, 1), "linear"),
+        Head.EMBEDDING: (embedding_dim, "linear"),
+    }
+    if head not in table:
+        raise TaskMismatchError(
+            f"Loss '{spec.name}' needs a {head.value} output, which a tabular experiment cannot "
+            f"build. Received task={task!r}. Use a loss of the families "
+            f"{', '.join(f.value for f in _FAMILIES.get(task, ()))}."
+        )
+    units, act = table[head]
+    return HeadSpec(head, units, act)
+
+
+def build_head_layer(hs: HeadSpec, *, seed: int, bias: np.ndarray | None = None, name: str = "losslab_head") -> Any:
+    """A seeded ``keras.layers.Dense`` for ``hs`` (Glorot-uniform kernel, zero or given bias)."""
+    import keras
+
+    bias_init: Any = "zeros" if bias is None else keras.initializers.Constant(np.asarray(bias, dtype="float32"))
+    return keras.layers.Dense(
+        hs.units,
+        activation=hs.activation,
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
+        bias_initializer=bias_init,
+        name=name,
+    )
+
+
+def initial_bias(hs: HeadSpec, spec: LossSpec, params: Mapping[str, Any], y_train: np.ndarray) -> np.ndarray | None:
+    """A data-informed starting bias for linear regression-type heads (the training mean for
+    point heads, the training quantiles for quantile heads); ``None`` elsewhere. The same
+    rule applies to every candidate with the same head, so it does not favour a loss."""
+    if hs.head == Head.IDENTITY:
+        y = y_train.reshape(len(y_train), -1).astype(np.float64)
+        return np.resize(y.mean(axis=0), hs.units)
+    if hs.head == Head.QUANTILES:
+        levels = quantile_levels(spec, params) or [0.5]
+        y = y_train.reshape(len(y_train), -1).astype(np.float64)
+        return np.concatenate([np.quantile(y, q, axis=0) for q in levels])[: hs.units]
+    if hs.head == Head.MEAN_SCALE:
+        y = y_train.reshape(len(y_train), -1).astype(np.float64)
+        return np.concatenate([y.mean(axis=0), np.zeros(y.shape[1])])
+    return None
+
+
+def encode_targets(spec: LossSpec, hs: HeadSpec, y: np.ndarray, *, task: str, n_classes: int | None) -> np.ndarray:
+    """The ``y_true`` array a loss reads, from the prepared targets.
+
+    Integer class codes become one-hot for losses that require it (``"one-hot"`` in
+    ``spec.requires``, or a softmax/logits head on a loss without ``"integer labels"``);
+    binary targets become ``(N, 1)`` floats; regression targets ``(N, D)`` floats.
+    """
+    if task in ("binary", "multiclass", "ordinal"):
+        codes = y.astype(np.int64).reshape(-1)
+        k = n_classes or int(codes.max()) + 1
+        wants_int = any("integer" in r for r in spec.requires) or spec.family == Family.ORDINAL
+        wants_onehot = any("one-hot" in r or "onehot" in r for r in spec.requires)
+        if hs.head in (Head.SIGMOID, Head.BINARY_LOGITS) and task == "binary":
+            return codes.astype(np.float32)[:, None]
+        if wants_onehot or (hs.head in (Head.SOFTMAX, Head.MULTICLASS_LOGITS) and not wants_int and "sparse" not in spec.name):
+            return np.eye(k, dtype=np.float32)[codes]
+        return codes.astype(np.int32)
+    y = y.astype(np.float32)
+    return y[:, None] if y.ndim == 1 else y
+
+
+def to_prediction(spec: LossSpec, hs: HeadSpec, raw: np.ndarray, params: Mapping[str, Any]) -> np.ndarray:
+    """The prediction judge metrics read (see the Predictions contract).
+
+    ``spec.predict`` when the entry has one; else the raw output, except for logits heads
+    where the sigmoid / softmax is applied (a logits head with no predict function still
+    produces probabilities for the judge).
+    """
+    raw = np.asarray(raw, dtype=np.float64)
+    if spec.predict is not None:
+        return np.asarray(spec.to_prediction(raw, **params), dtype=np.float64)
+    if hs.head == Head.BINARY_LOGITS:
+        return 1.0 / (1.0 + np.exp(-raw))
+    if hs.head == Head.MULTICLASS_LOGITS:
+        z = raw - raw.max(axis=-1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=-1, keepdims=True)
+    return raw
+
+
+# ---------------------------------------------------------------------------- fit check
+def _violations(requirement: str, y: np.ndarray) -> tuple[int, str] | None:
+    """(count of offending values, description) when ``y`` breaks ``requirement``."""
+    r = requirement.replace(" ", "").lower()
+    yf = y.astype(np.float64).reshape(-1)
+    if r in ("y>=0", "y≥0", "nonnegative", "non-negative"):
+        bad = int((yf < 0).sum())
+        return (bad, "negative values") if bad else None
+    if r in ("y>0", "positive"):
+        bad = int((yf <= 0).sum())
+        return (bad, "values <= 0") if bad else None
+    if r in ("yin[0,1]", "0<=y<=1"):
+        bad = int(((yf < 0) | (yf > 1)).sum())
+        return (bad, "values outside [0, 1]") if bad else None
+    if r in ("yin{0,1}", "binary"):
+        bad = int((~np.isin(yf, (0.0, 1.0))).sum())
+        return (bad, "values other than 0 and 1") if bad else None
+    if r in ("integerlabels", "integer", "integers"):
+        bad = int((np.mod(yf, 1) != 0).sum())
+        return (bad, "non-integer values") if bad else None
+    return None
+
+
+def _suggest(task: str, y: np.ndarray, exclude: str) -> list[str]:
+    fams = _FAMILIES.get(task, ())
+    preferred = {
+        "regression": ["huber", "mean_squared_error", "mean_absolute_error"],
+        "count": ["poisson", "huber", "mean_squared_error"],
+        "positive": ["huber", "mean_squared_error", "gamma"],
+        "proportion": ["binary_crossentropy", "mean_squared_error"],
+        "binary": ["binary_crossentropy", "binary_focal_crossentropy"],
+        "multiclass": ["sparse_categorical_crossentropy", "categorical_crossentropy"],
+        "ordinal": ["coral", "sparse_categorical_crossentropy"],
+        "multilabel": ["binary_crossentropy"],
+    }.get(task, [])
+    fitting = []
+    for s in list_losses():
+        if s.name == exclude or s.family not in fams or s.per_batch or s.head in _UNSUPPORTED_HEADS:
+            continue
+        if task in _REGRESSION_TASKS and any(_violations(r, y) for r in s.requires):
+            continue
+        fitting.append(s.name)
+    ordered = [n for n in preferred if n in fitting] + [n for n in fitting if n not in preferred]
+    return ordered[:2]
+
+
+def check_fits(spec: LossSpec, params: Mapping[str, Any], *, task: str, y: np.ndarray) -> None:
+    """Raise :class:`TaskMismatchError` when ``spec`` cannot serve ``task`` on targets ``y``.
+
+    The message says why and suggests losses that fit, e.g. "Loss 'poisson' needs y >= 0;
+    your target has 37 negative values. Try huber or mean_squared_error."
+    """
+    suggestion = _suggest(task, y, spec.name)
+    fix = f" Try {' or '.join(suggestion)}." if suggestion else " Run `losslab losses` to pick a loss of this task."
+    if spec.head in _UNSUPPORTED_HEADS or spec.per_batch:
+        raise TaskMismatchError(
+            f"Loss '{spec.name}' ({spec.family.value}, {spec.head.value} output) does not fit a "
+            f"{task} experiment on tabular targets.{fix}"
+        )
+    if spec.family not in _FAMILIES.get(task, ()):
+        raise TaskMismatchError(
+            f"Loss '{spec.name}' is a {spec.family.value} loss; the task is {task}. Received "
+            f"loss={spec.name!r} for a {task} target.{fix}"
+        )
+    if task in _REGRESSION_TASKS or (task == "multilabel"):
+        for r in spec.requires:
+            v = _violations(r, y)
+            if v:
+                raise TaskMismatchError(
+                    f"Loss '{spec.name}' needs {r}; your target has {v[0]} {v[1]}.{fix}"
+                )
+    levels = quantile_levels(spec, params)
+    if levels is not None and spec.head == Head.QUANTILES and task not in _REGRESSION_TASKS:
+        raise TaskMismatchError(f"Loss '{spec.name}' predicts quantiles; the task is {task}.{fix}")
+
+
+def class_weights(mode: str | Mapping[Any, float] | None, y_codes: np.ndarray, n_classes: int) -> dict[int, float] | None:
+    """``"balanced"`` weights n / (K * n_k) (scikit-learn's rule), a given mapping, or None."""
+    if mode is None:
+        return None
+    if isinstance(mode, str):
+        if mode != "balanced":
+            raise TaskMismatchError(f"class_weight must be 'balanced', a mapping or None. Received: {mode!r}.")
+        counts = np.bincount(y_codes.astype(np.int64).reshape(-1), minlength=n_classes).astype(float)
+        n = counts.sum()
+        return {i: float(n / (n_classes * c)) if c > 0 else 0.0 for i, c in enumerate(counts)}
+    return {int(k): float(v) for k, v in mode.items()}
+
+
+def describe_losses(specs: Sequence[LossSpec]) -> str:
+    return ", ".join(s.name for s in specs)

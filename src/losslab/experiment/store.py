@@ -1,0 +1,273 @@
+"""The resumable run directory (format: docs/run-directory.md).
+
+Every finished trial is stored as it completes: its files are written atomically (temp file
+then ``os.replace``) and one line is appended to ``trials.jsonl`` with ``fsync``. A trial
+counts as finished only when its line is there, so ``kill -9`` loses at most the trial in
+progress. No Keras import here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import os
+import platform
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from losslab.errors import LosslabError
+
+__all__ = [
+    "FORMAT_VERSION",
+    "RunDirectoryError",
+    "RunStore",
+    "atomic_write_json",
+    "atomic_write_npz",
+    "canonical_json",
+    "config_hash",
+    "environment",
+    "utc_now",
+]
+
+FORMAT_VERSION = 1
+
+
+class RunDirectoryError(LosslabError):
+    """A run directory that holds another run, or that cannot be read."""
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _clean(obj: Any) -> Any:
+    """JSON-ready copy: numpy scalars/arrays to Python, non-finite floats to None."""
+    if isinstance(obj, Mapping):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _clean(obj.tolist())
+    if isinstance(obj, np.generic):
+        return _clean(obj.item())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def canonical_json(obj: Any) -> str:
+    return json.dumps(_clean(obj), sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def config_hash(config: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(config).encode()).hexdigest()
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_json(path: Path, obj: Any) -> None:
+    """Write JSON to ``path`` atomically (temp file + rename)."""
+    _atomic_write_bytes(Path(path), (json.dumps(_clean(obj), indent=2, allow_nan=False) + "\n").encode())
+
+
+def atomic_write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
+    """Write a ``.npz`` archive atomically."""
+    buf = io.BytesIO()
+    np.savez(buf, **{k: np.asarray(v) for k, v in arrays.items()})
+    _atomic_write_bytes(Path(path), buf.getvalue())
+
+
+def environment() -> dict[str, Any]:
+    """Library versions and backend of this process (imports Keras)."""
+    import keras
+    import sklearn
+
+    import losslab
+
+    env: dict[str, Any] = {
+        "losslab": losslab.__version__,
+        "backend": keras.backend.backend(),
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "scikit-learn": sklearn.__version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+    }
+    backend = env["backend"]
+    try:
+        mod = __import__({"tensorflow": "tensorflow", "torch": "torch", "jax": "jax"}.get(backend, backend))
+        env[backend] = getattr(mod, "__version__", "?")
+    except ImportError:
+        pass
+    return env
+
+
+class RunStore:
+    """One run directory: manifest, prepared data, initial weights and trial records.
+
+    Args:
+        path: the run directory (created if missing).
+
+    Example:
+        >>> store = RunStore("runs/demo")  # doctest: +SKIP
+        >>> store.open(manifest)           # refuses a different config  # doctest: +SKIP
+        >>> store.append(record, predictions)  # doctest: +SKIP
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    # ------------------------------------------------------------------ layout
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / "manifest.json"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.path / "data"
+
+    @property
+    def trials_path(self) -> Path:
+        return self.path / "trials.jsonl"
+
+    def init_weights_path(self, seed: int) -> Path:
+        return self.path / "init" / f"seed-{seed}.npz"
+
+    def trial_json(self, trial_id: str) -> Path:
+        return self.path / "trials" / f"{trial_id}.json"
+
+    def trial_npz(self, trial_id: str) -> Path:
+        return self.path / "trials" / f"{trial_id}.npz"
+
+    # ------------------------------------------------------------------ manifest
+    def read_manifest(self) -> dict[str, Any] | None:
+        if not self.manifest_path.exists():
+            return None
+        try:
+            return json.loads(self.manifest_path.read_text())
+        except (OSError, json.JSONDecodeError) as e:
+            raise RunDirectoryError(
+                f"Cannot read {self.manifest_path}: {e}. Use another --out directory or delete this one."
+            ) from None
+
+    def open(self, manifest: dict[str, Any]) -> bool:
+        """Create the run directory, or check that it holds this same run.
+
+        Returns:
+            True when the directory already held this run (a resume).
+
+        Raises:
+            RunDirectoryError: the directory holds a run with another config or other data.
+        """
+        old = self.read_manifest()
+        if old is None:
+            if self.path.exists() and any(p.name != ".DS_Store" for p in self.path.iterdir()):
+                stray = sorted(p.name for p in self.path.iterdir())[:3]
+                raise RunDirectoryError(
+                    f"Run directory {str(self.path)!r} is not empty and holds no losslab manifest "
+                    f"(found {', '.join(stray)}). Pass an empty or new --out directory."
+                )
+            self.path.mkdir(parents=True, exist_ok=True)
+            atomic_write_json(self.manifest_path, manifest)
+            return False
+        if old.get("format") != "losslab-run":
+            raise RunDirectoryError(f"{self.manifest_path} is not a losslab run manifest. Use another --out directory.")
+        if old.get("data", {}).get("fingerprint") != manifest["data"]["fingerprint"]:
+            raise RunDirectoryError(
+                f"Run directory {str(self.path)!r} holds a run on different data (fingerprint "
+                f"{str(old.get('data', {}).get('fingerprint'))[:19]}..., now "
+                f"{manifest['data']['fingerprint'][:19]}...). Use another --out directory to start a new run."
+            )
+        if old.get("config_hash") != manifest["config_hash"]:
+            diff = sorted(
+                k
+                for k in set(old.get("config", {})) | set(manifest["config"])
+                if canonical_json(old.get("config", {}).get(k)) != canonical_json(manifest["config"].get(k))
+            )
+            raise RunDirectoryError(
+                f"Run directory {str(self.path)!r} holds a run with another configuration "
+                f"(different: {', '.join(diff) or 'config'}). Re-run with the same options to resume it, "
+                "or use another --out directory for a new run."
+            )
+        return True
+
+    # ------------------------------------------------------------------ trials
+    def records(self) -> list[dict[str, Any]]:
+        """Finished trial records in completion order (a torn last line is ignored).
+
+        When a trial id appears twice (a re-run after its files were removed), the last wins.
+        """
+        if not self.trials_path.exists():
+            return []
+        out: dict[str, dict[str, Any]] = {}
+        with open(self.trials_path, "rb") as f:
+            for raw in f:
+                if not raw.endswith(b"\n"):
+                    break  # torn write of a killed process
+                try:
+                    rec = json.loads(raw)
+                except json.JSONDecodeError:
+                    continue
+                out.pop(rec["trial_id"], None)
+                out[rec["trial_id"]] = rec
+        return list(out.values())
+
+    def finished_ids(self) -> set[str]:
+        return {r["trial_id"] for r in self.records()}
+
+    def append(self, record: Mapping[str, Any], arrays: Mapping[str, np.ndarray] | None = None) -> None:
+        """Store one finished trial: its npz and json files (atomic), then its jsonl line."""
+        trial_id = str(record["trial_id"])
+        if arrays:
+            atomic_write_npz(self.trial_npz(trial_id), arrays)
+        atomic_write_json(self.trial_json(trial_id), record)
+        line = (canonical_json(record) + "\n").encode()
+        self._repair_tail()
+        with open(self.trials_path, "ab") as f:
+            f.write(line)
+            f.flush()
+            os.fsync(f.fileno())
+
+    def _repair_tail(self) -> None:
+        """Cut a torn last line (left by a killed process) before appending."""
+        p = self.trials_path
+        if not p.exists() or p.stat().st_size == 0:
+            return
+        with open(p, "rb+") as f:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) == b"\n":
+                return
+            f.seek(0)
+            data = f.read()
+            keep = data.rfind(b"\n") + 1
+            f.truncate(keep)
+
+    def iter_predictions(self) -> Iterator[tuple[str, dict[str, np.ndarray]]]:
+        for rec in self.records():
+            p = self.trial_npz(rec["trial_id"])
+            if p.exists():
+                with np.load(p) as z:
+                    yield rec["trial_id"], {k: z[k] for k in z.files}
