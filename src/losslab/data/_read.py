@@ -21,6 +21,8 @@ __all__ = ["BatchSource", "open_source", "read_table"]
 
 #: Rows per record batch when streaming a file (about 20-50 MB for 20 numeric columns).
 BATCH_ROWS = 262_144
+#: Bytes per CSV block (the streaming reader's unit; column types come from the first one).
+CSV_BLOCK_BYTES = 16 << 20
 
 _PARQUET_EXT = (".parquet", ".pq", ".parq")
 _CSV_EXT = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".csv.bz2")
@@ -73,7 +75,7 @@ def _csv_delimiter(path: Path) -> str:
 def _csv_options(path: Path, columns: list[str] | None, types: dict[str, Any]) -> tuple[Any, Any, Any]:
     import pyarrow.csv as pcsv
 
-    read = pcsv.ReadOptions(block_size=16 << 20)
+    read = pcsv.ReadOptions(block_size=CSV_BLOCK_BYTES)
     parse = pcsv.ParseOptions(delimiter=_csv_delimiter(path))
     convert = pcsv.ConvertOptions(column_types=types or None, include_columns=columns or None)
     return read, parse, convert
