@@ -1,0 +1,71 @@
+"""``write_report``: report.html, report.md and summary.json from a run directory alone."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from losslab.report._run import load_run
+
+__all__ = ["write_report"]
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_report(run_dir: str | os.PathLike[str]) -> dict[str, Path]:
+    """Render the report of a run directory from its stored files (no training).
+
+    Writes into ``run_dir``:
+
+    - ``report.html``: one self-contained page (Plotly inlined, opens without network):
+      data profile and task with reasons, recommendations, leaderboard with intervals
+      and "≈ best" marks, loss curves with best and early-stopping epochs, judge-metric
+      spread over seeds, predicted-vs-actual and residuals (regression) or calibration
+      and confusion matrices (classification), Optuna's plots (tune);
+    - ``report.md``: the leaderboard and key facts in Markdown;
+    - ``summary.json``: the same facts, machine-readable.
+
+    Args:
+        run_dir: the directory of a ``losslab run/compare/tune`` (``--out``).
+
+    Returns:
+        ``{"html": path, "markdown": path, "summary": path}``.
+
+    Raises:
+        losslab.errors.DataError: ``run_dir`` is not a losslab run directory.
+
+    Example:
+        >>> from losslab.report import write_report
+        >>> paths = write_report("losslab-runs/compare-1a2b3c4d")  # doctest: +SKIP
+        >>> paths["html"].name  # doctest: +SKIP
+        'report.html'
+    """
+    from losslab.report._summary import build_summary, render_markdown
+    from losslab.report.html import render_html
+
+    run = load_run(run_dir)
+    paths = {
+        "html": run.path / "report.html",
+        "markdown": run.path / "report.md",
+        "summary": run.path / "summary.json",
+    }
+    html_text = render_html(run)  # first: it adds notes about what could not be drawn
+    summary = build_summary(run, files={k: p.name for k, p in paths.items()})
+    _atomic_write_text(paths["html"], html_text)
+    _atomic_write_text(paths["markdown"], render_markdown(run, summary))
+    _atomic_write_text(
+        paths["summary"], json.dumps(summary, indent=2, default=str, allow_nan=False) + "\n"
+    )
+    return paths

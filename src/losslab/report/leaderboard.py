@@ -1,0 +1,123 @@
+"""The Rich leaderboard printed at the end of every run, compare and tune."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from losslab.errors import DataError
+
+__all__ = ["leaderboard_table", "print_leaderboard"]
+
+
+def _leaderboard_of(obj: Any) -> tuple[dict[str, Any], str | None]:
+    """(leaderboard dict, run directory or None) from a run dir, a Results or a dict."""
+    if isinstance(obj, str | Path):
+        from losslab.report._run import load_run
+
+        run = load_run(obj)
+        return run.leaderboard, str(run.path)
+    if isinstance(obj, dict) and "rows" in obj:
+        return obj, None
+    for attr in ("run_dir", "path", "out"):
+        value = getattr(obj, attr, None)
+        if isinstance(value, str | Path) and (Path(value) / "manifest.json").exists():
+            return _leaderboard_of(value)
+    lb = getattr(obj, "leaderboard", None)
+    if callable(lb):
+        lb = lb()
+    if isinstance(lb, dict) and "rows" in lb:
+        return lb, None
+    raise DataError(
+        f"Cannot find a leaderboard in {type(obj).__name__}. Received: {obj!r:.80}. "
+        "Pass a run directory, a Results object or a leaderboard.json dict."
+    )
+
+
+def leaderboard_table(leaderboard: dict[str, Any], *, title: str | None = None) -> Any:
+    """A ``rich.table.Table`` of a leaderboard dict (the content of leaderboard.json).
+
+    Args:
+        leaderboard: ``{"primary_metric", "direction", "confidence", "rows": [...]}``.
+        title: table title (default: names the judge metric and its direction).
+
+    Returns:
+        The Rich table (user text escaped for Rich markup).
+
+    Example:
+        >>> table = leaderboard_table({"primary_metric": "rmse", "rows": []})
+        >>> table.row_count
+        0
+    """
+    from rich.markup import escape
+    from rich.table import Table
+
+    from losslab.report._summary import fmt
+
+    metric = str(leaderboard.get("primary_metric") or "metric")
+    direction = "lower" if leaderboard.get("direction", "min") == "min" else "higher"
+    conf = leaderboard.get("confidence") or 0.95
+    table = Table(
+        title=title or f"Leaderboard: {escape(metric)} on the test split ({direction} is better)",
+        title_justify="left",
+    )
+    table.add_column("#", justify="right")
+    table.add_column("candidate", style="bold cyan", no_wrap=True)
+    table.add_column(f"{escape(metric)} mean", justify="right")
+    table.add_column(f"{int(conf * 100)}% interval", justify="right")
+    table.add_column("diff to best", justify="right")
+    table.add_column("p", justify="right")
+    table.add_column("", no_wrap=True)
+    table.add_column("seeds", justify="right")
+    for r in leaderboard.get("rows", []):
+        if r.get("is_best"):
+            mark = "[bold green]best[/bold green]"
+        elif r.get("indistinguishable_from_best"):
+            mark = "[blue]≈ best[/blue]"
+        elif r.get("mean") is None:
+            mark = "[red]failed[/red]"
+        else:
+            mark = ""
+        ci = (
+            f"[{fmt(r.get('ci_low'))}, {fmt(r.get('ci_high'))}]"
+            if r.get("ci_low") is not None
+            else "-"
+        )
+        seeds = fmt(r.get("n_seeds")) + (f" ({r['n_failed']} failed)" if r.get("n_failed") else "")
+        table.add_row(
+            fmt(r.get("rank")),
+            escape(str(r.get("label") or r.get("candidate_id"))),
+            fmt(r.get("mean")),
+            escape(ci),
+            fmt(r.get("diff_to_best")),
+            fmt(r.get("p_value"), 3),
+            mark,
+            seeds,
+        )
+    return table
+
+
+def print_leaderboard(results_or_run_dir: Any, *, console: Any = None) -> None:
+    """Print the leaderboard with intervals and "≈ best" marks to the terminal.
+
+    Args:
+        results_or_run_dir: a run directory (path), a ``Results`` object (with a
+            ``run_dir`` or a ``leaderboard``) or a leaderboard dict.
+        console: a ``rich.console.Console`` (default: stdout).
+
+    Example:
+        >>> print_leaderboard("losslab-runs/compare-1a2b3c4d")  # doctest: +SKIP
+    """
+    from rich.markup import escape
+
+    from losslab.report.terminal import console as make_console
+
+    leaderboard, run_dir = _leaderboard_of(results_or_run_dir)
+    c = console if console is not None else make_console()
+    c.print(leaderboard_table(leaderboard))
+    if leaderboard.get("test"):
+        c.print(f"≈ best: {escape(str(leaderboard['test']))}.")
+    if run_dir is not None:
+        report = Path(run_dir) / "report.html"
+        if report.exists():
+            c.print(f"Report: {escape(str(report))}")
