@@ -256,6 +256,8 @@ def _requires_ok(spec: LossSpec, ctx: _Ctx) -> tuple[bool, str]:
                 return False, f"needs y >= 0 (min is {t.min:g})"
             if r == "y>0" and (t.min is None or t.min <= 0):
                 return False, f"needs y > 0 (min is {t.min:g})"
+            if r in ("y!=0", "y≠0") and (t.zero_share or 0) > 0:
+                return False, f"needs y != 0 ({t.zero_share:.0%} zeros)"
             if r in ("yin[0,1]",) and not t.unit_interval:
                 return False, "needs y in [0, 1]"
             if r in ("yin{0,1}",):
@@ -306,8 +308,20 @@ def _score_regression(spec: LossSpec, ctx: _Ctx, why: list[str]) -> float:
     positive_loss = _is(spec, "poisson", "tweedie", "gamma", "negative_binomial", "negbin") or (
         spec.family == Family.COUNT
     )
-    if positive_loss and kind in ("positive", "count"):
-        pass  # the likelihood models the long right tail; raw-scale outliers are expected
+    if kind in ("positive", "count"):
+        # a long right tail is the shape of these targets, not contamination: a robust loss
+        # would shrink the estimate toward the median
+        if (
+            not positive_loss
+            and rob in (Robustness.MODERATE, Robustness.HIGH)
+            and ctx.skewed
+            and ctx.goal.kind == "mean"
+        ):
+            s -= 0.15
+            why.append(
+                f"but it down-weights the long right tail (skewness {t.skewness:.2f}), which biases "
+                "the mean downward"
+            )
     elif ctx.heavy:
         if rob == Robustness.MODERATE:
             s += 0.35

@@ -226,7 +226,7 @@ def _infer(prof: DataProfile) -> TaskInfo:
                     [f"non-negative integers ({k} distinct values) and {why}"],
                 )
             contiguous = labels == list(range(int(labels[0]), int(labels[0]) + len(labels)))
-            if contiguous and (labels[0] == 1 or k >= 5):
+            if contiguous and labels[0] == 1:
                 return TaskInfo(
                     "ordinal",
                     [
@@ -242,6 +242,18 @@ def _infer(prof: DataProfile) -> TaskInfo:
                     "use --task ordinal if they are ordered"
                 ],
                 classes=labels,
+            )
+        near_zero = (t.min or 0) <= 1 or (
+            t.q01 is not None and t.median is not None and t.q01 <= 0.1 * t.median
+        )
+        if not near_zero:
+            return TaskInfo(
+                "regression",
+                [
+                    f"whole numbers far from zero (min {_fmt(t.min)}, median {_fmt(t.median)}, "
+                    f"{k if k is not None else 'more than 1000'} distinct values) behave as a "
+                    "continuous measurement; use --task count if they count events"
+                ],
             )
         vmr = t.variance_to_mean
         dispersion = (
