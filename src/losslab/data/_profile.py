@@ -234,9 +234,8 @@ class _Acc:
         self.rows = 0
         self.missing = 0
         self.n = 0
-        self.shift: float | None = None
-        self.s1 = 0.0
-        self.s2 = 0.0
+        self.mu = 0.0
+        self.m2 = 0.0
         self.lo = math.inf
         self.hi = -math.inf
         self.zeros = 0
@@ -275,23 +274,30 @@ class _Acc:
         if self.ordered is not None and not self.ordered:
             self.ordered = arr.dictionary.to_pylist()
         if self.kind == "numeric":
-            x = arr.to_numpy(zero_copy_only=False)
-            if x.dtype.kind not in "f":
-                x = x.astype(np.float64)
-            nan = np.isnan(x)
-            n_nan = int(nan.sum())
-            if n_nan:
+            num = arr if pa.types.is_floating(arr.type) else pc.cast(arr, pa.float64())
+            x = num.to_numpy(zero_copy_only=False)
+            total = float(x.sum())
+            if math.isnan(total):  # NaN values or nulls (nulls become NaN)
+                nan = np.isnan(x)
+                n_nan = int(nan.sum())
                 x = x[~nan]
+                total = float(x.sum())
+                m2 = float(x.var()) * x.size if x.size else 0.0
+            else:
+                n_nan = 0
+                m2 = float(pc.variance(num).as_py() or 0.0) * x.size
             self.missing += max(n_nan, nulls)
             if x.size:
-                if self.shift is None:
-                    self.shift = float(x[0])
-                xc = x - self.shift
-                self.s1 += float(xc.sum())
-                self.s2 += float(np.dot(xc, xc))
+                # Chan et al.'s pairwise update of (n, mean, M2): stable across batches
+                nb = int(x.size)
+                mb = total / nb
+                delta = mb - self.mu
+                tot = self.n + nb
+                self.mu += delta * nb / tot
+                self.m2 += m2 + delta * delta * self.n * nb / tot
+                self.n = tot
                 self.lo = min(self.lo, float(x.min()))
                 self.hi = max(self.hi, float(x.max()))
-                self.n += int(x.size)
                 if self.is_target:
                     self.zeros += int(np.count_nonzero(x == 0))
                     self.negatives += int(np.count_nonzero(x < 0))
@@ -315,9 +321,8 @@ class _Acc:
             n_distinct=len(self.counts) if self.counts is not None else None,
         )
         if self.kind == "numeric" and self.n:
-            shift = self.shift or 0.0
-            mean = shift + self.s1 / self.n
-            var = max(self.s2 / self.n - (self.s1 / self.n) ** 2, 0.0)
+            mean = self.mu
+            var = max(self.m2 / self.n, 0.0)
             prof.mean, prof.std, prof.min, prof.max = mean, math.sqrt(var), self.lo, self.hi
             if self.is_target:
                 prof.integer_valued = not self.non_integer
