@@ -425,7 +425,7 @@ def _default_out(kind: str, chash: str, fp: str) -> Path:
     return Path("losslab-runs") / f"{kind}-{config_hash({'c': chash, 'd': fp})[:10]}"
 
 
-def _execute(
+def _setup(
     plan: _Plan,
     x: Any,
     y: Any,
@@ -436,12 +436,11 @@ def _execute(
     columns: list[str],
     target: Any,
     out: str | Path | None,
-    engine: Engine | None,
-    quiet: bool,
-    report: bool,
-    resume: bool = True,
-) -> Results:
-    # 1. everything that can fail on user input happens before the run directory is touched
+    extra_config: Mapping[str, Any] | None = None,
+) -> tuple[RunStore, Any, dict[str, Any]]:
+    """Validate everything, then open (or resume) the run directory and write the prepared
+    split and the initial weights once. Returns ``(store, prepared, manifest)``."""
+    # everything that can fail on user input happens before the run directory is touched
     prepared = prepare(x, y, task=plan.task, split=plan.split, classes=plan.classes, groups=groups, order=order)
     for c in plan.candidates:
         heads.check_fits(c.spec, c.params, task=plan.task, y=np.concatenate([prepared.y_train, prepared.y_val]))
@@ -455,8 +454,11 @@ def _execute(
         "goal": {"kind": plan.goal, "quantile": plan.quantile},
         "primary_metric": plan.primary,
         "split": plan.split.to_dict(),
-        "model": plan.model if isinstance(plan.model, dict) else {"kind": "custom", "name": getattr(plan.model, "__qualname__", repr(plan.model))},
+        "model": plan.model
+        if isinstance(plan.model, dict)
+        else {"kind": "custom", "name": getattr(plan.model, "__qualname__", repr(plan.model))},
         "training": plan.training,
+        **dict(extra_config or {}),
     }
     chash = config_hash(config)
     from losslab.experiment.store import environment
@@ -494,6 +496,29 @@ def _execute(
         p = store.init_weights_path(s)
         if not p.exists():
             save_initial_weights(build_body(plan.model, prepared.input_shape, s), p)
+    return store, prepared, manifest
+
+
+def _execute(
+    plan: _Plan,
+    x: Any,
+    y: Any,
+    groups: Any,
+    order: Any,
+    *,
+    source: str,
+    columns: list[str],
+    target: Any,
+    out: str | Path | None,
+    engine: Engine | None,
+    quiet: bool,
+    report: bool,
+    resume: bool = True,
+) -> Results:
+    store, prepared, manifest = _setup(
+        plan, x, y, groups, order, source=source, columns=columns, target=target, out=out
+    )
+    config = manifest["config"]
 
     # 2. trials: skip the finished ones, store each as it completes
     from losslab.experiment.trial import TrialTask, run_trial
@@ -554,11 +579,6 @@ def _report(results: Results, quiet: bool) -> dict[str, Path]:
         files = dict(write_report(results.run_dir))
     if not quiet:
         _print_leaderboard(results)
-        for k, p in files.items():
-            if k == "html":
-                from rich.console import Console
-
-                Console(stderr=True).print(f"report: {p}")
     return files
 
 
@@ -660,7 +680,8 @@ def _resolve_task_goal(
         goal = "quantile"
     primary = judge.normalize_metric(metric) if metric else judge.primary_metric(task, goal)
     classification = task in ("binary", "multiclass", "multilabel", "ordinal")
-    if (primary in judge.CLASSIFICATION_METRICS) != classification:
+    ordinal_ok = task == "ordinal" and primary in ("rmse", "mae")
+    if (primary in judge.CLASSIFICATION_METRICS) != classification and not ordinal_ok:
         raise InvalidParameterError(
             f"Judge metric {primary!r} does not fit a {task} task. Received metric={primary!r}. "
             f"Use one of {', '.join(judge.CLASSIFICATION_METRICS if classification else judge.REGRESSION_METRICS)}."

@@ -6,7 +6,7 @@ Keras is imported only inside :func:`build_head_layer`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,7 +123,7 @@ def head_spec(
     binary_units = 1 if task in ("binary", *_REGRESSION_TASKS) else target_dim
     table: dict[Head, tuple[int, str]] = {
         Head.IDENTITY: (target_dim, "linear"),
-        Head.POSITIVE: (target_dim, "linear"),
+        Head.POSITIVE: (target_dim, "linear" if params.get("log_input", False) is True else "softplus"),
         Head.SIGMOID: (binary_units, "sigmoid"),
         Head.BINARY_LOGITS: (binary_units, "linear"),
         Head.SOFTMAX: (k, "softmax"),
@@ -164,6 +164,12 @@ def initial_bias(hs: HeadSpec, spec: LossSpec, params: Mapping[str, Any], y_trai
     if hs.head == Head.IDENTITY:
         y = y_train.reshape(len(y_train), -1).astype(np.float64)
         return np.resize(y.mean(axis=0), hs.units)
+    if hs.head == Head.POSITIVE:
+        y = y_train.reshape(len(y_train), -1).astype(np.float64)
+        mean = np.maximum(y.mean(axis=0), 1e-3)
+        # log link: log(mean); softplus link: its inverse log(expm1(mean))
+        b = np.log(mean) if hs.activation == "linear" else np.log(np.expm1(np.minimum(mean, 30.0))) + np.maximum(mean - 30.0, 0.0)
+        return np.resize(b, hs.units)
     if hs.head == Head.QUANTILES:
         levels = quantile_levels(spec, params) or [0.5]
         y = y_train.reshape(len(y_train), -1).astype(np.float64)
@@ -187,6 +193,8 @@ def encode_targets(spec: LossSpec, hs: HeadSpec, y: np.ndarray, *, task: str, n_
         wants_int = any("integer" in r for r in spec.requires) or spec.family == Family.ORDINAL
         wants_onehot = any("one-hot" in r or "onehot" in r for r in spec.requires)
         if hs.head in (Head.SIGMOID, Head.BINARY_LOGITS) and task == "binary":
+            if any(r.replace(" ", "") == "yin{-1,1}" for r in spec.requires):
+                return (2.0 * codes - 1.0).astype(np.float32)[:, None]
             return codes.astype(np.float32)[:, None]
         if wants_onehot or (hs.head in (Head.SOFTMAX, Head.MULTICLASS_LOGITS) and not wants_int and "sparse" not in spec.name):
             return np.eye(k, dtype=np.float32)[codes]
@@ -222,6 +230,9 @@ def _violations(requirement: str, y: np.ndarray) -> tuple[int, str] | None:
     if r in ("y>=0", "y≥0", "nonnegative", "non-negative"):
         bad = int((yf < 0).sum())
         return (bad, "negative values") if bad else None
+    if r in ("y!=0", "y≠0", "nonzero"):
+        bad = int((yf == 0).sum())
+        return (bad, "zero values") if bad else None
     if r in ("y>0", "positive"):
         bad = int((yf <= 0).sum())
         return (bad, "values <= 0") if bad else None
@@ -251,7 +262,7 @@ def _suggest(task: str, y: np.ndarray, exclude: str) -> list[str]:
     }.get(task, [])
     fitting = []
     for s in list_losses():
-        if s.name == exclude or s.family not in fams or s.per_batch or s.head in _UNSUPPORTED_HEADS:
+        if s.name == exclude or s.family not in fams or s.head in _UNSUPPORTED_HEADS:
             continue
         if task in _REGRESSION_TASKS and any(_violations(r, y) for r in s.requires):
             continue
@@ -268,7 +279,7 @@ def check_fits(spec: LossSpec, params: Mapping[str, Any], *, task: str, y: np.nd
     """
     suggestion = _suggest(task, y, spec.name)
     fix = f" Try {' or '.join(suggestion)}." if suggestion else " Run `losslab losses` to pick a loss of this task."
-    if spec.head in _UNSUPPORTED_HEADS or spec.per_batch:
+    if spec.head in _UNSUPPORTED_HEADS:
         raise TaskMismatchError(
             f"Loss '{spec.name}' ({spec.family.value}, {spec.head.value} output) does not fit a "
             f"{task} experiment on tabular targets.{fix}"
@@ -302,6 +313,3 @@ def class_weights(mode: str | Mapping[Any, float] | None, y_codes: np.ndarray, n
         return {i: float(n / (n_classes * c)) if c > 0 else 0.0 for i, c in enumerate(counts)}
     return {int(k): float(v) for k, v in mode.items()}
 
-
-def describe_losses(specs: Sequence[LossSpec]) -> str:
-    return ", ".join(s.name for s in specs)

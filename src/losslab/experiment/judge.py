@@ -259,6 +259,13 @@ def judge(
             )
             out["brier"] = _finite(float(np.mean(np.sum((proba - onehot) ** 2, axis=1))))
         out["ece"] = _finite(expected_calibration_error(yt, proba))
+        if task == "ordinal":
+            # ordered classes: errors of the expected class index (mean goal) and of the
+            # median class (median goal)
+            expected = proba @ np.arange(k)
+            median = (np.cumsum(proba, axis=1) >= 0.5).argmax(axis=1)
+            out["rmse"] = _finite(math.sqrt(skm.mean_squared_error(yt, expected)))
+            out["mae"] = _finite(skm.mean_absolute_error(yt, median))
         return out
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from losslab.errors import InvalidParameterError
 
-__all__ = ["BuildModel", "build_body", "build_full_model", "load_initial_weights", "mlp_config", "save_initial_weights"]
+__all__ = ["BuildModel", "build_body", "set_seed", "build_full_model", "load_initial_weights", "mlp_config", "save_initial_weights"]
 
 BuildModel = Callable[[tuple[int, ...]], Any]
 
@@ -40,6 +40,40 @@ def mlp_config(hidden: Sequence[int] = (32, 32), activation: str = "relu", dropo
     return {"kind": "mlp", "hidden": hidden, "activation": activation, "dropout": float(dropout)}
 
 
+def set_seed(seed: int) -> None:
+    """``keras.utils.set_random_seed`` without importing TensorFlow on other backends.
+
+    Keras's helper imports TensorFlow (seconds) to seed ``tf.data`` even under JAX or torch;
+    losslab feeds NumPy arrays, so on those backends Python, NumPy, the Keras global seed
+    generator (and torch) are seeded directly. Under TensorFlow, or when TensorFlow is
+    already imported, Keras's own helper runs.
+    """
+    import sys
+
+    import keras
+
+    if keras.backend.backend() == "tensorflow" or "tensorflow" in sys.modules:
+        keras.utils.set_random_seed(seed)
+        return
+    try:
+        import random
+
+        from keras.src.backend.common import global_state
+        from keras.src.random import seed_generator
+        from keras.src.utils import rng_utils
+    except ImportError:  # a Keras layout change: fall back to the public helper
+        keras.utils.set_random_seed(seed)
+        return
+    global_state.set_global_attribute(rng_utils.GLOBAL_RANDOM_SEED, seed)
+    global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, None)
+    random.seed(seed)
+    np.random.seed(seed)
+    if keras.backend.backend() == "torch":
+        import torch
+
+        torch.manual_seed(seed)
+
+
 def build_body(model: Mapping[str, Any] | BuildModel, input_shape: tuple[int, ...], seed: int) -> Any:
     """Build the body (inputs -> features) with seeded initialisers.
 
@@ -53,7 +87,7 @@ def build_body(model: Mapping[str, Any] | BuildModel, input_shape: tuple[int, ..
     """
     import keras
 
-    keras.utils.set_random_seed(seed)
+    set_seed(seed)
     if callable(model):
         body = model(tuple(input_shape))
         if not isinstance(body, keras.Model):

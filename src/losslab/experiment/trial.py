@@ -167,7 +167,7 @@ def run_trial(
 
     from losslab.catalog import get_spec
     from losslab.experiment import heads, judge
-    from losslab.experiment.models import build_body, build_full_model, load_initial_weights
+    from losslab.experiment.models import build_body, build_full_model, load_initial_weights, set_seed
 
     t0 = time.perf_counter()
     data = load_prepared(task.run_dir)
@@ -178,7 +178,7 @@ def run_trial(
     hs = heads.head_spec(spec, params, task=task.task, target_dim=data.target_dim, n_classes=task.n_classes)
     levels = heads.quantile_levels(spec, params) if hs.head.value == "quantiles" else None
 
-    keras.utils.set_random_seed(task.seed)
+    set_seed(task.seed)
     body = build_body(task.model, data.input_shape, task.seed)
     load_initial_weights(body, Path(task.run_dir) / "init" / f"seed-{task.seed}.npz")
     head = heads.build_head_layer(

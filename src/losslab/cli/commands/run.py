@@ -1,0 +1,115 @@
+"""``losslab run``: the main job: recommend -> compare the shortlist -> leaderboard -> report."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from losslab.cli.commands.compare import (
+    AsJson,
+    BatchSize,
+    ClassWeight,
+    EarlyStop,
+    EngineOpt,
+    Goal,
+    Group,
+    Hidden,
+    LearningRate,
+    Master,
+    MaxEpochs,
+    MinDelta,
+    Monitor,
+    NoReport,
+    Out,
+    Patience,
+    Quantile,
+    Quiet,
+    Restore,
+    Seeds,
+    SplitSeed,
+    Target,
+    Task,
+    TestSize,
+    TimeCol,
+    ValSize,
+    common_kwargs,
+    finish,
+)
+
+
+def run(
+    data: Annotated[str, typer.Argument(help="CSV or Parquet file.")],
+    target: Target,
+    task: Task = None,
+    goal: Goal = None,
+    quantile: Quantile = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many recommended losses to compare.")] = 4,
+    add: Annotated[
+        str | None, typer.Option("--add", help="Extra losses to add to the shortlist, comma-separated.")
+    ] = None,
+    seeds: Seeds = 3,
+    max_epochs: MaxEpochs = 100,
+    batch_size: BatchSize = 32,
+    learning_rate: LearningRate = 3e-3,
+    patience: Patience = 3,
+    monitor: Monitor = "val_loss",
+    min_delta: MinDelta = 0.0,
+    restore_best_weights: Restore = True,
+    early_stopping: EarlyStop = True,
+    hidden: Hidden = "32,32",
+    class_weight: ClassWeight = None,
+    test_size: TestSize = 0.2,
+    val_size: ValSize = 0.2,
+    group: Group = None,
+    time: TimeCol = None,
+    split_seed: SplitSeed = 0,
+    out: Out = None,
+    engine: EngineOpt = "local",
+    master: Master = None,
+    quiet: Quiet = False,
+    no_report: NoReport = False,
+    as_json: AsJson = False,
+) -> None:
+    """The main job: the advisor recommends a shortlist of losses for DATA, they are compared
+    fairly (same split and initial weights, EarlyStopping, judge metrics, seeds), then the
+    leaderboard is printed and report.html written. Re-running resumes the run."""
+    from losslab.experiment.api import _split_top
+    from losslab.experiment.api import run as _run
+
+    kwargs = common_kwargs(
+        task=task,
+        goal=goal,
+        quantile=quantile,
+        metric=None,
+        seeds=seeds,
+        max_epochs=max_epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        patience=patience,
+        monitor=monitor,
+        min_delta=min_delta,
+        restore_best_weights=restore_best_weights,
+        early_stopping=early_stopping,
+        hidden=hidden,
+        class_weight=class_weight,
+        test_size=test_size,
+        val_size=val_size,
+        group=group,
+        time=time,
+        split_seed=split_seed,
+        out=out,
+        engine=engine,
+        master=master,
+        quiet=quiet or as_json,
+        no_report=no_report,
+    )
+    for k in ("task", "goal", "quantile", "metric"):
+        kwargs.pop(k)
+    extra = [s for s in _split_top(add) if s] if add else None
+    results = _run(data, target=target, task=task, goal=goal, quantile=quantile, top=top, losses=extra, **kwargs)
+    finish(results, quiet=quiet, as_json=as_json)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run)

@@ -1,0 +1,129 @@
+"""``losslab tune``: Optuna search over learning rate, batch size and loss hyperparameters."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from losslab.cli.commands.compare import (
+    AsJson,
+    ClassWeight,
+    EarlyStop,
+    Goal,
+    Hidden,
+    MaxEpochs,
+    Metric,
+    MinDelta,
+    Monitor,
+    Out,
+    Patience,
+    Quantile,
+    Quiet,
+    Restore,
+    SplitSeed,
+    Target,
+    Task,
+    TestSize,
+    ValSize,
+    parse_hidden,
+)
+from losslab.errors import InvalidParameterError
+
+
+def tune(
+    data: Annotated[str, typer.Argument(help="CSV or Parquet file.")],
+    target: Target,
+    losses: Annotated[
+        str,
+        typer.Option(
+            "--losses",
+            "-l",
+            help="Losses to tune, comma-separated (several: the loss is searched too, with an equal "
+            "budget per loss). A parameter set here (huber:delta=2) stays fixed.",
+        ),
+    ],
+    n_trials: Annotated[int, typer.Option("--n-trials", "-n", min=1, help="Trials per loss.")] = 10,
+    lr_min: Annotated[float, typer.Option("--lr-min", help="Lowest learning rate (log-uniform search).")] = 1e-4,
+    lr_max: Annotated[float, typer.Option("--lr-max", help="Highest learning rate.")] = 3e-2,
+    batch_sizes: Annotated[str, typer.Option("--batch-sizes", help="Batch size choices, comma-separated.")] = "16,32,64,128",
+    loss_params: Annotated[
+        bool, typer.Option("--loss-params/--no-loss-params", help="Search the losses' own hyperparameters.")
+    ] = True,
+    pruning: Annotated[bool, typer.Option("--pruning/--no-pruning", help="Prune unpromising trials (median pruner).")] = True,
+    refit_seeds: Annotated[
+        int, typer.Option("--refit-seeds", min=0, help="Then compare each loss's best setup over this many seeds.")
+    ] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Sampler and training seed.")] = 0,
+    task: Task = None,
+    goal: Goal = None,
+    quantile: Quantile = None,
+    metric: Metric = None,
+    max_epochs: MaxEpochs = 100,
+    patience: Patience = 3,
+    monitor: Monitor = "val_loss",
+    min_delta: MinDelta = 0.0,
+    restore_best_weights: Restore = True,
+    early_stopping: EarlyStop = True,
+    hidden: Hidden = "32,32",
+    class_weight: ClassWeight = None,
+    test_size: TestSize = 0.2,
+    val_size: ValSize = 0.2,
+    split_seed: SplitSeed = 0,
+    out: Out = None,
+    quiet: Quiet = False,
+    as_json: AsJson = False,
+) -> None:
+    """Tune with Optuna: learning rate, batch size and each loss's hyperparameters (catalog
+    search spaces); the objective is the primary judge metric on the validation split; pruning
+    watches that metric every epoch; the study is stored in RUN_DIR/tune/journal.log and
+    resumes when the command is re-run."""
+    from losslab.experiment.tuner import tune as _tune
+    from losslab.report.terminal import print_json
+
+    try:
+        bss = [int(b) for b in batch_sizes.split(",") if b.strip()]
+    except ValueError:
+        raise InvalidParameterError(
+            f"--batch-sizes must be comma-separated integers. Received: {batch_sizes!r}."
+        ) from None
+    if class_weight is not None and class_weight != "balanced":
+        raise InvalidParameterError(f"--class-weight must be 'balanced'. Received: {class_weight!r}.")
+    result = _tune(
+        None,
+        data,
+        target=target,
+        losses=losses,
+        task=task,
+        goal=goal,
+        quantile=quantile,
+        metric=metric,
+        n_trials=n_trials,
+        learning_rate=(lr_min, lr_max),
+        batch_sizes=bss,
+        tune_loss_params=loss_params,
+        max_epochs=max_epochs,
+        early_stopping=(
+            {"monitor": monitor, "patience": patience, "min_delta": min_delta, "restore_best_weights": restore_best_weights}
+            if early_stopping
+            else False
+        ),
+        hidden=parse_hidden(hidden),
+        class_weight=class_weight,
+        test_size=test_size,
+        val_size=val_size,
+        split_seed=split_seed,
+        seed=seed,
+        pruning=pruning,
+        refit_seeds=refit_seeds,
+        out=out,
+        quiet=quiet or as_json,
+    )
+    if as_json:
+        print_json(result.to_dict())
+    elif quiet:
+        typer.echo(str(result.run_dir))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("tune")(tune)
