@@ -16,13 +16,16 @@ from losslab.report import write_report
 from .browser import find_chromium, open_page
 from .conftest import ARTIFACTS, XSS
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        find_chromium() is None,
-        reason="chromium is not installed: run scripts/setup-system.sh (Debian package chromium)",
-    ),
-]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def _chromium() -> None:
+    # not a skip: `make test` installs chromium (scripts/setup-system.sh), so a missing
+    # browser is a broken set-up, reported as such
+    assert find_chromium() is not None, (
+        "chromium is not installed: run scripts/setup-system.sh (Debian package chromium)"
+    )
 
 
 def _check_page(report, expected_plots: list[str]) -> None:
