@@ -1,0 +1,42 @@
+"""Custom losses you can trust: authoring (:func:`loss`), the check battery
+(:func:`check`) and the model/data/loss misuse finder (:func:`doctor`).
+
+Public API (lazy, so importing this package does not import Keras)::
+
+    @losslab.loss(name="my_loss", family="regression")
+    def my_loss(y_true, y_pred, *, p=1.0): ...
+
+    report = losslab.check(my_loss)        # CheckReport: rows pass / fail / n/a
+    findings = losslab.doctor(model, x, y)  # DoctorReport: findings with fixes
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY: dict[str, str] = {
+    "loss": "losslab.verify.authoring:loss",
+    "check": "losslab.verify.check:check",
+    "CheckReport": "losslab.verify.check:CheckReport",
+    "CheckResult": "losslab.verify.check:CheckResult",
+    "CHECK_NAMES": "losslab.verify.check:CHECK_NAMES",
+    "doctor": "losslab.verify.doctor:doctor",
+    "DoctorReport": "losslab.verify.doctor:DoctorReport",
+    "Finding": "losslab.verify.doctor:Finding",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module, _, attr = _LAZY[name].partition(":")
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'losslab.verify' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return list(__all__)
