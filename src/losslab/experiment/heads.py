@@ -31,7 +31,7 @@ QUANTILE_PARAM_NAMES = ("quantile", "quantiles", "tau", "taus", "q")
 
 # which catalog families can serve each task kind
 _FAMILIES: dict[str, tuple[Family, ...]] = {
-    "regression": (Family.REGRESSION, Family.PROBABILISTIC_REGRESSION),
+    "regression": (Family.REGRESSION, Family.PROBABILISTIC_REGRESSION, Family.COUNT),
     "count": (Family.COUNT, Family.REGRESSION, Family.PROBABILISTIC_REGRESSION),
     "positive": (Family.REGRESSION, Family.PROBABILISTIC_REGRESSION, Family.COUNT),
     "proportion": (Family.REGRESSION, Family.PROBABILISTIC_REGRESSION, Family.BINARY),
