@@ -67,8 +67,17 @@ def uses_binary_label_rule(spec: LossSpec) -> bool:
 
 
 def label_is_index(spec: LossSpec) -> bool:
-    """True when the loss reads ``y_true`` as integer class indices (sparse cross-entropy)."""
-    return spec.inputs == "sparse" or "integer labels" in spec.requires
+    """True when the loss reads ``y_true`` as integer class indices (sparse cross-entropy,
+    ordinal losses): its input generator gives labels of lower rank than the predictions."""
+    if spec.inputs == "sparse" or "integer labels" in spec.requires:
+        return True
+    from losslab.catalog.inputs import generate
+
+    try:
+        t, p = generate(spec.inputs, 2, spec.defaults, 0)
+    except Exception:  # a generator that needs parameters we cannot guess
+        return False
+    return bool(np.asarray(t).ndim < np.asarray(p).ndim and np.issubdtype(np.asarray(t).dtype, np.integer))
 
 
 @dataclass(frozen=True)

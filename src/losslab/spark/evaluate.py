@@ -189,12 +189,17 @@ def evaluate(
         aggs.append(F.sum(F.when(valid, w)).alias("weight_sum"))
     checks: list[tuple[str, str]] = []
     any_rule = False
+    nan_lit = F.lit(float("nan"))
     for i, (key, c) in enumerate(compiled.items()):
-        val = c.value * w if w is not None else c.value
+        # Spark's log of a non-positive number is NULL where NumPy gives NaN/-inf: keep
+        # NaN so an invalid value shows in the result instead of silently vanishing
+        value = F.coalesce(c.value, nan_lit)
+        val = value * w if w is not None else value
         aggs.append(F.sum(F.when(valid, val)).alias(f"l{i}"))
         if c.binary_value is not None and c.non_binary is not None:
             any_rule = True
-            bval = c.binary_value * w if w is not None else c.binary_value
+            bvalue = F.coalesce(c.binary_value, nan_lit)
+            bval = bvalue * w if w is not None else bvalue
             aggs.append(F.sum(F.when(valid, bval)).alias(f"b{i}"))
         for j, (msg, bad) in enumerate(c.checks):
             aggs.append(F.count(F.when(valid & bad, 1)).alias(f"c{i}_{j}"))

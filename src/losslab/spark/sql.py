@@ -157,12 +157,13 @@ def _none(v: Any) -> bool:
     return v is None
 
 
-def _reduce_array(arr: Column, how: Literal["mean", "sum", "max"]) -> Column:
+def _reduce_array(arr: Column, how: Literal["mean", "sum", "max"], size_of: Column | None = None) -> Column:
+    """Reduce an array expression; ``size_of`` is a cheaper array of the same length."""
     F = _F()
     if how == "max":
         return F.aggregate(arr, F.element_at(arr, 1), lambda acc, x: F.greatest(acc, x))
     total = F.aggregate(arr, _lit(0.0), lambda acc, x: acc + x)
-    return total / F.size(arr) if how == "mean" else total
+    return total / F.size(arr if size_of is None else size_of) if how == "mean" else total
 
 
 def elementwise(
@@ -181,11 +182,10 @@ def elementwise(
         return f(t.column, p.column)
     if p.kind == "array" and t.kind == "array":
         terms = F.transform(p.column, lambda x, i: f(F.element_at(t.column, i + 1), x))
-    elif p.kind == "array":
-        terms = F.transform(p.column, lambda x: f(t.column, x))
-    else:
-        terms = F.transform(t.column, lambda x: f(x, p.column))
-    return _reduce_array(terms, how)
+        return _reduce_array(terms, how, p.column)
+    if p.kind == "array":
+        return _reduce_array(F.transform(p.column, lambda x: f(t.column, x)), how, p.column)
+    return _reduce_array(F.transform(t.column, lambda x: f(x, p.column)), how, t.column)
 
 
 def _size_check(t: Operand, p: Operand) -> tuple[tuple[str, Column], ...]:
@@ -209,6 +209,12 @@ def _non_binary(t: Operand) -> Column:
 def _clip(x: Column, low: float, high: float) -> Column:
     F = _F()
     return F.least(F.greatest(x, _lit(low)), _lit(high))
+
+
+def _np_log(x: Column) -> Column:
+    """NumPy's ``log``: ``-inf`` at 0 and NaN below (Spark's ``log`` gives NULL there)."""
+    F = _F()
+    return F.when(x > _lit(0.0), F.log(x)).when(x == _lit(0.0), _lit(-math.inf)).otherwise(_lit(math.nan))
 
 
 def _softplus(x: Column) -> Column:
@@ -262,8 +268,8 @@ def _msle(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
     F = _F()
 
     def f(a: Column, b: Column) -> Column:
-        first = F.log(F.greatest(b, _lit(EPSILON)) + _lit(1.0))
-        second = F.log(F.greatest(a, _lit(EPSILON)) + _lit(1.0))
+        first = F.log1p(F.greatest(b, _lit(EPSILON)))
+        second = F.log1p(F.greatest(a, _lit(EPSILON)))
         return F.pow(first - second, 2.0)
 
     return _plain(t, p, f)
@@ -297,7 +303,7 @@ def _log_cosh(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss
 def _poisson(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
     _expect(params)
     F = _F()
-    return _plain(t, p, lambda a, b: b - a * F.log(b + _lit(EPSILON)))
+    return _plain(t, p, lambda a, b: b - a * _np_log(b + _lit(EPSILON)))
 
 
 @register_sql("kl_divergence", "kld", "kullback_leibler_divergence")
@@ -447,3 +453,215 @@ def _sparse_cce(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLo
         F.when(~bad, value),
         checks=(("labels must be integer class indices in [0, K)", bad),),
     )
+
+
+@register_sql("categorical_focal_crossentropy", "categorical_focal")
+def _categorical_focal(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
+    _expect(params, alpha=_any, gamma=_any, from_logits=_any, label_smoothing=_any, axis=_last_axis)
+    if t.kind != "array" or p.kind != "array":
+        raise NotCompilable("categorical focal cross-entropy needs array label and prediction columns")
+    F = _F()
+    alpha = params.get("alpha", 0.25)
+    gamma = float(params.get("gamma", 2.0))
+    ls = float(params.get("label_smoothing", 0.0))
+    k = F.size(p.column)
+    if params.get("from_logits", False):
+        lse = _logsumexp(p.column)
+        probs = F.transform(p.column, lambda x: F.exp(x - lse))
+    else:
+        probs = p.column
+    s = F.aggregate(probs, _lit(0.0), lambda acc, x: acc + x)
+    alphas = (
+        F.array(*[_lit(a) for a in alpha]) if isinstance(alpha, list | tuple) else None
+    )
+
+    def term(x: Column, i: Column) -> Column:
+        q = _clip(x / s, EPSILON, 1.0 - EPSILON)
+        y = F.element_at(t.column, i + 1)
+        if ls:
+            y = y * _lit(1.0 - ls) + _lit(ls) / k
+        a = F.element_at(alphas, i + 1) if alphas is not None else _lit(float(alpha))
+        return a * F.pow(_lit(1.0) - q, gamma) * (-y * F.log(q))
+
+    total = F.aggregate(F.transform(probs, term), _lit(0.0), lambda acc, x: acc + x)
+    return CompiledLoss(total, checks=_size_check(t, p))
+
+
+@register_sql("categorical_generalized_cross_entropy", "gce")
+def _gce(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
+    _expect(params, q=_any)
+    if t.kind != "scalar" or p.kind != "array":
+        raise NotCompilable("generalized cross-entropy needs a class-index label and an array prediction")
+    F = _F()
+    q = float(params["q"])
+    picked = F.try_element_at(p.column, t.column.cast("int") + 1)
+    bad = (t.column != F.floor(t.column)) | (t.column < 0) | (t.column >= F.size(p.column))
+    return CompiledLoss(
+        F.when(~bad, (_lit(1.0) - F.pow(picked, q)) / _lit(q)),
+        checks=(("labels must be integer class indices in [0, K)", bad),),
+    )
+
+
+@register_sql("cosine_similarity", "cosine")
+def _cosine(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
+    _expect(params, axis=_last_axis)
+    F = _F()
+    dot = elementwise(lambda a, b: a * b, t, p, "sum")
+    if t.kind == "array":
+        tn = F.sqrt(F.aggregate(t.column, _lit(0.0), lambda acc, x: acc + x * x))
+    else:
+        tn = F.abs(t.column)
+    if p.kind == "array":
+        pn = F.sqrt(F.aggregate(p.column, _lit(0.0), lambda acc, x: acc + x * x))
+    else:
+        pn = F.abs(p.column)
+    if t.kind != p.kind:
+        raise NotCompilable("cosine similarity needs label and prediction of the same shape")
+    value = -dot / (F.greatest(tn, _lit(EPSILON)) * F.greatest(pn, _lit(EPSILON)))
+    return CompiledLoss(value, checks=_size_check(t, p))
+
+
+# ---------------------------------------------------------------- robust regression
+@register_sql("pseudo_huber")
+def _pseudo_huber(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
+    _expect(params, delta=_any)
+    F = _F()
+    d = float(params["delta"])
+    return _plain(t, p, lambda a, b: _lit(d * d) * (F.sqrt(_lit(1.0) + F.pow((b - a) / _lit(d), 2.0)) - _lit(1.0)))
+
+
+@register_sql("cauchy")
+def _cauchy(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
+    _expect(params, scale=_any)
+    F = _F()
+    c = float(params["scale"])
+    return _plain(t, p, lambda a, b: _lit(0.5 * c * c) * F.log1p(F.pow((b - a) / _lit(c), 2.0)))
+
+
+@register_sql("smooth_l1")
+def _smooth_l1(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
+    _expect(params, beta=_any)
+    F = _F()
+    beta = float(params["beta"])
+    if beta == 0:
+        return _plain(t, p, lambda a, b: F.abs(b - a))
+
+    def f(a: Column, b: Column) -> Column:
+        e = F.abs(b - a)
+        return F.when(e < _lit(beta), _lit(0.5) * F.pow(e, 2.0) / _lit(beta)).otherwise(e - _lit(0.5 * beta))
+
+    return _plain(t, p, f)
+
+
+@register_sql("general_robust", "barron")
+def _general_robust(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
+    _expect(params, alpha=_any, scale=_any)
+    F = _F()
+    alpha, c = float(params["alpha"]), float(params["scale"])
+
+    def f(a: Column, b: Column) -> Column:
+        z = F.pow((b - a) / _lit(c), 2.0)
+        if alpha == 2.0:
+            return _lit(0.5) * z
+        if alpha == 0.0:
+            return F.log(_lit(0.5) * z + _lit(1.0))
+        if math.isinf(alpha) and alpha < 0:
+            return _lit(1.0) - F.exp(_lit(-0.5) * z)
+        bb = abs(alpha - 2.0)
+        return _lit(bb / alpha) * (F.pow(z / _lit(bb) + _lit(1.0), alpha / 2.0) - _lit(1.0))
+
+    return _plain(t, p, f)
+
+
+@register_sql("pinball", "quantile")
+def _pinball(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
+    _expect(params, tau=_any, crossing_penalty=_any)
+    F = _F()
+    tau = params["tau"]
+    taus = [float(x) for x in tau] if isinstance(tau, list | tuple) else [float(tau)]
+    penalty = float(params.get("crossing_penalty", 0.0))
+    if len(taus) == 1:
+        q = taus[0]
+        return _plain(t, p, lambda a, b: F.greatest(_lit(q) * (a - b), _lit(q - 1.0) * (a - b)))
+    if t.kind != "scalar" or p.kind != "array":
+        raise NotCompilable("several quantile levels need a scalar label and an array prediction")
+    levels = F.array(*[_lit(x) for x in taus])
+
+    def term(x: Column, i: Column) -> Column:
+        lv = F.element_at(levels, i + 1)
+        e = t.column - x
+        return F.greatest(lv * e, (lv - _lit(1.0)) * e)
+
+    value = _reduce_array(F.transform(p.column, term), "mean", p.column)
+    if penalty > 0:
+        q = len(taus)
+        gaps = F.transform(
+            F.slice(p.column, 1, q - 1),
+            lambda x, i: F.greatest(x - F.element_at(p.column, i + 2), _lit(0.0)),
+        )
+        value = value + _lit(penalty) * _reduce_array(gaps, "sum") / _lit(float(q - 1))
+    checks = (
+        (f"prediction arrays must hold {len(taus)} quantiles (one per tau)", F.size(p.column) != len(taus)),
+    )
+    return CompiledLoss(value, checks=checks)
+
+
+# ---------------------------------------------------------------- counts and positive targets
+def _mean_of(b: Column, log_input: bool) -> tuple[Column, Column]:
+    """(mu, log mu) from the raw output (log-rate, or the mean clipped at 1e-7)."""
+    F = _F()
+    if log_input:
+        return F.exp(b), b
+    mu = F.greatest(b, _lit(1e-7))
+    return mu, F.log(mu)
+
+
+@register_sql("poisson_nll", "log_poisson")
+def _poisson_nll(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
+    _expect(params, log_input=_any, full=_any, eps=_any)
+    F = _F()
+    log_input, full, eps = bool(params["log_input"]), bool(params["full"]), float(params["eps"])
+
+    def f(y: Column, b: Column) -> Column:
+        v = F.exp(b) - y * b if log_input else b - y * _np_log(b + _lit(eps))
+        if full:
+            stirling = y * F.log(y) - y + _lit(0.5) * F.log(_lit(2.0 * math.pi) * y)
+            v = v + F.when(y > _lit(1.0), stirling).otherwise(_lit(0.0))
+        return v
+
+    return _plain(t, p, f)
+
+
+@register_sql("tweedie_deviance", "tweedie")
+def _tweedie(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
+    _expect(params, power=_any, log_input=_any)
+    F = _F()
+    pw, log_input = float(params["power"]), bool(params["log_input"])
+
+    def f(y: Column, b: Column) -> Column:
+        mu, log_mu = _mean_of(b, log_input)
+        if pw == 1.0:
+            ylogy = F.when(y > _lit(0.0), y * F.log(y)).otherwise(_lit(0.0))
+            return _lit(2.0) * (ylogy - y * log_mu - y + mu)
+        if pw == 2.0:
+            return _lit(2.0) * (log_mu - _np_log(y) + y / mu - _lit(1.0))
+        return _lit(2.0) * (
+            F.pow(F.greatest(y, _lit(0.0)), 2.0 - pw) / _lit((1.0 - pw) * (2.0 - pw))
+            - y * F.exp(_lit(1.0 - pw) * log_mu) / _lit(1.0 - pw)
+            + F.exp(_lit(2.0 - pw) * log_mu) / _lit(2.0 - pw)
+        )
+
+    return _plain(t, p, f)
+
+
+@register_sql("gamma_deviance")
+def _gamma_deviance(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
+    _expect(params, log_input=_any)
+    F = _F()
+    log_input = bool(params["log_input"])
+
+    def f(y: Column, b: Column) -> Column:
+        mu, log_mu = _mean_of(b, log_input)
+        return _lit(2.0) * (log_mu - _np_log(y) + y / mu - _lit(1.0))
+
+    return _plain(t, p, f)
