@@ -138,7 +138,10 @@ def test_divergence_nan_from_huge_learning_rate(tmp_path) -> None:
     assert len(hist.history["loss"]) < 30
     kinds = [e.kind for e in guard.events]
     assert kinds[0] in {"nonfinite", "explosion"}
-    assert guard.events[0].details["causes"][0].startswith("learning rate too high")
+    causes = guard.events[0].details["causes"]
+    assert causes[0].startswith("learning rate too high")
+    assert any(c.startswith("unscaled target") for c in causes)
+    assert not any("logits" in c for c in causes)  # an MSE model has no logits to confuse
     rows = read_loss_log(log)
     if "nonfinite" in kinds:  # the NaN epoch is logged as null and listed
         assert rows[-1]["loss"] is None and rows[-1]["nonfinite"] == ["loss"]

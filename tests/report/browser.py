@@ -8,7 +8,7 @@ full-page screenshot.
 
 Used by tests/report/test_browser.py and, as a script, to make docs/report.png::
 
-    python tests/report/browser.py RUN_DIR/report.html docs/report.png
+    python tests/report/browser.py RUN_DIR/report.html docs/report.png [MAX_HEIGHT]
 """
 
 from __future__ import annotations
@@ -143,6 +143,7 @@ def open_page(
     *,
     screenshot: str | Path | None = None,
     width: int = 1280,
+    max_height: int = 16000,
     timeout: float = 60.0,
     chromium: str | None = None,
 ) -> PageReport:
@@ -262,7 +263,7 @@ def open_page(
         report.body_text = str(res["result"].get("value", ""))
         if screenshot is not None:
             metrics = pipe.send("Page.getLayoutMetrics", session=sid)
-            height = int(min(metrics["cssContentSize"]["height"], 16000))
+            height = int(min(metrics["cssContentSize"]["height"], max_height))
             pipe.send(
                 "Emulation.setDeviceMetricsOverride",
                 {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
@@ -271,7 +272,11 @@ def open_page(
             drain(0.5)
             shot = pipe.send(
                 "Page.captureScreenshot",
-                {"format": "png", "captureBeyondViewport": True},
+                {
+                    "format": "png",
+                    "captureBeyondViewport": True,
+                    "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+                },
                 session=sid,
                 timeout=60,
             )
@@ -296,7 +301,11 @@ def open_page(
 
 
 if __name__ == "__main__":
-    rep = open_page(sys.argv[1], screenshot=sys.argv[2] if len(sys.argv) > 2 else None)
+    rep = open_page(
+        sys.argv[1],
+        screenshot=sys.argv[2] if len(sys.argv) > 2 else None,
+        max_height=int(sys.argv[3]) if len(sys.argv) > 3 else 16000,
+    )
     print(
         json.dumps(
             {k: v for k, v in rep.__dict__.items() if k != "body_text"}, default=str, indent=1

@@ -138,8 +138,6 @@ def likely_causes(
             f"learning rate too small{lr_text}, or layers frozen (trainable=False)",
             "no gradient reaches the weights: a loss written with argmax/round/casts, "
             "saturated sigmoid/softmax outputs, or dead ReLUs",
-            "logits vs probabilities: probabilities fed to a loss that expects logits "
-            "(or the reverse) flatten the gradient",
             "unscaled target: with targets far from the output range the loss is dominated by a "
             "constant; standardise y",
         ]
@@ -160,12 +158,20 @@ def likely_causes(
             )
         generic += [
             f"learning rate too high{lr_text}: lower it 10x or clip gradients (clipnorm=1.0)",
-            "logits vs probabilities: log(0) when probabilities reach 0 or 1 with "
-            "from_logits=False, or logits passed where probabilities are expected",
             "unscaled target or inputs: standardise y and the features",
         ]
         if problem == "nonfinite":
             generic.append("NaN or inf values in the training data (check x and y)")
+
+    if prob_loss or not loss_name:  # a probability loss, or a loss we cannot read
+        generic.insert(
+            1,
+            "logits vs probabilities: probabilities fed to a loss that expects logits "
+            "(or the reverse) flatten the gradient"
+            if problem == "stuck"
+            else "logits vs probabilities: log(0) when probabilities reach 0 or 1 with "
+            "from_logits=False, or logits passed where probabilities are expected",
+        )
 
     # keep evidence first, then generic causes whose topic is not already named
     out = list(evidence)

@@ -234,11 +234,12 @@ def fig_loss_curves(run: RunData) -> Any | None:
                 seeds_legend.add(("stop", None))
     fig.update_xaxes(title_text="epoch", row=nrows)
     fig.update_yaxes(title_text="loss", col=1)
-    return _layout(
+    _layout(
         fig,
         "Training (solid) and validation (dashed) loss per epoch; ★ best epoch, ✕ early stop",
-        height=80 + 280 * nrows,
+        height=100 + 280 * nrows,
     )
+    return fig.update_layout(margin={"t": 80})
 
 
 def fig_seed_spread(run: RunData) -> Any | None:
@@ -554,7 +555,8 @@ def fig_confusion(run: RunData, max_candidates: int = 6) -> Any | None:
         if run.task_kind == "multilabel"
         else "Confusion matrices (test split, lowest seed; rows actual, columns predicted; color = share of the actual class)"
     )
-    return _layout(fig, title, height=90 + 330 * nrows)
+    _layout(fig, title, height=110 + 330 * nrows)
+    return fig.update_layout(margin={"t": 80})
 
 
 def fig_target(run: RunData) -> Any | None:

@@ -224,11 +224,11 @@ def _section_recommendations(page: _Page, run: RunData) -> None:
         ]
         for i, c in enumerate(rec["candidates"], 1)
     ]
-    page.section(
-        "recommendations",
-        "Recommendations",
-        head + _table(["#", "loss", "params", "score", "why"], rows),
-    )
+    notes = "".join(f"<li>{e(n)}</li>" for n in rec.get("notes") or [])
+    body = head + _table(["#", "loss", "params", "score", "why"], rows)
+    if notes:
+        body += f'<ul class="note">{notes}</ul>'
+    page.section("recommendations", "Recommendations", body)
 
 
 def _section_leaderboard(page: _Page, run: RunData) -> None:

@@ -61,14 +61,14 @@ def leaderboard_table(leaderboard: dict[str, Any], *, title: str | None = None) 
         title=title or f"Leaderboard: {escape(metric)} on the test split ({direction} is better)",
         title_justify="left",
     )
-    table.add_column("#", justify="right")
-    table.add_column("candidate", style="bold cyan", no_wrap=True)
-    table.add_column(f"{escape(metric)} mean", justify="right")
-    table.add_column(f"{int(conf * 100)}% interval", justify="right")
-    table.add_column("diff to best", justify="right")
-    table.add_column("p", justify="right")
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("candidate", style="bold cyan", overflow="fold")
+    table.add_column(escape(metric), justify="right", no_wrap=True)
+    table.add_column(f"{int(conf * 100)}% interval", justify="right", no_wrap=True)
+    table.add_column("Δ best", justify="right", no_wrap=True)
+    table.add_column("p", justify="right", no_wrap=True)
     table.add_column("", no_wrap=True)
-    table.add_column("seeds", justify="right")
+    table.add_column("seeds", justify="right", no_wrap=True)
     for r in leaderboard.get("rows", []):
         if r.get("is_best"):
             mark = "[bold green]best[/bold green]"
