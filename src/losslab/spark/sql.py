@@ -161,7 +161,7 @@ def _reduce_array(arr: Column, how: Literal["mean", "sum", "max"], size_of: Colu
     """Reduce an array expression; ``size_of`` is a cheaper array of the same length."""
     F = _F()
     if how == "max":
-        return F.aggregate(arr, F.element_at(arr, 1), lambda acc, x: F.greatest(acc, x))
+        return F.aggregate(arr, F.try_element_at(arr, F.lit(1)), lambda acc, x: F.greatest(acc, x))
     total = F.aggregate(arr, _lit(0.0), lambda acc, x: acc + x)
     return total / F.size(arr if size_of is None else size_of) if how == "mean" else total
 
@@ -181,7 +181,7 @@ def elementwise(
     if t.kind == "scalar" and p.kind == "scalar":
         return f(t.column, p.column)
     if p.kind == "array" and t.kind == "array":
-        terms = F.transform(p.column, lambda x, i: f(F.element_at(t.column, i + 1), x))
+        terms = F.transform(p.column, lambda x, i: f(F.try_element_at(t.column, i + 1), x))
         return _reduce_array(terms, how, p.column)
     if p.kind == "array":
         return _reduce_array(F.transform(p.column, lambda x: f(t.column, x)), how, p.column)
@@ -426,7 +426,7 @@ def _cce(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
         log_prob = F.transform(p.column, lambda x: F.log(_clip(x / s, EPSILON, 1.0 - EPSILON)))
 
     def term(x: Column, i: Column) -> Column:
-        y = F.element_at(t.column, i + 1)
+        y = F.try_element_at(t.column, i + 1)
         if ls:
             y = y * _lit(1.0 - ls) + _lit(ls) / k
         return y * x
@@ -477,10 +477,10 @@ def _categorical_focal(t: Operand, p: Operand, params: Mapping[str, Any]) -> Com
 
     def term(x: Column, i: Column) -> Column:
         q = _clip(x / s, EPSILON, 1.0 - EPSILON)
-        y = F.element_at(t.column, i + 1)
+        y = F.try_element_at(t.column, i + 1)
         if ls:
             y = y * _lit(1.0 - ls) + _lit(ls) / k
-        a = F.element_at(alphas, i + 1) if alphas is not None else _lit(float(alpha))
+        a = F.try_element_at(alphas, i + 1) if alphas is not None else _lit(float(alpha))
         return a * F.pow(_lit(1.0) - q, gamma) * (-y * F.log(q))
 
     total = F.aggregate(F.transform(probs, term), _lit(0.0), lambda acc, x: acc + x)
@@ -588,7 +588,7 @@ def _pinball(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
     levels = F.array(*[_lit(x) for x in taus])
 
     def term(x: Column, i: Column) -> Column:
-        lv = F.element_at(levels, i + 1)
+        lv = F.try_element_at(levels, i + 1)
         e = t.column - x
         return F.greatest(lv * e, (lv - _lit(1.0)) * e)
 
@@ -597,7 +597,7 @@ def _pinball(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
         q = len(taus)
         gaps = F.transform(
             F.slice(p.column, 1, q - 1),
-            lambda x, i: F.greatest(x - F.element_at(p.column, i + 2), _lit(0.0)),
+            lambda x, i: F.greatest(x - F.try_element_at(p.column, i + 2), _lit(0.0)),
         )
         value = value + _lit(penalty) * _reduce_array(gaps, "sum") / _lit(float(q - 1))
     checks = (
