@@ -31,6 +31,9 @@ DEFAULT_SAMPLE_SIZE = 100_000
 FEATURE_DISTINCT_CAP = 64
 #: ... and up to this many for the target column.
 TARGET_DISTINCT_CAP = 1_000
+#: Class statistics (imbalance, rare classes, value counts in JSON) are reported for
+#: numeric targets only up to this many distinct whole-number values.
+CLASS_LIKE_MAX = 50
 #: A class is "rare" below this share of the labelled rows.
 RARE_CLASS_SHARE = 0.01
 #: Robust z-score (from the MAD) above which a value counts as an outlier.
@@ -198,7 +201,7 @@ class DataProfile:
             "n_columns": self.n_columns,
             "sample_size": self.sample_size,
             "sampled": self.sampled,
-            "targets": [_clean(t.to_dict()) for t in self.targets],
+            "targets": [_target_dict(t) for t in self.targets],
             "features": [_clean(c.to_dict()) for c in self.features],
             "duplicate_conflict_share": self.duplicate_conflict_share,
             "duplicate_conflict_groups": self.duplicate_conflict_groups,
@@ -206,6 +209,13 @@ class DataProfile:
             "warnings": list(self.warnings),
             "task": self.task.to_dict() if self.task is not None else None,
         }
+
+
+def _target_dict(t: TargetProfile) -> dict[str, Any]:
+    d = _clean(t.to_dict())
+    if t.value_counts is not None and len(t.value_counts) > CLASS_LIKE_MAX:
+        d["value_counts"] = None  # a continuous target: counts of 1000 values say little
+    return d
 
 
 def _clean(d: dict[str, Any]) -> dict[str, Any]:
@@ -334,11 +344,16 @@ class _Acc:
             if self.counts is not None:
                 items = sorted(self.counts.items(), key=lambda kv: -kv[1])
                 prof.value_counts = {_label(k): int(c) for k, c in items}
-                if len(items) >= 2:
+                label_like = (
+                    self.kind != "numeric"
+                    or len(items) <= 2
+                    or (not self.non_integer and len(items) <= CLASS_LIKE_MAX)
+                )
+                if len(items) >= 2 and label_like:
                     prof.imbalance_ratio = items[0][1] / items[-1][1]
                 total = sum(self.counts.values())
                 prof.rare_classes = [
-                    _label(k) for k, c in items if c / total < RARE_CLASS_SHARE
+                    _label(k) for k, c in items if label_like and c / total < RARE_CLASS_SHARE
                 ]
             if self.ordered:
                 prof.ordered_levels = [_label(v) for v in self.ordered]
