@@ -63,6 +63,7 @@ register(
         from_logits_param="from_logits",
         predict=_PROBS,
         tags=("focal", "imbalance"),
+        extra={"example_params": {"alpha": [0.25, 0.5, 1.0, 2.0], "gamma": 1.5}},
     )
 )
 
@@ -164,6 +165,7 @@ register(
         from_logits_param="from_logits",
         predict=f"{_REF}:predict_probability",
         tags=("imbalance", "torch"),
+        extra={"example_params": {"pos_weight": [1.0, 2.0, 3.0, 0.5]}},
     )
 )
 
@@ -226,6 +228,7 @@ register(
         from_logits_param="from_logits",
         predict=_PROBS,
         tags=("imbalance",),
+        extra={"example_params": {"samples_per_class": [50, 20, 5, 1], "beta": 0.99}},
     )
 )
 
@@ -254,6 +257,7 @@ register(
         from_logits_param="from_logits",
         predict=_PROBS,
         tags=("imbalance", "focal"),
+        extra={"example_params": {"samples_per_class": [50, 20, 5, 1], "beta": 0.99}},
     )
 )
 

@@ -56,6 +56,7 @@ register(
         minimum_at_truth=False,
         predict=f"{_REF}:predict_coral",
         tags=("ordinal",),
+        extra={"example_params": {"importance": [1.0, 0.5, 2.0]}},
     )
 )
 
@@ -123,5 +124,6 @@ register(
         minimum_at_truth=True,
         predict=None,
         tags=("ordinal", "tfa"),
+        extra={"example_params": {"num_classes": 4, "weightage": "linear"}},
     )
 )

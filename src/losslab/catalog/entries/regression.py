@@ -75,6 +75,7 @@ register(
         inputs="quantiles",
         minimum_at_truth=True,
         tags=("tfa", "quantile", "robust"),
+        extra={"example_params": {"tau": [0.1, 0.5, 0.9], "crossing_penalty": 1.0}},
     )
 )
 
