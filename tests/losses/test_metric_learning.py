@@ -223,18 +223,6 @@ def test_bad_arguments_raise_actionable_errors():
         ml.triplet_hard_loss(np.zeros((3, 2)), np.zeros((3, 5), dtype="float32"))
 
 
-def test_model_save_load_keeps_config(tmp_path):
-    import keras
-
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
-    model.compile(loss=ml.TripletSemiHardLoss(margin=0.3, distance_metric="angular"))
-    path = tmp_path / "m.keras"
-    model.save(path)
-    loaded = keras.saving.load_model(path)
-    assert isinstance(loaded.loss, ml.TripletSemiHardLoss)
-    assert loaded.loss.params == {"margin": 0.3, "distance_metric": "angular"}
-
-
 # ----------------------------------------------------------------- the digits demonstration
 def _one_nn_accuracy(train_emb, y_train, test_emb, y_test) -> float:
     from sklearn.neighbors import KNeighborsClassifier
