@@ -87,7 +87,10 @@ def mini_catalog() -> list[LossSpec]:
             Family.MULTICLASS,
             "probability",
             Head.SOFTMAX,
-            params=(Param("beta", 0.999, Interval(0, 1, closed="left")), Param("samples_per_class", None)),
+            params=(
+                Param("beta", 0.999, Interval(0, 1, closed="left")),
+                Param("samples_per_class", None),
+            ),
         ),
         _spec("symmetric_ce", Family.MULTICLASS, "probability", Head.SOFTMAX),
         _spec("coral", Family.ORDINAL, "probability", Head.ORDINAL_LOGITS),

@@ -268,11 +268,26 @@ def test_json_document_schema(rng, catalog):
     assert set(d["task"]) == {"kind", "reasons", "classes", "overridden"}
     assert d["goal"] == {"kind": "labels", "quantile": None}
     assert set(d["candidates"][0]) == {
-        "loss", "params", "loss_string", "reason", "score", "family", "statistic", "head"
+        "loss",
+        "params",
+        "loss_string",
+        "reason",
+        "score",
+        "family",
+        "statistic",
+        "head",
     }
     assert set(d["class_weight"]) == {"0", "1"}
     prof = d["profile"]
-    assert {"source", "n_rows", "n_columns", "sample_size", "sampled", "targets", "features"} <= set(prof)
+    assert {
+        "source",
+        "n_rows",
+        "n_columns",
+        "sample_size",
+        "sampled",
+        "targets",
+        "features",
+    } <= set(prof)
     assert prof["targets"][0]["value_counts"].keys() == {"0", "1"}
     for c in d["candidates"]:
         spec_name, _, _ = c["loss_string"].partition(":")

@@ -47,7 +47,12 @@ def test_statsmodels_datasets(dataset, target, kind):
 
 @pytest.mark.parametrize(
     ("loader", "kind", "n_classes"),
-    [("load_iris", "multiclass", 3), ("load_breast_cancer", "binary", 2), ("load_digits", "multiclass", 10), ("load_diabetes", "regression", None)],
+    [
+        ("load_iris", "multiclass", 3),
+        ("load_breast_cancer", "binary", 2),
+        ("load_digits", "multiclass", 10),
+        ("load_diabetes", "regression", None),
+    ],
 )
 def test_sklearn_bundled(loader, kind, n_classes):
     import sklearn.datasets as skd

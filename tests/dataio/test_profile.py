@@ -8,8 +8,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from losslab.data import open_source, profile_table, read_table
 from losslab.data import _read as read_mod
+from losslab.data import open_source, profile_table, read_table
 from losslab.errors import DataError
 
 
@@ -107,7 +107,9 @@ def test_read_table_returns_dataframes(frame, tmp_path):
 
 
 def test_ordered_categorical_levels_are_kept():
-    cat = pd.Categorical(["low", "high", "mid", "low"], categories=["low", "mid", "high"], ordered=True)
+    cat = pd.Categorical(
+        ["low", "high", "mid", "low"], categories=["low", "mid", "high"], ordered=True
+    )
     p = profile_table(pd.DataFrame({"y": cat, "x": [1, 2, 3, 4]}), "y")
     assert p.target.ordered_levels == ["low", "mid", "high"]
 
@@ -126,7 +128,12 @@ def test_leakage_of_a_copied_or_rescaled_target_is_flagged():
     rng = np.random.default_rng(3)
     y = rng.normal(size=500)
     df = pd.DataFrame(
-        {"honest": rng.normal(size=500), "copy": y, "rescaled": 3 * y + 1 + 1e-3 * rng.normal(size=500), "y": y}
+        {
+            "honest": rng.normal(size=500),
+            "copy": y,
+            "rescaled": 3 * y + 1 + 1e-3 * rng.normal(size=500),
+            "y": y,
+        }
     )
     p = profile_table(df, "y")
     flagged = {leak["column"] for leak in p.leakage}

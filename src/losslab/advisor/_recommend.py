@@ -340,7 +340,9 @@ def _score_regression(spec: LossSpec, ctx: _Ctx, why: list[str]) -> float:
             s -= 0.1
     if spec.statistic == "median" and ctx.goal.kind == "mean" and ctx.skewed:
         s -= 0.2
-        why.append(f"but the median differs from the mean for a skewed target (skewness {t.skewness:.2f})")
+        why.append(
+            f"but the median differs from the mean for a skewed target (skewness {t.skewness:.2f})"
+        )
     if kind in ("positive", "count"):
         if _is(spec, "tweedie"):
             if ctx.zero_share > 0.05 and kind == "positive":
@@ -419,7 +421,11 @@ def _score_classification(spec: LossSpec, ctx: _Ctx, why: list[str]) -> float:
             s += gain
             why.append(
                 f"classes are imbalanced ({ir:.1f}:1): "
-                + ("focal down-weights the many easy examples" if focal else "re-weights the rare classes")
+                + (
+                    "focal down-weights the many easy examples"
+                    if focal
+                    else "re-weights the rare classes"
+                )
                 + ("" if goal != "probability" else "; note it distorts probability calibration")
             )
         elif spec.statistic == "probability" and goal == "probability":
@@ -492,7 +498,9 @@ def _configure(spec: LossSpec, ctx: _Ctx) -> tuple[dict[str, Any], list[str]]:
             delta_key = "beta"  # smooth L1 with threshold beta is Huber(delta=beta) / beta
         if delta_key == "beta" and z_sigma is not None:
             want["beta"] = _sig(1.345 * z_sigma)
-            why["beta"] = f"beta = 1.345 x robust sigma of the standardized target = {want['beta']:g}"
+            why["beta"] = (
+                f"beta = 1.345 x robust sigma of the standardized target = {want['beta']:g}"
+            )
         if "delta" in names and z_sigma is not None:
             want["delta"] = _sig(1.345 * z_sigma)
             why["delta"] = (
@@ -504,28 +512,32 @@ def _configure(spec: LossSpec, ctx: _Ctx) -> tuple[dict[str, Any], list[str]]:
             for key in ("c", "scale"):
                 if key in names:
                     want[key] = _sig(2.3849 * z_sigma)
-                    why[key] = f"{key} = 2.3849 x robust sigma of the standardized target (95% efficiency)"
+                    why[key] = (
+                        f"{key} = 2.3849 x robust sigma of the standardized target (95% efficiency)"
+                    )
                     break
         elif "scale" in names and z_sigma is not None and spec.robustness != Robustness.NONE:
             want["scale"] = _sig(z_sigma)
             why["scale"] = f"scale = robust sigma of the standardized target ({z_sigma:.3g})"
         if _is(spec, "tweedie"):
-            key = "power" if "power" in names else ("p" if "p" in names else None)
+            pkey: str | None = "power" if "power" in names else ("p" if "p" in names else None)
             p = tweedie_power(ctx.zero_share, t.mean or 0.0, (t.std or 0.0) ** 2)
-            if key and p is not None:
-                want[key] = round(p, 2)
-                why[key] = (
-                    f"power {want[key]:g} from {ctx.zero_share:.0%} zeros and variance/mean^2 "
+            if pkey and p is not None:
+                want[pkey] = round(p, 2)
+                why[pkey] = (
+                    f"power {want[pkey]:g} from {ctx.zero_share:.0%} zeros and variance/mean^2 "
                     f"(compound Poisson-Gamma moments)"
                 )
-            elif key and kind == "count":
-                want[key] = 1.2 if (ctx.vmr or 1) > 1.5 else 1.05
-                why[key] = f"power {want[key]:g}: counts, variance/mean = {ctx.vmr or 1:.2f}"
+            elif pkey and kind == "count":
+                want[pkey] = 1.2 if (ctx.vmr or 1) > 1.5 else 1.05
+                why[pkey] = f"power {want[pkey]:g}: counts, variance/mean = {ctx.vmr or 1:.2f}"
     for key in ("tau", "quantile", "quantiles"):
         if key in names and spec.statistic == "quantile":
             q = ctx.goal.quantile if ctx.goal.kind == "quantile" else 0.5
             want[key] = q
-            why[key] = f"{key} = {q:g} for the {'quantile' if ctx.goal.kind == 'quantile' else 'median'} goal"
+            why[key] = (
+                f"{key} = {q:g} for the {'quantile' if ctx.goal.kind == 'quantile' else 'median'} goal"
+            )
             break
     if kind in _CLASS_TASKS:
         counts = ctx.counts
@@ -540,7 +552,9 @@ def _configure(spec: LossSpec, ctx: _Ctx) -> tuple[dict[str, Any], list[str]]:
             if _is(spec, "focal") and "alpha" in names and ir >= 3:
                 alpha = round(min(max(n_neg / (n_neg + n_pos), 0.1), 0.9), 3)
                 want["alpha"] = alpha
-                why["alpha"] = f"alpha = {alpha:g}, the share of the other class (inverse frequency)"
+                why["alpha"] = (
+                    f"alpha = {alpha:g}, the share of the other class (inverse frequency)"
+                )
                 if "apply_class_balancing" in names:
                     want["apply_class_balancing"] = True
                     why["apply_class_balancing"] = "apply_class_balancing=True so alpha is used"
@@ -558,7 +572,9 @@ def _configure(spec: LossSpec, ctx: _Ctx) -> tuple[dict[str, Any], list[str]]:
             beta = min((0.9, 0.99, 0.999, 0.9999), key=lambda b: abs(b - target_beta))
             if "beta" in names:
                 want["beta"] = beta
-                why["beta"] = f"beta = {beta:g} (effective number of samples, largest class n = {n_max})"
+                why["beta"] = (
+                    f"beta = {beta:g} (effective number of samples, largest class n = {n_max})"
+                )
             for key in ("samples_per_class", "class_counts", "counts"):
                 if key in names:
                     want[key] = [int(c) for _, c in counts]

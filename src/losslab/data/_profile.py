@@ -469,7 +469,11 @@ def _diagnose_rows(prof: DataProfile, sample: pa.Table, classification: bool) ->
         same = float(np.mean(np.isclose(xv, yv, rtol=1e-9, atol=0.0)))
         if same >= 0.99:
             prof.leakage.append(
-                {"column": c.name, "reason": f"equals the target on {same:.1%} of rows", "value": same}
+                {
+                    "column": c.name,
+                    "reason": f"equals the target on {same:.1%} of rows",
+                    "value": same,
+                }
             )
             continue
         if np.std(xv) > 0 and np.std(yv) > 0:
@@ -630,8 +634,11 @@ def _add_warnings(prof: DataProfile, classification: bool) -> None:
         w.append(
             f"{prof.duplicate_conflict_share:.1%} {where} share their feature values with a row "
             f"of a different target ({prof.duplicate_conflict_groups} groups): "
-            + ("label noise or missing features." if classification else "the features do not "
-               "determine the target (noise or missing features).")
+            + (
+                "label noise or missing features."
+                if classification
+                else "the features do not determine the target (noise or missing features)."
+            )
         )
     for leak in prof.leakage:
         w.append(f"Possible leakage: feature {leak['column']!r} {leak['reason']}; drop it.")

@@ -74,7 +74,9 @@ def _csv_delimiter(path: Path) -> str:
     return "\t" if name.endswith((".tsv", ".tsv.gz")) else ","
 
 
-def _csv_options(path: Path, columns: list[str] | None, types: dict[str, Any]) -> tuple[Any, Any, Any]:
+def _csv_options(
+    path: Path, columns: list[str] | None, types: dict[str, Any]
+) -> tuple[Any, Any, Any]:
     import pyarrow.csv as pcsv
 
     read = pcsv.ReadOptions(block_size=CSV_BLOCK_BYTES)
@@ -118,17 +120,22 @@ def _csv_error(path: Path, err: Exception) -> DataError:
                 f"(as in the header), got {got}. Fix or remove that line (quote fields that contain "
                 "the delimiter)."
             )
-    return DataError(f"Cannot read CSV file {str(path)!r}: {text.splitlines()[0]}. Check the file format.")
+    return DataError(
+        f"Cannot read CSV file {str(path)!r}: {text.splitlines()[0]}. Check the file format."
+    )
 
 
-def _iter_csv(path: Path, columns: list[str] | None, types: dict[str, Any]) -> Iterator[pa.RecordBatch]:
+def _iter_csv(
+    path: Path, columns: list[str] | None, types: dict[str, Any]
+) -> Iterator[pa.RecordBatch]:
     import pyarrow.csv as pcsv
 
     read, parse, convert = _csv_options(path, columns, types)
     try:
-        reader = pcsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
-        for batch in reader:
-            yield batch
+        reader = pcsv.open_csv(
+            path, read_options=read, parse_options=parse, convert_options=convert
+        )
+        yield from reader
     except pa.ArrowInvalid as e:
         raise _csv_error(path, e) from None
 
@@ -147,7 +154,9 @@ def _csv_schema(path: Path) -> tuple[pa.Schema, dict[str, Any]]:
     for _ in range(64):
         read, parse, convert = _csv_options(path, None, types)
         try:
-            reader = pcsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+            reader = pcsv.open_csv(
+                path, read_options=read, parse_options=parse, convert_options=convert
+            )
             schema = reader.schema
             for _batch in reader:
                 pass

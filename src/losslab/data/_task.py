@@ -163,7 +163,9 @@ def infer_task(prof: DataProfile, task: str | None = None) -> TaskInfo:
         )
     return TaskInfo(
         kind=forced,
-        reasons=[f"forced with --task {forced} (inferred: {info.kind}, because {'; '.join(info.reasons)})"],
+        reasons=[
+            f"forced with --task {forced} (inferred: {info.kind}, because {'; '.join(info.reasons)})"
+        ],
         classes=classes,
         overridden=True,
     )
@@ -174,7 +176,7 @@ def _infer(prof: DataProfile) -> TaskInfo:
         bad = [
             t.name
             for t in prof.targets
-            if not (t.n_distinct is not None and t.n_distinct <= 2 and set(t.labels) <= {0, 1, True, False})
+            if not (t.n_distinct is not None and t.n_distinct <= 2 and set(t.labels) <= {0, 1})
         ]
         if bad:
             raise DataError(

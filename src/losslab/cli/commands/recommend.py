@@ -44,7 +44,9 @@ def _render_table(rec: Any) -> None:
         if t.excess_kurtosis is not None:
             stats.append(f"excess kurtosis {t.excess_kurtosis:.2f}")
         if t.outlier_share_mad is not None:
-            stats.append(f"outliers {t.outlier_share_mad:.1%} (MAD) / {t.outlier_share_iqr:.1%} (IQR)")
+            stats.append(
+                f"outliers {t.outlier_share_mad:.1%} (MAD) / {t.outlier_share_iqr:.1%} (IQR)"
+            )
         if t.zero_share:
             stats.append(f"zeros {t.zero_share:.1%}")
         if t.variance_to_mean is not None:
@@ -126,7 +128,8 @@ def recommend(
     """Profile DATA, infer the task and recommend losses with configured hyperparameters."""
     import sys
 
-    from losslab.advisor import Goal, recommend as _recommend
+    from losslab.advisor import Goal
+    from losslab.advisor import recommend as _recommend
     from losslab.data import parse_task
 
     # validate the cheap options before reading a possibly large file
