@@ -57,6 +57,11 @@ __all__ = [
 
 Axis = int | Sequence[int] | None
 
+# Keras clips probabilities to [eps, 1 - eps] on float32 tensors, where 1 - 1e-7 rounds to
+# 1 - 1.19e-7: that bound sets the value of a saturated cross-entropy (-log(1.19e-7) = 15.94,
+# not -log(1e-7) = 16.12), so the oracle uses the float32 bound too.
+ONE_MINUS_EPS = float(np.float32(1.0 - EPSILON))
+
 
 # ----------------------------------------------------------------------------- helpers
 def _same_rank(t: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -192,7 +197,7 @@ def categorical_hinge(y_true: Any, y_pred: Any) -> np.ndarray:
 def _bce_elements(t: np.ndarray, p: np.ndarray, from_logits: bool) -> np.ndarray:
     if from_logits:
         return -(t * _log_sigmoid(p) + (1.0 - t) * _log_sigmoid(-p))
-    q = np.clip(p, EPSILON, 1.0 - EPSILON)
+    q = np.clip(p, EPSILON, ONE_MINUS_EPS)
     return -(t * np.log(q) + (1.0 - t) * np.log(1.0 - q))
 
 
@@ -256,7 +261,7 @@ def _class_log_probs(p: np.ndarray, from_logits: bool, axis: int) -> np.ndarray:
     if from_logits:
         return _log_softmax(p, axis)
     q = p / np.sum(p, axis=axis, keepdims=True)
-    return np.log(np.clip(q, EPSILON, 1.0 - EPSILON))
+    return np.log(np.clip(q, EPSILON, ONE_MINUS_EPS))
 
 
 def categorical_crossentropy(
@@ -293,7 +298,7 @@ def categorical_focal_crossentropy(
         t = t * (1.0 - label_smoothing) + label_smoothing / t.shape[-1]
     if from_logits:
         p = _softmax(p, axis)
-    q = np.clip(p / np.sum(p, axis=axis, keepdims=True), EPSILON, 1.0 - EPSILON)
+    q = np.clip(p / np.sum(p, axis=axis, keepdims=True), EPSILON, ONE_MINUS_EPS)
     a = as_f64(alpha)
     return np.sum(a * (1.0 - q) ** gamma * (-t * np.log(q)), axis=axis)
 
@@ -437,8 +442,13 @@ def circle(
     gamma: float = 80.0,
     margin: float = 0.4,
     remove_diagonal: bool = True,
+    ref_labels: Any = None,
+    ref_embeddings: Any = None,
 ) -> np.ndarray:
     """Circle loss per anchor (Sun et al., 2020), as Keras defines it on the batch.
+
+    ``ref_labels`` / ``ref_embeddings`` (Keras's function arguments, not the class's) compare
+    each anchor with another set of embeddings instead of the batch itself.
 
     With cosine distances ``d_ij = max(1 - e_i . e_j, 0)`` (embeddings assumed
     L2-normalised), positives ``j`` of the same label (``j != i`` when
@@ -454,11 +464,13 @@ def circle(
     """
     e = as_f64(y_pred)
     y = np.rint(as_f64(y_true)).astype(np.int64).reshape(-1)
-    d = np.maximum(1.0 - e @ e.T, 0.0)
-    pos = y[:, None] == y[None, :]
+    r = e if ref_embeddings is None else as_f64(ref_embeddings)
+    ry = y if ref_labels is None else np.rint(as_f64(ref_labels)).astype(np.int64).reshape(-1)
+    d = np.maximum(1.0 - e @ r.T, 0.0)
+    pos = y[:, None] == ry[None, :]
     neg = ~pos
     if remove_diagonal:
-        pos = pos & ~np.eye(len(y), dtype=bool)
+        pos = pos & ~np.eye(len(y), len(ry), dtype=bool)
     a_p = np.maximum((margin + d) * pos, 0.0)
     a_n = np.maximum((1.0 + margin - d) * neg, 0.0)
     wp = -gamma * a_p * (margin - d)
