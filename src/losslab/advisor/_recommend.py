@@ -253,15 +253,23 @@ def _requires_ok(spec: LossSpec, ctx: _Ctx) -> tuple[bool, str]:
         r = req.replace(" ", "").lower()
         if kind in _REGRESSION_TASKS:
             if r in ("y>=0", "y≥0") and (t.min is None or t.min < 0):
-                return False, f"needs y >= 0 (min is {t.min:g})"
+                return False, f"needs y >= 0 (min is {t.min})"
             if r == "y>0" and (t.min is None or t.min <= 0):
-                return False, f"needs y > 0 (min is {t.min:g})"
+                return False, f"needs y > 0 (min is {t.min})"
             if r in ("y!=0", "y≠0") and (t.zero_share or 0) > 0:
                 return False, f"needs y != 0 ({t.zero_share:.0%} zeros)"
             if r in ("yin[0,1]",) and not t.unit_interval:
                 return False, "needs y in [0, 1]"
             if r in ("yin{0,1}",):
-                return False, "needs 0/1 labels"
+                # cross-entropy with soft targets in [0, 1] is the quasi-binomial likelihood
+                # of a proportion; focal and re-weighted variants are meant for labels
+                soft_ok = (
+                    kind == "proportion"
+                    and spec.statistic == "probability"
+                    and not _is(spec, "focal", "balanced", "pos_weight", "weighted")
+                )
+                if not soft_ok:
+                    return False, "needs 0/1 labels"
             if "integer" in r and not t.integer_valued and "label" not in r:
                 return False, "needs integer targets"
             if r in ("integerlabels", "one-hot", "onehot"):
@@ -391,14 +399,21 @@ def _score_regression(spec: LossSpec, ctx: _Ctx, why: list[str]) -> float:
         elif _is(spec, "logarithmic", "msle", "log_error"):
             s += 0.1
             why.append("works on log(1 + y), tempering the long right tail")
-        elif _is(spec, "percentage", "mape") and ctx.zero_share > 0:
-            s -= 0.5
-            why.append(f"divides by y, and {ctx.zero_share:.0%} of targets are 0")
         elif rob == Robustness.NONE and ctx.skewed:
             s -= 0.1
             why.append(f"a few large values dominate squared errors (skewness {t.skewness:.2f})")
     elif positive_loss:
         s -= 0.4  # count / positive losses on a signed target: excluded by requires usually
+    if _is(spec, "percentage", "mape") and (
+        (t.negative_share or 0) > 0
+        or (t.zero_share or 0) > 0
+        or (t.q01 or 0) < 0.05 * abs(t.median or 1)
+    ):
+        s -= 0.5
+        why.append(
+            f"divides by |y|, and the target has values at or near zero (1% quantile {t.q01 if t.q01 is not None else float('nan'):.3g}), "
+            "which would dominate"
+        )
     if kind == "proportion" and spec.family == Family.BINARY:
         s += 0.3
         why.append("a sigmoid head keeps predictions inside [0, 1]")
@@ -605,7 +620,10 @@ def _configure(spec: LossSpec, ctx: _Ctx) -> tuple[dict[str, Any], list[str]]:
 
 
 def _dedupe_key(spec: LossSpec) -> str:
+    """Losses that differ only by label encoding share a key (sparse vs one-hot CE)."""
     key = spec.name.replace("sparse_", "")
+    for suffix in ("_crossentropy", "_cross_entropy"):
+        key = key.replace(suffix, "")
     return key
 
 
