@@ -55,12 +55,21 @@ def mini_catalog() -> list[LossSpec]:
             params=(Param("power", 1.5, Interval(1, 2)),),
         ),
         _spec("gamma_deviance", R, "mean", Head.POSITIVE, requires=("y>0",)),
-        _spec("bce", Family.BINARY, "probability", Head.SIGMOID),
+        _spec(
+            "mape",
+            R,
+            "median",
+            Head.IDENTITY,
+            robustness=Robustness.HIGH,
+            requires=("y!=0",),
+        ),
+        _spec("bce", Family.BINARY, "probability", Head.SIGMOID, requires=("y in {0,1}",)),
         _spec(
             "binary_focal",
             Family.BINARY,
             "probability",
             Head.SIGMOID,
+            requires=("y in {0,1}",),
             params=(
                 Param("gamma", 2.0, Interval(0, None)),
                 Param("alpha", 0.25, Interval(0, 1)),
@@ -82,6 +91,8 @@ def mini_catalog() -> list[LossSpec]:
             Head.SOFTMAX,
             params=(Param("label_smoothing", 0.0, Interval(0, 1)),),
         ),
+        _spec("categorical_crossentropy", Family.MULTICLASS, "probability", Head.SOFTMAX),
+        _spec("sparse_categorical_crossentropy", Family.MULTICLASS, "probability", Head.SOFTMAX),
         _spec(
             "class_balanced_ce",
             Family.MULTICLASS,

@@ -226,8 +226,29 @@ def test_multilabel_and_proportion(rng, catalog):
     assert ml.task.kind == "multilabel"
     assert _names(ml)[0] == "asl" and "bce" in _names(ml)
     df["p"] = rng.beta(2, 3, size=1000)
-    prop = recommend(df, target="p", catalog=catalog)
+    prop = recommend(df, target="p", catalog=catalog, top=None)
     assert prop.task.kind == "proportion" and prop.candidates[0].loss == "bce"
+    # cross-entropy takes soft [0, 1] targets; focal is meant for 0/1 labels
+    assert "binary_focal" not in _names(prop)
+
+
+def test_mape_is_excluded_with_zeros_and_penalised_near_zero(rng, catalog):
+    df = features(rng, 2000)
+    df["y"] = df.x0 + rng.normal(size=2000)  # signed, crosses zero
+    rec = recommend(df, target="y", goal="median", catalog=catalog, top=None)
+    assert rec.candidates[0].loss == "mae"
+    mape = next(c for c in rec.candidates if c.loss == "mape")
+    assert mape.score < 1.0 and "near zero" in mape.reason
+    df.loc[0, "y"] = 0.0
+    assert "mape" not in _names(recommend(df, target="y", goal="median", catalog=catalog, top=None))
+
+
+def test_label_encoding_variants_are_listed_once(rng, catalog):
+    df = features(rng, 600)
+    df["y"] = rng.choice(["a", "b", "c"], size=600)
+    names = _names(recommend(df, target="y", catalog=catalog, top=None))
+    assert "sparse_categorical_crossentropy" in names
+    assert "categorical_crossentropy" not in names
 
 
 # ------------------------------------------------------------------ real catalog, JSON

@@ -340,7 +340,7 @@ def _score_regression(spec: LossSpec, ctx: _Ctx, why: list[str]) -> float:
         elif rob == Robustness.NONE:
             s -= 0.3
             why.append(f"squared errors let outliers dominate ({ctx.outlier_text()})")
-    else:
+    elif ctx.goal.kind == "mean":
         if rob == Robustness.NONE:
             s += 0.15
             why.append("efficient when errors are near Gaussian; no marked outliers found")
