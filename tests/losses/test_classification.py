@@ -327,14 +327,33 @@ def test_finite_values_and_gradients_at_extremes(name):
 
 
 # ----------------------------------------------------------------------------- model.fit
-@pytest.mark.backends
-def test_every_classification_loss_trains_a_model():
+def _fit_together(x, cases):
+    """One model, one output head per loss (a single compile for all of them), 2 epochs;
+    returns the model and its per-output loss histories."""
     import keras
 
+    inp = keras.Input((x.shape[1],))
+    outs = [
+        keras.layers.Dense(units, activation=act, name=name)(inp)
+        for name, _, _, units, act in cases
+    ]
+    model = keras.Model(inp, outs)
+    losses = [losslab.get(name, **params) for name, params, _, _, _ in cases]
+    model.compile(optimizer=keras.optimizers.SGD(0.02), loss=losses)
+    hist = model.fit(x, [y for _, _, y, _, _ in cases], epochs=2, batch_size=16, verbose=0).history
+    for name, *_ in cases:
+        assert np.all(np.isfinite(hist[f"{name}_loss"])), (name, hist[f"{name}_loss"])
+    assert np.all(np.isfinite(hist["loss"]))
+    return model, hist
+
+
+@pytest.mark.backends
+def test_every_classification_loss_trains_a_model():
     rng = np.random.default_rng(17)
     x = rng.normal(size=(32, 4)).astype("float32")
     labels = np.argmax(x @ rng.normal(size=(4, 3)), axis=-1).astype("int32")
     multilabel = (x[:, :3] > 0).astype("float32")
+    cases = []
     for name in ALL:
         if name in SPARSE:
             y, act = labels, "softmax"
@@ -343,7 +362,5 @@ def test_every_classification_loss_trains_a_model():
         else:
             y, act = multilabel, "sigmoid"
         params = {"samples_per_class": [10, 12, 10]} if name.startswith("class_balanced") else {}
-        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation=act)])
-        model.compile(optimizer=keras.optimizers.SGD(0.05), loss=losslab.get(name, **params))
-        hist = model.fit(x, y, epochs=2, batch_size=16, verbose=0).history["loss"]
-        assert np.all(np.isfinite(hist)), (name, hist)
+        cases.append((name, params, y, 3, act))
+    _fit_together(x, cases)

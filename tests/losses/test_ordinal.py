@@ -193,19 +193,34 @@ def test_finite_values_and_gradients_at_extreme_logits():
 
 
 # ----------------------------------------------------------------------------- model.fit
-@pytest.mark.backends
-def test_every_ordinal_loss_trains_a_model():
+def _fit_together(x, cases):
+    """One model, one output head per loss (a single compile for all of them), 2 epochs;
+    returns the model and its per-output loss histories."""
     import keras
 
+    inp = keras.Input((x.shape[1],))
+    outs = [
+        keras.layers.Dense(units, activation=act, name=name)(inp)
+        for name, _, _, units, act in cases
+    ]
+    model = keras.Model(inp, outs)
+    losses = [losslab.get(name, **params) for name, params, _, _, _ in cases]
+    model.compile(optimizer=keras.optimizers.SGD(0.02), loss=losses)
+    hist = model.fit(x, [y for _, _, y, _, _ in cases], epochs=2, batch_size=16, verbose=0).history
+    for name, *_ in cases:
+        assert np.all(np.isfinite(hist[f"{name}_loss"])), (name, hist[f"{name}_loss"])
+    assert np.all(np.isfinite(hist["loss"]))
+    return model, hist
+
+
+@pytest.mark.backends
+def test_every_ordinal_loss_trains_a_model():
     rng = np.random.default_rng(24)
     x = rng.normal(size=(32, 4)).astype("float32")
     labels = np.digitize(x[:, 0] + 0.3 * x[:, 1], [-0.7, 0.0, 0.7]).astype("int32")
-    for name, units, act, y in (
-        ("coral", 3, None, labels),
-        ("corn", 3, None, labels),
-        ("weighted_kappa", 4, "softmax", np.eye(4, dtype="float32")[labels]),
-    ):
-        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(units, activation=act)])
-        model.compile(optimizer=keras.optimizers.SGD(0.05), loss=losslab.get(name))
-        hist = model.fit(x, y, epochs=2, batch_size=16, verbose=0).history["loss"]
-        assert np.all(np.isfinite(hist)), (name, hist)
+    cases = [
+        ("coral", {}, labels, 3, None),
+        ("corn", {}, labels, 3, None),
+        ("weighted_kappa", {}, np.eye(4, dtype="float32")[labels], 4, "softmax"),
+    ]
+    _fit_together(x, cases)

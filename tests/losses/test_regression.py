@@ -195,6 +195,26 @@ def test_half_precision_is_computed_in_float32(name):
 
 
 # ----------------------------------------------------------------------------- model.fit
+def _fit_together(x, cases):
+    """One model, one output head per loss (a single compile for all of them), 2 epochs;
+    returns the model and its per-output loss histories."""
+    import keras
+
+    inp = keras.Input((x.shape[1],))
+    outs = [
+        keras.layers.Dense(units, activation=act, name=name)(inp)
+        for name, _, _, units, act in cases
+    ]
+    model = keras.Model(inp, outs)
+    losses = [losslab.get(name, **params) for name, params, _, _, _ in cases]
+    model.compile(optimizer=keras.optimizers.SGD(0.02), loss=losses)
+    hist = model.fit(x, [y for _, _, y, _, _ in cases], epochs=2, batch_size=16, verbose=0).history
+    for name, *_ in cases:
+        assert np.all(np.isfinite(hist[f"{name}_loss"])), (name, hist[f"{name}_loss"])
+    assert np.all(np.isfinite(hist["loss"]))
+    return model, hist
+
+
 @pytest.mark.backends
 def test_every_regression_loss_trains_a_model(tmp_path):
     import keras
@@ -202,23 +222,18 @@ def test_every_regression_loss_trains_a_model(tmp_path):
     rng = np.random.default_rng(4)
     x = rng.normal(size=(32, 4)).astype("float32")
     y = (x @ rng.normal(size=(4,)) + 0.1 * rng.normal(size=32)).astype("float32")
-    settings_ = [(n, {}) for n in REGRESSION] + [
-        ("pinball", {"tau": [0.1, 0.5, 0.9], "crossing_penalty": 1.0})
+    taus = {"tau": [0.1, 0.5, 0.9], "crossing_penalty": 1.0}
+    cases = [(n, {}, y, 1, None) for n in REGRESSION if n != "pinball"] + [
+        ("pinball", taus, y, 3, None)
     ]
-    for name, params in settings_:
-        units = len(params.get("tau", [0]))
-        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(units)])
-        model.compile(optimizer=keras.optimizers.SGD(0.01), loss=losslab.get(name, **params))
-        hist = model.fit(x, y, epochs=2, batch_size=16, verbose=0).history["loss"]
-        assert np.all(np.isfinite(hist)), (name, hist)
-    # a multi-level pinball model reloads with its list of levels and the same loss value
+    model, _ = _fit_together(x, cases)
+    # the multi-level pinball loss reloads from a .keras file with its levels and its value
     path = tmp_path / "quantiles.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)
-    assert loaded.loss.get_config()["tau"] == [0.1, 0.5, 0.9]
-    pred = keras.ops.convert_to_numpy(model(x))
+    restored = loaded.loss[-1]
+    assert restored.get_config()["tau"] == [0.1, 0.5, 0.9]
+    pred = keras.ops.convert_to_numpy(loaded(x)[-1])
     np.testing.assert_allclose(
-        _value(loaded.loss, y, pred),
-        ref.pinball(y, pred, tau=[0.1, 0.5, 0.9], crossing_penalty=1.0).mean(),
-        rtol=1e-5,
+        _value(restored, y, pred), ref.pinball(y, pred, **taus).mean(), rtol=1e-5
     )
