@@ -95,6 +95,7 @@ def test_csv_type_change_after_the_first_block_is_widened(tmp_path, monkeypatch)
     p = profile_table(path, "y")
     assert p.target.max == 2.5 and p.target.integer_valued is False
     assert p.n_rows == n
+    assert read_table(path)["y"].max() == 2.5
 
 
 def test_read_table_returns_dataframes(frame, tmp_path):

@@ -542,38 +542,43 @@ def profile_table(
             f"Target column {missing[0]!r} not found in {src.name}. Available columns: {shown}. "
             "Pass --target with one of them."
         )
-    accs = [
-        _Acc(
-            f.name,
-            f.type,
-            TARGET_DISTINCT_CAP if f.name in names else FEATURE_DISTINCT_CAP,
-            f.name in names,
-        )
-        for f in src.schema
-    ]
-    rng = np.random.default_rng(seed)
-    parts: list[tuple[np.ndarray, pa.Table]] = []
-    held = 0
-    threshold = math.inf
-    rows = 0
-    for batch in src.batches():
-        n = batch.num_rows
-        if n == 0:
-            continue
-        rows += n
-        for j, acc in enumerate(accs):
-            acc.update(batch.column(j))
-        keys = rng.random(n)
-        mask = keys < threshold
-        if mask.all():
-            parts.append((keys, pa.Table.from_batches([batch])))
-            held += n
-        elif mask.any():
-            parts.append((keys[mask], pa.Table.from_batches([batch.filter(pa.array(mask))])))
-            held += int(mask.sum())
-        if held > 2 * sample_size:
-            parts, threshold = _bottom_k(parts, sample_size)
-            held = sample_size
+
+    def one_pass(batches: Any) -> tuple[list[_Acc], list[tuple[np.ndarray, pa.Table]], int]:
+        accs = [
+            _Acc(
+                f.name,
+                f.type,
+                TARGET_DISTINCT_CAP if f.name in names else FEATURE_DISTINCT_CAP,
+                f.name in names,
+            )
+            for f in src.schema
+        ]
+        rng = np.random.default_rng(seed)
+        parts: list[tuple[np.ndarray, pa.Table]] = []
+        held = 0
+        threshold = math.inf
+        rows = 0
+        for batch in batches:
+            n = batch.num_rows
+            if n == 0:
+                continue
+            rows += n
+            for j, acc in enumerate(accs):
+                acc.update(batch.column(j))
+            keys = rng.random(n)
+            mask = keys < threshold
+            if mask.all():
+                parts.append((keys, pa.Table.from_batches([batch])))
+                held += n
+            elif mask.any():
+                parts.append((keys[mask], pa.Table.from_batches([batch.filter(pa.array(mask))])))
+                held += int(mask.sum())
+            if held > 2 * sample_size:
+                parts, threshold = _bottom_k(parts, sample_size)
+                held = sample_size
+        return accs, parts, rows
+
+    accs, parts, rows = src.scan(one_pass)
     if rows == 0:
         raise DataError(
             f"{src.name} has a header but no rows. Received columns: {', '.join(cols)}. "

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from losslab.errors import DataError
 
-__all__ = ["BatchSource", "open_source", "read_table"]
+__all__ = ["BatchSource", "SchemaChanged", "open_source", "read_table"]
 
 #: Rows per record batch when streaming a file (about 20-50 MB for 20 numeric columns).
 BATCH_ROWS = 262_144
@@ -66,7 +66,19 @@ class BatchSource:
             yield from pf.iter_batches(batch_size=BATCH_ROWS, columns=columns, use_threads=True)
         else:
             assert self._path is not None
-            yield from _iter_csv(self._path, columns, self._csv_types or {})
+            yield from _iter_csv(self, columns)
+
+    def scan(self, consume: Any, columns: list[str] | None = None) -> Any:
+        """``consume(batches)`` over the stream, started again (up to 64 times) when a CSV
+        column had to be widened mid-file. Returns what ``consume`` returns."""
+        for _ in range(64):
+            try:
+                return consume(self.batches(columns))
+            except SchemaChanged:
+                continue
+        raise DataError(
+            f"Cannot settle the column types of {self.name!r}. Convert it to Parquet first."
+        )
 
 
 def _csv_delimiter(path: Path) -> str:
@@ -125,52 +137,51 @@ def _csv_error(path: Path, err: Exception) -> DataError:
     )
 
 
-def _iter_csv(
-    path: Path, columns: list[str] | None, types: dict[str, Any]
-) -> Iterator[pa.RecordBatch]:
+class SchemaChanged(Exception):
+    """A CSV column needed a wider type in a later block; the source's schema was updated and
+    the consumer must start its scan again (see :meth:`BatchSource.scan`)."""
+
+
+def _widen(path: Path, schema: pa.Schema, types: dict[str, Any], err: Exception) -> bool:
+    """Widen the column named in a conversion error (int -> float64 -> string)."""
+    text = str(err)
+    if "In CSV column #" not in text or "conversion error" not in text:
+        return False
+    idx = int(text.split("In CSV column #")[1].split(":")[0])
+    name = schema.names[idx]
+    current = types.get(name, schema.field(idx).type)
+    if pa.types.is_string(current):
+        return False
+    types[name] = pa.string() if pa.types.is_floating(current) else pa.float64()
+    return True
+
+
+def _open_csv(path: Path, types: dict[str, Any], columns: list[str] | None = None) -> Any:
     import pyarrow.csv as pcsv
 
     read, parse, convert = _csv_options(path, columns, types)
     try:
-        reader = pcsv.open_csv(
-            path, read_options=read, parse_options=parse, convert_options=convert
-        )
-        yield from reader
+        return pcsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
     except pa.ArrowInvalid as e:
         raise _csv_error(path, e) from None
 
 
-def _csv_schema(path: Path) -> tuple[pa.Schema, dict[str, Any]]:
-    """Schema of a CSV file, robust to a type change after the first block.
-
-    The streaming reader infers column types from the first block; when a later block does
+def _iter_csv(src: BatchSource, columns: list[str] | None) -> Iterator[pa.RecordBatch]:
+    """Stream a CSV file. Column types come from the first block; when a later block does
     not convert (an integer column with a decimal far down the file), the column is widened
-    to float64 (or string) and the scan restarts. Returns the schema and the forced types.
-    """
-    import pyarrow.csv as pcsv
-
-    types: dict[str, Any] = {}
-    schema: pa.Schema | None = None
-    for _ in range(64):
-        read, parse, convert = _csv_options(path, None, types)
-        try:
-            reader = pcsv.open_csv(
-                path, read_options=read, parse_options=parse, convert_options=convert
-            )
-            schema = reader.schema
-            for _batch in reader:
-                pass
-            return schema, types
-        except pa.ArrowInvalid as e:
-            text = str(e)
-            if schema is not None and "In CSV column #" in text and "conversion error" in text:
-                idx = int(text.split("In CSV column #")[1].split(":")[0])
-                name = schema.names[idx]
-                current = types.get(name, schema.field(idx).type)
-                types[name] = pa.string() if pa.types.is_floating(current) else pa.float64()
-                continue
-            raise _csv_error(path, e) from None
-    raise DataError(f"Cannot infer the column types of {str(path)!r}. Convert it to Parquet first.")
+    and :class:`SchemaChanged` is raised so that the consumer restarts with the new schema
+    (one pass over the file in the common case, instead of a schema pre-scan)."""
+    assert src._path is not None
+    types = src._csv_types if src._csv_types is not None else {}
+    src._csv_types = types
+    reader = _open_csv(src._path, types, columns)
+    try:
+        yield from reader
+    except pa.ArrowInvalid as e:
+        if _widen(src._path, src.schema, types, e):
+            src.schema = _open_csv(src._path, types).schema
+            raise SchemaChanged(str(e)) from None
+        raise _csv_error(src._path, e) from None
 
 
 def open_source(data: Any) -> BatchSource:
@@ -229,8 +240,8 @@ def open_source(data: Any) -> BatchSource:
         if low.endswith(_CSV_EXT) or "." not in low:
             if path.stat().st_size == 0:
                 raise _csv_error(path, pa.ArrowInvalid("Empty CSV file"))
-            schema, types = _csv_schema(path)
-            return BatchSource(str(path), schema, None, _path=path, _kind="csv", _csv_types=types)
+            schema = _open_csv(path, {}).schema
+            return BatchSource(str(path), schema, None, _path=path, _kind="csv", _csv_types={})
         raise DataError(
             f"Unsupported file type {path.suffix!r}. Received: {str(path)!r}. "
             "Use a .csv, .tsv or .parquet file, a pandas DataFrame or a pyarrow Table."
@@ -264,6 +275,6 @@ def read_table(data: Any) -> Any:
     src = open_source(data)
     if src._table is not None:
         return src._table.to_pandas()
-    batches = list(src.batches())
+    batches = src.scan(list)
     table = pa.Table.from_batches(batches, schema=batches[0].schema if batches else src.schema)
     return table.to_pandas()
