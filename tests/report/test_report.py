@@ -69,6 +69,13 @@ def test_regression_figures_match_stored_arrays(regression_run: Path) -> None:
     np.testing.assert_allclose(tr.y, pred)
     res = _trace(F.fig_residuals(run), "huber:delta=2")
     np.testing.assert_allclose(res.y, y_test - pred, rtol=1e-6)
+    # the target histogram counts every training row once
+    y_train = np.load(regression_run / "data" / "split.npz")["y_train"]
+    bars = F.fig_target(run).data[0]
+    assert sum(bars.y) == len(y_train)
+    assert (
+        min(bars.customdata[:, 0]) == y_train.min() and max(bars.customdata[:, 1]) == y_train.max()
+    )
     # leaderboard error bars are the stored interval
     rows = {r["label"]: r for r in run.leaderboard["rows"]}
     lb = F.fig_leaderboard(run).data[0]

@@ -582,7 +582,20 @@ def fig_target(run: RunData) -> Any | None:
         ]
         fig = go.Figure(go.Bar(x=names, y=share, marker_color=PALETTE[0]))
         return _layout(fig, "Share of positive rows per label (training split)", height=320)
-    fig = go.Figure(go.Histogram(x=y.reshape(-1).astype(float), nbinsx=40, marker_color=PALETTE[0]))
+    # binned here: the page stores 40 bars, not every training target
+    values = y.reshape(-1).astype(float)
+    values = values[np.isfinite(values)]
+    counts, edges = np.histogram(values, bins=40)
+    fig = go.Figure(
+        go.Bar(
+            x=(edges[:-1] + edges[1:]) / 2,
+            y=counts,
+            width=np.diff(edges),
+            marker_color=PALETTE[0],
+            customdata=np.column_stack([edges[:-1], edges[1:]]),
+            hovertemplate="[%{customdata[0]:.4g}, %{customdata[1]:.4g}): %{y} rows<extra></extra>",
+        )
+    )
     return _layout(
         fig,
         "Target distribution (training split)",

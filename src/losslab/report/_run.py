@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -228,7 +229,7 @@ def _derive_leaderboard(manifest: dict[str, Any], records: list[dict[str, Any]])
     }
 
 
-def load_run(run_dir: str | Path) -> RunData:
+def load_run(run_dir: str | os.PathLike[str]) -> RunData:
     """Read a run directory.
 
     Args:
