@@ -11,7 +11,7 @@ import pytest
 
 import losslab
 from losslab.advisor import JUDGE_METRICS, Goal, recommend, tweedie_power
-from losslab.catalog import Family, Robustness
+from losslab.catalog import Family, Robustness, parse_loss_string
 from losslab.errors import DataError, TaskMismatchError
 from tests.advisor.conftest import compound_poisson_gamma, features
 
@@ -263,6 +263,14 @@ def test_with_the_real_catalog_count_and_outliers(rng):
         assert specs[rec.candidates[0].loss].family == Family.COUNT
     for c in rec.candidates:  # every recommendation builds with its parameters
         specs[c.loss].validate_params(c.params)
+    # loss strings round-trip through the catalog's parser (several parameters each)
+    imb = _imbalanced_binary(rng, n=2000)
+    for c in losslab.recommend(imb, target="y", goal="labels", top=None).candidates:
+        spec, params = parse_loss_string(c.loss_string)
+        assert spec.name == c.loss
+        assert {k: params[k] for k in c.params} == pytest.approx(c.params)
+    q = losslab.recommend(df, target="y", goal="quantile", quantile=0.8)
+    assert q.goal == Goal("quantile", 0.8)
     df2, _ = _outlier_data(rng, n=2000)
     rec2 = losslab.recommend(df2, target="y")
     assert specs[rec2.candidates[0].loss].robustness in (Robustness.MODERATE, Robustness.HIGH)

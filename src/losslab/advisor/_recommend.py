@@ -75,10 +75,11 @@ class Candidate:
 
     @property
     def loss_string(self) -> str:
-        """``name:param=value,...``, as accepted by ``--losses`` and ``parse_loss_string``."""
+        """``name:param=value;...`` as accepted by ``parse_loss_string`` (``;`` between
+        parameters, so a comma-separated ``--losses`` list stays unambiguous)."""
         if not self.params:
             return self.loss
-        return self.loss + ":" + ",".join(f"{k}={_short(v)}" for k, v in self.params.items())
+        return self.loss + ":" + ";".join(f"{k}={_short(v)}" for k, v in self.params.items())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -744,6 +745,7 @@ def recommend(
     goal: str | Goal | None = None,
     top: int | None = 5,
     *,
+    quantile: float | None = None,
     sample_size: int = DEFAULT_SAMPLE_SIZE,
     catalog: Sequence[LossSpec] | None = None,
 ) -> Recommendation:
@@ -759,6 +761,8 @@ def recommend(
         goal: ``mean``, ``median``, ``quantile:Q`` (or a :class:`Goal`), ``probability``,
             ``labels``, ``ranking``; the task's default when ``None``.
         top: length of the shortlist (``None`` for every fitting loss).
+        quantile: the level when ``goal="quantile"`` is given without one (``quantile:Q``
+            carries its own level).
         sample_size: rows sampled for order statistics, duplicates and leakage.
         catalog: the specs to choose from (default: ``losslab.list_losses()``).
 
@@ -789,6 +793,8 @@ def recommend(
             raise DataError("recommend() needs target='column'. Received: target=None.")
         prof = profile(data, target, task=task, sample_size=sample_size)
     info: TaskInfo = prof.task
+    if quantile is not None and isinstance(goal, str) and goal.strip().lower() in ("quantile", "q"):
+        goal = f"quantile:{quantile}"
     g = resolve_goal(goal, info.kind)
     ctx = _Ctx(prof, info, g)
     specs = list(catalog) if catalog is not None else list_losses()

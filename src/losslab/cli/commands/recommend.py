@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 
-def _render_table(rec: Any) -> None:
+def _render_table(rec: Any, data: str) -> None:
     from rich.markup import escape
     from rich.table import Table
 
@@ -78,11 +78,11 @@ def _render_table(rec: Any) -> None:
         con.print(f"[yellow]note[/yellow]: {escape(note)}")
     if rec.candidates:
         con.print(
-            "Compare them: [bold]losslab run DATA --target "
+            f"Compare them: [bold]losslab compare {escape(data)} --target "
             + escape(",".join(p.target_names))
-            + " --losses "
-            + escape(" ".join(c.loss_string for c in rec.candidates))
-            + "[/bold]"
+            + ' --losses "'
+            + escape(",".join(c.loss_string for c in rec.candidates))
+            + '"[/bold]'
         )
 
 
@@ -154,7 +154,7 @@ def recommend(
     if markdown:
         sys.stdout.write(rec.to_markdown())
         return
-    _render_table(rec)
+    _render_table(rec, data)
 
 
 def register(app: typer.Typer) -> None:
