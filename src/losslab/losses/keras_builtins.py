@@ -9,8 +9,10 @@ means what its documentation says and survives a ``.keras`` save/load round trip
 - ``Tversky`` weights false negatives by ``alpha`` and false positives by ``beta`` in
   Keras 3.15.1, the opposite of its documentation and of Salehi et al. (2017). The fix is
   detected by behaviour once, so a Keras release that repairs it is not "fixed" twice.
-- ``CategoricalGeneralizedCrossEntropy`` is missing from ``keras.losses.get`` and from
-  Keras's deserialization table, so a model compiled with it cannot be reloaded.
+- ``CategoricalGeneralizedCrossEntropy`` is missing from Keras's name table, so
+  ``keras.losses.get("CategoricalGeneralizedCrossEntropy")`` and
+  ``model.compile(loss="CategoricalGeneralizedCrossEntropy")`` fail. ``losslab.get`` finds it
+  by that name (and by ``gce``), and the registered subclass reloads from a ``.keras`` file.
 """
 
 from __future__ import annotations
@@ -71,7 +73,9 @@ class CosineSimilarity(keras.losses.CosineSimilarity):
 
 @register_loss_class
 class SparseCategoricalCrossentropy(keras.losses.SparseCategoricalCrossentropy):
-    """``keras.losses.SparseCategoricalCrossentropy`` whose ``get_config`` keeps ``axis``."""
+    """``keras.losses.SparseCategoricalCrossentropy`` whose ``get_config`` keeps ``axis``, and
+    whose ``axis`` works on every backend: Keras 3.15's JAX and PyTorch backends require the
+    class axis to be the last one, so a different class axis is moved there first."""
 
     def __init__(
         self,
@@ -91,6 +95,20 @@ class SparseCategoricalCrossentropy(keras.losses.SparseCategoricalCrossentropy):
             dtype=dtype,
         )
         self.axis = axis
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        rank = len(y_pred.shape)
+        if self.axis % rank == rank - 1:
+            return super().call(y_true, y_pred)
+        if len(y_true.shape) == rank and y_true.shape[self.axis] == 1:
+            y_true = keras.ops.squeeze(y_true, axis=self.axis)
+        return keras.losses.sparse_categorical_crossentropy(
+            y_true,
+            keras.ops.moveaxis(y_pred, self.axis, -1),
+            from_logits=self._fn_kwargs["from_logits"],
+            ignore_class=self._fn_kwargs["ignore_class"],
+            axis=-1,
+        )
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "axis": self.axis}
@@ -134,4 +152,5 @@ class Tversky(keras.losses.Tversky):
 
 @register_loss_class
 class CategoricalGeneralizedCrossEntropy(keras.losses.CategoricalGeneralizedCrossEntropy):
-    """``keras.losses.CategoricalGeneralizedCrossEntropy``, registered so it reloads."""
+    """``keras.losses.CategoricalGeneralizedCrossEntropy``, registered as
+    ``losslab>CategoricalGeneralizedCrossEntropy`` so models using it reload by that name."""
