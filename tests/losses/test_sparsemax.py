@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from losslab.losses import sparsemax as sm
+import losslab.losses
+from losslab.losses.sparsemax import SparsemaxLoss, sparsemax, sparsemax_loss
 from losslab.reference import sparsemax as ref
 
 
@@ -27,31 +28,31 @@ def _logits(seed: int = 0):
 def test_sparsemax_by_hand():
     # [2, 1, -1]: support {2} (1 + 2*1 = 3 is not > 2 + 1), tau = 1 -> [1, 0, 0].
     # [0.5, 0.3, 0.1]: full support, tau = (0.9 - 1) / 3 -> z + 1/30.
-    got = _np(sm.sparsemax(np.array([[2.0, 1.0, -1.0], [0.5, 0.3, 0.1]], "float32")))
+    got = _np(sparsemax(np.array([[2.0, 1.0, -1.0], [0.5, 0.3, 0.1]], "float32")))
     np.testing.assert_allclose(got, [[1.0, 0.0, 0.0], [0.5 + 1 / 30, 0.3 + 1 / 30, 0.1 + 1 / 30]], atol=1e-6)
 
 
 def test_sparsemax_is_a_projection_onto_the_simplex():
     z, _ = _logits()
-    p = _np(sm.sparsemax(z))
+    p = _np(sparsemax(z))
     np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-5)
     assert (p >= 0).all() and (p == 0).any()
     np.testing.assert_allclose(p, ref.sparsemax(z), atol=1e-6)
     # axis argument: the same on the transposed array
-    np.testing.assert_allclose(_np(sm.sparsemax(z.T, axis=0)), p.T, atol=1e-6)
+    np.testing.assert_allclose(_np(sparsemax(z.T, axis=0)), p.T, atol=1e-6)
 
 
 def test_loss_propositions_from_the_paper():
     # Martins & Astudillo (2016), as tested by tensorflow_addons/losses/tests/sparsemax_loss_test.py:
     # Prop. 3 shift invariance, Prop. 4 non-negativity, Prop. 5 zero when z_k >= 1 + max_{j != k} z_j.
     z, q = _logits(1)
-    loss = _np(sm.sparsemax_loss(q, z))
+    loss = _np(sparsemax_loss(q, z))
     assert (loss >= -1e-6).all()
-    np.testing.assert_allclose(_np(sm.sparsemax_loss(q, z + 7.5)), loss, atol=1e-4)
+    np.testing.assert_allclose(_np(sparsemax_loss(q, z + 7.5)), loss, atol=1e-4)
     k = q.argmax(axis=1)
     z0 = z.copy()
     z0[np.arange(17), k] = np.max(np.where(q > 0, -np.inf, z), axis=1) + 1.0
-    np.testing.assert_allclose(_np(sm.sparsemax_loss(q, z0)), 0.0, atol=1e-5)
+    np.testing.assert_allclose(_np(sparsemax_loss(q, z0)), 0.0, atol=1e-5)
     np.testing.assert_allclose(loss, ref.sparsemax_loss(q, z), rtol=1e-5, atol=1e-5)
 
 
@@ -60,34 +61,38 @@ def test_gradient_is_sparsemax_minus_target():
     import jax
 
     z, q = _logits(2)
-    g = jax.jit(jax.grad(lambda x: sm.sparsemax_loss(q, x).sum()))(z)
+    g = jax.jit(jax.grad(lambda x: sparsemax_loss(q, x).sum()))(z)
     np.testing.assert_allclose(np.asarray(g), ref.sparsemax(z) - q, atol=1e-5)
 
 
 @pytest.mark.backends
 def test_sparsemax_matches_oracle_on_backend():
     z, q = _logits(3)
-    np.testing.assert_allclose(_np(sm.SparsemaxLoss(reduction=None)(q, z)), ref.sparsemax_loss(q, z), rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(_np(sm.sparsemax(z)), ref.sparsemax(z), atol=1e-6)
+    np.testing.assert_allclose(_np(SparsemaxLoss(reduction=None)(q, z)), ref.sparsemax_loss(q, z), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(_np(sparsemax(z)), ref.sparsemax(z), atol=1e-6)
 
 
 def test_activation_in_a_saved_model(tmp_path):
     import keras
 
-    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(4, activation=sm.sparsemax)])
-    model.compile(loss=sm.SparsemaxLoss())
+    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(4, activation=sparsemax)])
+    model.compile(loss=SparsemaxLoss())
     x = np.random.default_rng(0).normal(size=(3, 5)).astype("float32")
     before = np.asarray(model(x))
     path = tmp_path / "m.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)
     np.testing.assert_allclose(np.asarray(loaded(x)), before, atol=1e-6)
-    assert isinstance(loaded.loss, sm.SparsemaxLoss)
+    assert isinstance(loaded.loss, SparsemaxLoss)
     np.testing.assert_allclose(before.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_exported_as_losslab_losses_sparsemax():
+    assert losslab.losses.sparsemax is sparsemax
 
 
 def test_half_precision():
     z, q = _logits(4)
-    out = sm.sparsemax_loss(q, z.astype("float16"))
+    out = sparsemax_loss(q, z.astype("float16"))
     assert str(out.dtype) == "float32"
-    assert str(sm.sparsemax(z.astype("float16")).dtype) == "float16"
+    assert str(sparsemax(z.astype("float16")).dtype) == "float16"
