@@ -20,12 +20,14 @@ from losslab.errors import InvalidParameterError, UnknownLossError
 
 SPECS = list_losses()
 IDS = [s.name for s in SPECS]
-KERAS_BUILTINS = (
-    "MeanSquaredError MeanAbsoluteError MeanAbsolutePercentageError MeanSquaredLogarithmicError "
-    "CosineSimilarity Huber LogCosh Hinge SquaredHinge CategoricalHinge KLDivergence Poisson "
-    "BinaryCrossentropy BinaryFocalCrossentropy CategoricalCrossentropy CategoricalFocalCrossentropy "
-    "SparseCategoricalCrossentropy CTC Dice Tversky Circle CategoricalGeneralizedCrossEntropy"
-).split()
+KERAS_BUILTINS = [
+    "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+    "MeanSquaredLogarithmicError", "CosineSimilarity", "Huber", "LogCosh", "Hinge",
+    "SquaredHinge", "CategoricalHinge", "KLDivergence", "Poisson", "BinaryCrossentropy",
+    "BinaryFocalCrossentropy", "CategoricalCrossentropy", "CategoricalFocalCrossentropy",
+    "SparseCategoricalCrossentropy", "CTC", "Dice", "Tversky", "Circle",
+    "CategoricalGeneralizedCrossEntropy",
+]
 
 
 def _norm(name: str) -> str:
