@@ -5,7 +5,9 @@ subclass registered as ``losslab>Name`` fixes it, so what :func:`losslab.get` re
 means what its documentation says and survives a ``.keras`` save/load round trip:
 
 - ``Huber`` forgets ``delta`` in ``get_config`` (reloads with delta=1.0).
-- ``CosineSimilarity`` and ``SparseCategoricalCrossentropy`` forget ``axis``.
+- ``CosineSimilarity`` and ``SparseCategoricalCrossentropy`` forget ``axis``; the JAX and
+  PyTorch backends of ``SparseCategoricalCrossentropy`` also reject a class axis other than
+  the last one, so losslab's moves it last first.
 - ``Tversky`` weights false negatives by ``alpha`` and false positives by ``beta`` in
   Keras 3.15.1, the opposite of its documentation and of Salehi et al. (2017). The fix is
   detected by behaviour once, so a Keras release that repairs it is not "fixed" twice.
