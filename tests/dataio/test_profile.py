@@ -192,3 +192,22 @@ def test_missing_file_and_unsupported_types(tmp_path):
         open_source(tmp_path / "d.xlsx")
     with pytest.raises(DataError, match="Unsupported data of type list"):
         open_source([1, 2, 3])
+
+
+def test_other_column_types_and_a_boolean_target():
+    n = 40
+    table = pa.table(
+        {
+            "when": pa.array(pd.date_range("2024-01-01", periods=n, freq="D")),
+            "tags": pa.array([[i, i + 1] for i in range(n)]),
+            "amount": pa.array([None if i % 4 == 0 else float(i) for i in range(n)]),
+            "y": pa.array([i % 3 == 0 for i in range(n)]),
+        }
+    )
+    p = profile_table(table, "y")
+    feats = {c.name: c for c in p.features}
+    assert feats["tags"].kind == "other" and feats["tags"].n_distinct is None
+    assert feats["amount"].missing == 10 and feats["amount"].mean == pytest.approx(
+        np.mean([i for i in range(n) if i % 4])
+    )
+    assert p.target.kind == "boolean" and p.target.value_counts == {False: 26, True: 14}

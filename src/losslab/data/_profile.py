@@ -251,7 +251,8 @@ class _Acc:
         self.zeros = 0
         self.negatives = 0
         self.non_integer = False
-        self.counts: dict[Any, int] | None = {}
+        # value counts for scalar kinds only (lists, structs, timestamps are not labels)
+        self.counts: dict[Any, int] | None = {} if self.kind != "other" else None
         self.ordered: list[Any] | None = None
         if pa.types.is_dictionary(dtype) and dtype.ordered:
             self.ordered = []
