@@ -164,6 +164,7 @@ def build_regression_run(path: Path, *, tune: bool = True, finish: bool = True) 
 
 
 def _write_journal(run_dir: Path) -> None:
+    """An Optuna journal laid out like losslab.tune's: one study, the loss a parameter."""
     import json
 
     import optuna
@@ -174,16 +175,43 @@ def _write_journal(run_dir: Path) -> None:
     (run_dir / "tune").mkdir(parents=True, exist_ok=True)
     storage = JournalStorage(JournalFileBackend(str(run_dir / "tune" / "journal.log")))
     study = optuna.create_study(
-        study_name="huber", storage=storage, sampler=optuna.samplers.TPESampler(seed=0)
+        study_name="losslab-tune", storage=storage, sampler=optuna.samplers.TPESampler(seed=0)
     )
 
     def objective(trial: optuna.Trial) -> float:
-        delta = trial.suggest_float("delta", 0.1, 10.0, log=True)
-        lr = trial.suggest_float("learning_rate", 1e-4, 1e-1, log=True)
-        return 55.0 + (math.log(delta) - 0.5) ** 2 + 0.1 * (math.log10(lr) + 2.5) ** 2
+        loss = trial.suggest_categorical("loss", ["huber:delta=2", "log_cosh"])
+        lr = trial.suggest_float("learning_rate", 1e-4, 3e-2, log=True)
+        value = 55.0 + 0.1 * (math.log10(lr) + 2.5) ** 2
+        if loss == "huber:delta=2":
+            delta = trial.suggest_float("huber.delta", 0.1, 10.0, log=True)
+            trial.set_user_attr("loss_params", {"delta": delta})
+            return value + (math.log(delta) - 0.5) ** 2
+        trial.set_user_attr("loss_params", {})
+        return value + 0.8
 
     study.optimize(objective, n_trials=10)
-    (run_dir / "tune" / "best.json").write_text(json.dumps({"huber": study.best_params}))
+    best: dict[str, Any] = {}
+    for tr in study.trials:
+        label = tr.params["loss"]
+        if label not in best or tr.value < best[label]["value"]:
+            best[label] = {
+                "value": tr.value,
+                "trial": tr.number,
+                "learning_rate": tr.params["learning_rate"],
+                "batch_size": 32,
+                "loss_params": tr.user_attrs["loss_params"],
+                "params": tr.params,
+            }
+    (run_dir / "tune" / "best.json").write_text(
+        json.dumps(
+            {
+                "primary_metric": "rmse",
+                "direction": "min",
+                "objective": "validation split",
+                "best": best,
+            }
+        )
+    )
 
 
 def build_classification_run(path: Path, kind: str = "binary") -> Path:

@@ -38,7 +38,8 @@ def test_write_report_files_and_summary(regression_run: Path) -> None:
         r["label"] for r in board["rows"] if r["indistinguishable_from_best"]
     ]
     assert summary["trials"] == {"total": 9, "ok": 9, "nan": 0, "failed": 0}
-    assert summary["tune"]["huber"].keys() == {"delta", "learning_rate"}
+    assert set(summary["tune"]["best"]) <= {"huber:delta=2", "log_cosh"} and summary["tune"]["best"]
+    assert "| learning rate | batch size | loss parameters |" in paths["markdown"].read_text()
     assert summary["recommendation"]["candidates"], "the advisor's shortlist is carried over"
     md = paths["markdown"].read_text()
     for r in board["rows"]:
@@ -109,16 +110,30 @@ def test_loss_curves_mark_best_and_early_stop(regression_run: Path) -> None:
 
 
 def test_tune_figures_are_optunas(regression_run: Path) -> None:
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
     run = load_run(regression_run)
     figs, notes = F.figs_tune(run)
     assert notes == []
     titles = [t for t, _ in figs]
-    assert titles == ["Optimisation history: huber", "Parameter importances: huber"]
+    assert titles == ["Optimisation history: losslab-tune", "Parameter importances: losslab-tune"]
+    study = optuna.load_study(
+        study_name="losslab-tune",
+        storage=JournalStorage(JournalFileBackend(str(regression_run / "tune" / "journal.log"))),
+    )
     history = figs[0][1]
     objective = next(tr for tr in history.data if tr.mode == "markers")
-    assert len(objective.y) == 10  # the 10 trials of the journal
+    np.testing.assert_allclose(objective.y, [tr.value for tr in study.trials])
     importances = figs[1][1].data[0]
-    assert set(importances.y) == {"delta", "learning_rate"}
+    assert "learning_rate" in set(importances.y)
+    # the best configuration per loss is tabled from tune/best.json
+    text = write_report(regression_run)["html"].read_text()
+    best = json.loads((regression_run / "tune" / "best.json").read_text())["best"]
+    assert "Best configuration per loss" in text
+    for b in best.values():
+        assert f">{b['value']:.4g}<" in text
 
 
 def test_binary_calibration_matches_sklearn(binary_run: Path) -> None:
@@ -245,3 +260,27 @@ def test_cli_report(
     assert main(["report", str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("Error: Not a losslab run directory") and err.count("\n") == 1
+
+
+def test_recommendation_report(tmp_path: Path) -> None:
+    from sklearn.datasets import load_diabetes
+
+    import losslab
+    from losslab.report import write_recommendation_report
+
+    df = load_diabetes(as_frame=True).frame.rename(columns={"bmi": XSS})
+    rec = losslab.recommend(df, target="target")
+    paths = write_recommendation_report(rec, tmp_path / "rec")
+    text = paths["html"].read_text()
+    assert XSS not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert 'id="recommendations"' in text and 'id="leaderboard"' not in text
+    for c in rec.candidates:
+        assert f"<td>{c.loss}</td>" in text
+    summary = json.loads(paths["summary"].read_text())
+    assert summary["kind"] == "recommend" and summary["notes"] == []
+    assert [c["loss"] for c in summary["recommendation"]["candidates"]] == [
+        c.loss for c in rec.candidates
+    ]
+    assert "## Leaderboard" not in paths["markdown"].read_text()
+    with pytest.raises(DataError, match="Not an advisor recommendation"):
+        write_recommendation_report({"x": 1}, tmp_path / "bad")

@@ -154,9 +154,13 @@ def fig_loss_curves(run: RunData) -> Any | None:
     seeds_legend: set[tuple[str, Any]] = set()
     for i, cid in enumerate(cids):
         row, col = i // cols + 1, i % cols + 1
-        for j, rec in enumerate(run.trials_of(cid)):
+        recs = run.trials_of(cid)
+        # one curve per seed; tuning trials share a seed, so they are named by trial id
+        unique_seeds = len({r.get("seed") for r in recs}) == len(recs)
+        for j, rec in enumerate(recs):
             hist = rec.get("history") or {}
             seed = rec.get("seed")
+            tag = f"seed {seed}" if unique_seeds else t(rec.get("trial_id"))
             color = _color(j)
             dash_val = "dash"
             for key, dash, name in (
@@ -166,17 +170,17 @@ def fig_loss_curves(run: RunData) -> Any | None:
                 ys = _finite(hist.get(key))
                 if not ys:
                     continue
-                legend_key = (name, seed)
+                legend_key = (name, tag)
                 fig.add_trace(
                     go.Scatter(
                         x=list(range(1, len(ys) + 1)),
                         y=ys,
                         mode="lines",
                         line={"color": color, "dash": dash, "width": 1.8},
-                        name=f"{name}, seed {seed}",
-                        legendgroup=f"seed{seed}",
+                        name=f"{name}, {tag}",
+                        legendgroup=tag,
                         showlegend=legend_key not in seeds_legend,
-                        hovertemplate=f"{name} loss, seed {seed}<br>epoch %{{x}}: %{{y:.4g}}<extra></extra>",
+                        hovertemplate=f"{name} loss, {tag}<br>epoch %{{x}}: %{{y:.4g}}<extra></extra>",
                     ),
                     row=row,
                     col=col,
@@ -204,7 +208,7 @@ def fig_loss_curves(run: RunData) -> Any | None:
                         name="best epoch (weights kept)",
                         legendgroup="best",
                         showlegend=("best", None) not in seeds_legend,
-                        hovertemplate=f"best epoch %{{x}}, seed {seed}: val loss %{{y:.4g}}<extra></extra>",
+                        hovertemplate=f"best epoch %{{x}}, {tag}: val loss %{{y:.4g}}<extra></extra>",
                     ),
                     row=row,
                     col=col,
@@ -226,7 +230,7 @@ def fig_loss_curves(run: RunData) -> Any | None:
                         name="early stopping",
                         legendgroup="stop",
                         showlegend=("stop", None) not in seeds_legend,
-                        hovertemplate=f"early stopping at epoch %{{x}}, seed {seed}<extra></extra>",
+                        hovertemplate=f"early stopping at epoch %{{x}}, {tag}<extra></extra>",
                     ),
                     row=row,
                     col=col,
@@ -277,10 +281,23 @@ def fig_seed_spread(run: RunData) -> Any | None:
 
 
 def _first_predictions(run: RunData) -> list[tuple[str, dict[str, Any], np.ndarray]]:
-    """(candidate id, record, prediction array) of each candidate's lowest ok seed."""
+    """(candidate id, record, prediction array) of each candidate's lowest ok seed.
+
+    In a tuning run the trials of one loss differ by their hyperparameters, not by their
+    seed: the trial with the best validation value of the primary metric is drawn.
+    """
+    sign = 1.0 if run.direction == "min" else -1.0
+
+    def val_key(r: dict[str, Any]) -> float:
+        v = (r.get("val_metrics") or {}).get(run.primary_metric)
+        return sign * float(v) if v is not None else math.inf
+
     out = []
     for cid in run.candidate_ids():
-        for rec in run.trials_of(cid):
+        recs = run.trials_of(cid)
+        if run.kind == "tune":
+            recs = sorted(recs, key=val_key)
+        for rec in recs:
             if rec.get("status", "ok") != "ok":
                 continue
             arrays = run.predictions(str(rec.get("trial_id")))
@@ -289,6 +306,10 @@ def _first_predictions(run: RunData) -> list[tuple[str, dict[str, Any], np.ndarr
             out.append((cid, rec, np.asarray(arrays["prediction"])))
             break
     return out
+
+
+def _which(run: RunData) -> str:
+    return "best validation trial" if run.kind == "tune" else "lowest seed"
 
 
 def _subsample(n: int) -> np.ndarray:
@@ -359,7 +380,7 @@ def fig_predicted_vs_actual(run: RunData) -> Any | None:
         )
     return _layout(
         fig,
-        "Predicted vs actual (test split, lowest seed; click the legend to show more)",
+        f"Predicted vs actual (test split, {_which(run)}; click the legend to show more)",
         height=460,
         xaxis_title="actual",
         yaxis_title="predicted",
@@ -388,7 +409,7 @@ def fig_residuals(run: RunData) -> Any | None:
     fig.add_hline(y=0.0, line_dash="dot", line_color="#888")
     return _layout(
         fig,
-        "Residuals (actual - predicted) vs predicted (test split, lowest seed)",
+        f"Residuals (actual - predicted) vs predicted (test split, {_which(run)})",
         height=420,
         xaxis_title="predicted",
         yaxis_title="residual",
@@ -476,7 +497,7 @@ def fig_calibration(run: RunData) -> Any | None:
     }.get(run.task_kind, "confidence of the predicted class")
     return _layout(
         fig,
-        f"Calibration (test split, lowest seed): {what}",
+        f"Calibration (test split, {_which(run)}): {what}",
         height=440,
         xaxis={"title": {"text": "predicted"}, "range": [0, 1]},
         yaxis={"title": {"text": "observed frequency"}, "range": [0, 1]},
@@ -553,7 +574,7 @@ def fig_confusion(run: RunData, max_candidates: int = 6) -> Any | None:
     title = (
         "Per-label outcomes at threshold 0.5 (shares per label; counts in cells)"
         if run.task_kind == "multilabel"
-        else "Confusion matrices (test split, lowest seed; rows actual, columns predicted; color = share of the actual class)"
+        else f"Confusion matrices (test split, {_which(run)}; rows actual, columns predicted; color = share of the actual class)"
     )
     _layout(fig, title, height=110 + 330 * nrows)
     return fig.update_layout(margin={"t": 80})

@@ -269,7 +269,7 @@ def load_run(run_dir: str | os.PathLike[str]) -> RunData:
     else:
         leaderboard = _derive_leaderboard(manifest, records)
         derived = True
-        if records:
+        if records and manifest.get("kind") != "tune":  # tune keeps its leaderboard in refit/
             notes.append(
                 "leaderboard.json is missing (the run did not finish): intervals were derived "
                 "from the finished trials; no paired tests against the best."

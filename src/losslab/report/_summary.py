@@ -32,7 +32,7 @@ def params_text(params: dict[str, Any] | None) -> str:
     """``delta=2, reduction=...`` (or ``-``)."""
     if not params:
         return "-"
-    return ", ".join(f"{k}={v}" for k, v in params.items())
+    return ", ".join(f"{k}={fmt(v) if isinstance(v, float) else v}" for k, v in params.items())
 
 
 def _trial_counts(run: RunData) -> dict[str, int]:
@@ -196,33 +196,41 @@ def render_markdown(run: RunData, summary: dict[str, Any]) -> str:
         lines.append(f"- {_md(reason)}")
     if task.get("reasons"):
         lines.append("")
-    conf = summary.get("confidence") or 0.95
-    lines += [
-        "## Leaderboard",
-        "",
-        f"| rank | candidate | {_md(summary['primary_metric'])} (mean) | {int(conf * 100)}% interval "
-        "| diff to best | p | ≈ best | seeds |",
-        "|---:|---|---:|---|---:|---:|:---:|---:|",
-    ]
-    for r in summary["leaderboard"]:
-        ci = (
-            f"[{fmt(r.get('ci_low'))}, {fmt(r.get('ci_high'))}]"
-            if r.get("ci_low") is not None
-            else "-"
-        )
-        mark = "best" if r.get("is_best") else ("≈" if r.get("indistinguishable_from_best") else "")
-        failed = f" ({r['n_failed']} failed)" if r.get("n_failed") else ""
-        lines.append(
-            f"| {fmt(r.get('rank'))} | {_md(r.get('label'))} | {fmt(r.get('mean'))} | {ci} | "
-            f"{fmt(r.get('diff_to_best'))} | {fmt(r.get('p_value'), 3)} | {mark} | "
-            f"{fmt(r.get('n_seeds'))}{failed} |"
-        )
-    lines.append("")
-    if summary.get("interval"):
-        lines.append(f"Intervals: {_md(summary['interval'])}.")
-    if summary.get("test"):
-        lines.append(f"≈ best: {_md(summary['test'])}.")
-    lines.append("")
+    show_board = bool(summary["leaderboard"]) and not (
+        summary["kind"] == "tune" and summary["leaderboard_derived"]
+    )
+    if show_board:
+        conf = summary.get("confidence") or 0.95
+        lines += [
+            "## Leaderboard",
+            "",
+            f"| rank | candidate | {_md(summary['primary_metric'])} (mean) | {int(conf * 100)}% interval "
+            "| diff to best | p | ≈ best | seeds |",
+            "|---:|---|---:|---|---:|---:|:---:|---:|",
+        ]
+        for r in summary["leaderboard"]:
+            ci = (
+                f"[{fmt(r.get('ci_low'))}, {fmt(r.get('ci_high'))}]"
+                if r.get("ci_low") is not None
+                else "-"
+            )
+            mark = (
+                "best"
+                if r.get("is_best")
+                else ("≈" if r.get("indistinguishable_from_best") else "")
+            )
+            failed = f" ({r['n_failed']} failed)" if r.get("n_failed") else ""
+            lines.append(
+                f"| {fmt(r.get('rank'))} | {_md(r.get('label'))} | {fmt(r.get('mean'))} | {ci} | "
+                f"{fmt(r.get('diff_to_best'))} | {fmt(r.get('p_value'), 3)} | {mark} | "
+                f"{fmt(r.get('n_seeds'))}{failed} |"
+            )
+        lines.append("")
+        if summary.get("interval"):
+            lines.append(f"Intervals: {_md(summary['interval'])}.")
+        if summary.get("test"):
+            lines.append(f"≈ best: {_md(summary['test'])}.")
+        lines.append("")
     rec = summary.get("recommendation")
     if rec and rec.get("candidates"):
         lines += ["## Recommendations", "", "| loss | params | score | why |", "|---|---|---:|---|"]
@@ -232,27 +240,50 @@ def render_markdown(run: RunData, summary: dict[str, Any]) -> str:
                 f"{fmt(c.get('score'), 3)} | {_md(c.get('reason'))} |"
             )
         lines.append("")
-    if summary.get("tune"):
-        lines += ["## Tuning", "", "Best parameters per loss:", ""]
-        tune = summary["tune"]
-        items = tune.items() if isinstance(tune, dict) else []
-        for k, v in items:
-            lines.append(f"- {_md(k)}: `{_md(v)}`")
+    tune = summary.get("tune")
+    if isinstance(tune, dict) and tune:
+        lines += ["## Tuning", ""]
+        per_loss = tune.get("best") if isinstance(tune.get("best"), dict) else None
+        if per_loss is None:
+            lines += [
+                f"- {_md(k)}: `{_md(params_text(v) if isinstance(v, dict) else v)}`"
+                for k, v in tune.items()
+            ]
+        else:
+            metric = _md(tune.get("primary_metric") or summary["primary_metric"])
+            lines += [
+                f"Best configuration per loss ({metric} on the {_md(tune.get('objective') or 'validation split')}):",
+                "",
+                "| loss | value | learning rate | batch size | loss parameters | trial |",
+                "|---|---:|---:|---:|---|---:|",
+            ]
+            for label, b in per_loss.items():
+                lines.append(
+                    f"| {_md(label)} | {fmt(b.get('value'))} | {fmt(b.get('learning_rate'))} | "
+                    f"{fmt(b.get('batch_size'))} | {_md(params_text(b.get('loss_params')))} | {fmt(b.get('trial'))} |"
+                )
         lines.append("")
-    lines += [
-        "## Training",
-        "",
-        "| candidate | epochs run | best epoch | stopped early | status |",
-        "|---|---|---|---|---|",
-    ]
-    for t in summary["training"]:
-        lines.append(
-            f"| {_md(t['label'])} | {_md(', '.join(fmt(v) for v in t['epochs_run']))} | "
-            f"{_md(', '.join(fmt(v) for v in t['best_epoch']))} | "
-            f"{_md(', '.join(fmt(v) for v in t['stopped_early']))} | "
-            f"{_md(', '.join(str(v) for v in t['status']))} |"
-        )
-    lines.append("")
+    if summary["training"]:
+        lines += [
+            "## Training",
+            "",
+            "| candidate | epochs run | best epoch | stopped early | status |",
+            "|---|---|---|---|---|",
+        ]
+        for t in summary["training"]:
+            lines.append(
+                f"| {_md(t['label'])} | {_md(', '.join(fmt(v) for v in t['epochs_run']))} | "
+                f"{_md(', '.join(fmt(v) for v in t['best_epoch']))} | "
+                f"{_md(', '.join(fmt(v) for v in t['stopped_early']))} | "
+                f"{_md(', '.join(str(v) for v in t['status']))} |"
+            )
+        lines.append("")
+    if (run.path / "refit" / "manifest.json").exists():
+        lines += [
+            "The best configuration of each loss was compared again over seeds: "
+            "`refit/report.md`, `refit/report.html`.",
+            "",
+        ]
     if summary["notes"]:
         lines += ["## Notes", ""] + [f"- {_md(n)}" for n in summary["notes"]] + [""]
     lines.append("The full report with plots is `report.html` in the same directory.")

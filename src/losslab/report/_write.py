@@ -6,10 +6,11 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from losslab.report._run import load_run
 
-__all__ = ["write_report"]
+__all__ = ["write_recommendation_report", "write_report"]
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
@@ -62,6 +63,78 @@ def write_report(run_dir: str | os.PathLike[str]) -> dict[str, Path]:
         "summary": run.path / "summary.json",
     }
     html_text = render_html(run)  # first: it adds notes about what could not be drawn
+    summary = build_summary(run, files={k: p.name for k, p in paths.items()})
+    _atomic_write_text(paths["html"], html_text)
+    _atomic_write_text(paths["markdown"], render_markdown(run, summary))
+    _atomic_write_text(
+        paths["summary"], json.dumps(summary, indent=2, default=str, allow_nan=False) + "\n"
+    )
+    return paths
+
+
+def write_recommendation_report(
+    recommendation: Any, out_dir: str | os.PathLike[str]
+) -> dict[str, Path]:
+    """The report of ``losslab recommend``: data profile, task with reasons, shortlist.
+
+    No run directory is needed: the page is rendered from the advisor's output alone.
+
+    Args:
+        recommendation: a ``losslab.advisor.Recommendation`` or its ``to_dict()``
+            (docs/advisor.md).
+        out_dir: directory to write report.html, report.md and summary.json into (created).
+
+    Returns:
+        ``{"html": path, "markdown": path, "summary": path}``.
+
+    Raises:
+        losslab.errors.DataError: ``recommendation`` is not an advisor recommendation.
+
+    Example:
+        >>> import losslab
+        >>> rec = losslab.recommend("data.csv", target="y")  # doctest: +SKIP
+        >>> write_recommendation_report(rec, "reports/data")  # doctest: +SKIP
+    """
+    from datetime import UTC, datetime
+
+    from losslab.errors import DataError
+    from losslab.report._run import RunData
+    from losslab.report._summary import build_summary, render_markdown
+    from losslab.report.html import render_html
+
+    rec = recommendation.to_dict() if hasattr(recommendation, "to_dict") else recommendation
+    if not isinstance(rec, dict) or "candidates" not in rec or "task" not in rec:
+        raise DataError(
+            "Not an advisor recommendation. Received: "
+            f"{type(recommendation).__name__}. Pass losslab.recommend(...) or its to_dict()."
+        )
+    profile = rec.get("profile") or {}
+    target = rec.get("target")
+    manifest = {
+        "format": "losslab-run",
+        "format_version": 1,
+        "kind": "recommend",
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "data": {
+            "source": profile.get("source"),
+            "target": ", ".join(map(str, target)) if isinstance(target, list) else target,
+            "n_rows": profile.get("n_rows"),
+            "n_features": len(profile.get("features") or []),
+        },
+        "task": rec.get("task") or {},
+        "goal": rec.get("goal") or {},
+        "primary_metric": rec.get("judge_metric") or "",
+        "recommendation": rec,
+    }
+    path = Path(out_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    run = RunData(path=path, manifest=manifest, records=[], leaderboard={"rows": []})
+    paths = {
+        "html": path / "report.html",
+        "markdown": path / "report.md",
+        "summary": path / "summary.json",
+    }
+    html_text = render_html(run)
     summary = build_summary(run, files={k: p.name for k, p in paths.items()})
     _atomic_write_text(paths["html"], html_text)
     _atomic_write_text(paths["markdown"], render_markdown(run, summary))

@@ -235,6 +235,10 @@ def _section_leaderboard(page: _Page, run: RunData) -> None:
     from losslab.report._figures import fig_leaderboard
 
     lb = run.leaderboard
+    if not lb.get("rows"):
+        return
+    if run.kind == "tune" and run.leaderboard_derived:
+        return  # tuning trials are not seeds of one candidate: see the Tuning section
     conf = lb.get("confidence") or 0.95
     metric = run.primary_metric
     headers = [
@@ -321,7 +325,7 @@ def _section_training(page: _Page, run: RunData) -> None:
             "panels are not comparable with each other; the leaderboard compares them on the judge metric.</p>"
         )
         parts.append(page.figure(fig, "loss-curves"))
-    fig = fig_seed_spread(run)
+    fig = fig_seed_spread(run) if run.kind != "tune" else None  # tuning trials are not seeds
     if fig is not None:
         parts.append(page.figure(fig, "seed-spread"))
     bad = [r for r in run.records if r.get("status", "ok") != "ok"]
@@ -341,6 +345,8 @@ def _section_training(page: _Page, run: RunData) -> None:
 def _section_diagnostics(page: _Page, run: RunData) -> None:
     from losslab.report import _figures as F
 
+    if not run.records:
+        return
     parts = []
     if run.task_kind in REGRESSION_KINDS:
         for fn, name in (
@@ -365,15 +371,71 @@ def _section_diagnostics(page: _Page, run: RunData) -> None:
     page.section("predictions", title, "\n".join(parts))
 
 
+def _tune_best_table(run: RunData) -> str:
+    """The tuner's best configuration per loss (``tune/best.json``)."""
+    import json
+
+    path = run.path / "tune" / "best.json"
+    if not path.exists():
+        return ""
+    try:
+        best = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        run.notes.append("tune/best.json could not be read.")
+        return ""
+    per_loss = best.get("best") if isinstance(best.get("best"), dict) else None
+    if per_loss is None:  # a plain {loss: params} mapping
+        rows = [
+            [_td(k), _td(params_text(v if isinstance(v, dict) else {"value": v}))]
+            for k, v in best.items()
+        ]
+        return "<h3>Best parameters</h3>" + _table(["loss", "parameters"], rows)
+    metric = best.get("primary_metric") or run.primary_metric
+    where = best.get("objective") or "validation split"
+    sign = 1.0 if best.get("direction", run.direction) == "min" else -1.0
+    items = sorted(per_loss.items(), key=lambda kv: sign * float(kv[1].get("value") or 0.0))
+    rows = [
+        [
+            _td(label),
+            _td(b.get("value"), num=True),
+            _td(b.get("learning_rate"), num=True),
+            _td(b.get("batch_size"), num=True),
+            _td(params_text(b.get("loss_params"))),
+            _td(b.get("trial"), num=True),
+        ]
+        for label, b in items
+    ]
+    headers = [
+        "loss",
+        f"{metric} ({where})",
+        "learning rate",
+        "batch size",
+        "loss parameters",
+        "trial",
+    ]
+    return "<h3>Best configuration per loss</h3>" + _table(headers, rows)
+
+
 def _section_tune(page: _Page, run: RunData) -> None:
     from losslab.report._figures import figs_tune
 
     figs, notes = figs_tune(run)
     run.notes.extend(notes)
-    if not figs:
+    table = _tune_best_table(run)
+    if not figs and not table:
         return
-    parts = ['<p class="note">Plots by Optuna (optuna.visualization) from tune/journal.log.</p>']
-    parts += [page.figure(fig, "tune") for _title, fig in figs]
+    parts = [table] if table else []
+    refit = run.path / "refit"
+    if (refit / "manifest.json").exists():
+        parts.append(
+            "<p>The best configuration of each loss was compared again over seeds on the test "
+            'split: <a href="refit/report.html">refit/report.html</a>.</p>'
+        )
+    if figs:
+        parts.append(
+            '<p class="note">Plots by Optuna (optuna.visualization) from tune/journal.log.</p>'
+        )
+        parts += [page.figure(fig, "tune") for _title, fig in figs]
     page.section("tuning", "Tuning", "\n".join(parts))
 
 
