@@ -464,7 +464,7 @@ def _score_classification(spec: LossSpec, ctx: _Ctx, why: list[str]) -> float:
     if ctx.task.kind == "multilabel" and spec.family == Family.MULTILABEL and ir >= 3:
         s += 0.2
         why.append("made for multilabel targets with rare positive labels")
-    if ctx.task.kind == "multiclass" and _is(spec, "sparse"):
+    if ctx.task.kind == "multiclass" and spec.name.startswith("sparse_"):
         s += 0.02
         why.append("takes integer labels directly")
     return s
@@ -630,6 +630,7 @@ def _dedupe_key(spec: LossSpec) -> str:
 
 def _rank(ctx: _Ctx, specs: Sequence[LossSpec]) -> list[Candidate]:
     out: dict[str, Candidate] = {}
+    robustness = {s.name: s.robustness.value for s in specs}
     for spec in specs:
         base = _base(spec, ctx)
         if base is None:
@@ -668,7 +669,34 @@ def _rank(ctx: _Ctx, specs: Sequence[LossSpec]) -> list[Candidate]:
         key = _dedupe_key(spec)
         if key not in out or out[key].score < cand.score:
             out[key] = cand
-    return sorted(out.values(), key=lambda c: (-c.score, c.loss))
+    return _diversify(sorted(out.values(), key=lambda c: (-c.score, c.loss)), robustness)
+
+
+#: Score taken off a candidate for each better-ranked one of the same kind (family,
+#: statistic, robustness, head), so the shortlist compares different ideas, not four
+#: variants of one.
+SIMILARITY_PENALTY = 0.1
+
+
+def _diversify(cands: list[Candidate], robustness: dict[str, str]) -> list[Candidate]:
+    def kind(c: Candidate) -> tuple[str, str, str, str]:
+        return (c.family, c.statistic, robustness.get(c.loss, ""), c.head)
+
+    pool = list(cands)
+    chosen: list[Candidate] = []
+    while pool:
+
+        def adjusted(c: Candidate) -> float:
+            return c.score - SIMILARITY_PENALTY * sum(kind(x) == kind(c) for x in chosen)
+
+        best = max(pool, key=lambda c: (adjusted(c), -pool.index(c)))
+        similar = [x.loss for x in chosen if kind(x) == kind(best)]
+        if similar:
+            best.score = adjusted(best)
+            best.reason += f" (Ranked after the similar {', '.join(similar[:3])} for variety.)"
+        chosen.append(best)
+        pool.remove(best)
+    return chosen
 
 
 def _class_weight(ctx: _Ctx) -> dict[Any, float] | None:
