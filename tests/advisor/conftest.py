@@ -44,6 +44,14 @@ def mini_catalog() -> list[LossSpec]:
             robustness=Robustness.MODERATE,
             params=(Param("delta", 1.0, POS),),
         ),
+        _spec(
+            "pseudo_huber",
+            R,
+            "mean",
+            Head.IDENTITY,
+            robustness=Robustness.MODERATE,
+            params=(Param("delta", 1.0, POS),),
+        ),
         _spec("pinball", R, "quantile", Head.QUANTILES, params=(Param("tau", 0.5, UNIT),)),
         _spec("poisson", C, "mean", Head.POSITIVE, requires=("y>=0",)),
         _spec(

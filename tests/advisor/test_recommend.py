@@ -76,6 +76,16 @@ def test_planted_outliers_promote_a_robust_loss_with_the_huber_rule(rng, catalog
     assert "outliers" in top.reason and "1.345" in top.reason
 
 
+def test_similar_candidates_are_ranked_after_the_first_of_their_kind(rng, catalog):
+    df, _ = _outlier_data(rng, n=2000)
+    rec = recommend(df, target="y", catalog=catalog, top=None)
+    by = {c.loss: c for c in rec.candidates}
+    # huber and pseudo-huber share family, statistic, robustness and head
+    assert by["huber"].score - by["pseudo_huber"].score == pytest.approx(0.1)
+    assert "similar huber" in by["pseudo_huber"].reason
+    assert by["pseudo_huber"].params == by["huber"].params
+
+
 def test_clean_gaussian_target_keeps_mse_first(rng, catalog):
     df = features(rng, 3000)
     df["y"] = 2 * df.x0 + rng.normal(size=3000)
