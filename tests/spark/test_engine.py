@@ -69,10 +69,18 @@ def test_compare_on_spark_equals_local_with_a_failure_injected(spark: Any, tmp_p
     x = rng.normal(size=(160, 3))
     y = x @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.normal(size=160)
     kwargs: dict[str, Any] = dict(
-        losses=["mse", "huber:delta=0.5"], seeds=1, max_epochs=3, hidden=(8,), batch_size=32, quiet=True, report=False
+        losses=["mse", "huber:delta=0.5"],
+        seeds=1,
+        max_epochs=3,
+        hidden=(8,),
+        batch_size=32,
+        quiet=True,
+        report=False,
     )
     local = losslab.compare(None, x, y, out=tmp_path / "local", **kwargs)
-    remote = losslab.compare(None, x, y, out=tmp_path / "spark", engine=_FlakySparkEngine(spark), **kwargs)
+    remote = losslab.compare(
+        None, x, y, out=tmp_path / "spark", engine=_FlakySparkEngine(spark), **kwargs
+    )
     lrec = {r["trial_id"]: r for r in local.records}
     # each trial recorded once in the run directory despite the killed first attempts
     assert sorted(r["trial_id"] for r in remote.records) == sorted(lrec)

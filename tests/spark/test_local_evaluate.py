@@ -40,7 +40,9 @@ def table() -> pd.DataFrame:
 
 
 def test_matches_sklearn_over_chunks(table: pd.DataFrame) -> None:
-    r = losslab.evaluate(table, label="y", prediction="p", losses="mse,mae", weight="w", chunk_size=64)
+    r = losslab.evaluate(
+        table, label="y", prediction="p", losses="mse,mae", weight="w", chunk_size=64
+    )
     # Keras's sum_over_batch_size with weights is sum(w * e) / N: sklearn's weighted average
     # times mean(w)
     mw = table["w"].mean()
@@ -68,9 +70,23 @@ def test_files_csv_parquet_and_lists(tmp_path: pytest.TempPathFactory, table: pd
     table.to_csv(csv, index=False)
     par = tmp_path / "t.parquet"
     table.to_parquet(par)
-    expected = float(reduce(get_spec("huber").reference_values(table[["y"]].to_numpy(), table[["p"]].to_numpy(), delta=0.5), table["w"].to_numpy()))
+    expected = float(
+        reduce(
+            get_spec("huber").reference_values(
+                table[["y"]].to_numpy(), table[["p"]].to_numpy(), delta=0.5
+            ),
+            table["w"].to_numpy(),
+        )
+    )
     for path in (csv, par):
-        r = losslab.evaluate(str(path), label="y", prediction="p", losses=["huber:delta=0.5"], weight="w", chunk_size=50)
+        r = losslab.evaluate(
+            str(path),
+            label="y",
+            prediction="p",
+            losses=["huber:delta=0.5"],
+            weight="w",
+            chunk_size=50,
+        )
         assert r.values["huber:delta=0.5"] == pytest.approx(expected, rel=1e-9)
     # list columns: one-hot labels and class probabilities
     rng = np.random.default_rng(1)
@@ -80,7 +96,9 @@ def test_files_csv_parquet_and_lists(tmp_path: pytest.TempPathFactory, table: pd
     onehot = np.eye(3)[labels]
     tab = pa.table({"y": list(onehot), "k": labels, "p": list(probs)})
     pq.write_table(tab, tmp_path / "c.parquet")
-    r = losslab.evaluate(str(tmp_path / "c.parquet"), label="y", prediction="p", losses=["cce"], chunk_size=7)
+    r = losslab.evaluate(
+        str(tmp_path / "c.parquet"), label="y", prediction="p", losses=["cce"], chunk_size=7
+    )
     assert r.values["cce"] == pytest.approx(log_loss(labels, probs), rel=1e-9)  # sklearn
     r = losslab.evaluate(tab, label="k", prediction="p", losses=["scce"], chunk_size=7)
     assert r.values["scce"] == pytest.approx(log_loss(labels, probs), rel=1e-9)
@@ -93,7 +111,9 @@ def test_nan_rows_dropped_and_counted(table: pd.DataFrame) -> None:
     r = losslab.evaluate(t, label="y", prediction="p", losses=["mse"], weight="w", chunk_size=5)
     keep = t.dropna()
     assert (r.n_used, r.n_dropped) == (500, 3)
-    assert r.values["mse"] == pytest.approx(float(np.sum(keep["w"] * (keep["y"] - keep["p"]) ** 2) / 500), rel=1e-12)
+    assert r.values["mse"] == pytest.approx(
+        float(np.sum(keep["w"] * (keep["y"] - keep["p"]) ** 2) / 500), rel=1e-12
+    )
     with pytest.raises(DataError, match=r"3 of 503 rows have a null or NaN .*nan='drop'"):
         losslab.evaluate(t, label="y", prediction="p", losses=["mse"], weight="w", nan="error")
 
@@ -103,13 +123,17 @@ def test_hinge_rule_is_over_the_whole_table_not_the_chunk() -> None:
     y = np.array([0.0, 1.0, 1.0, 0.0, 2.0, 1.0])
     p = np.array([0.3, -0.2, 0.8, 1.5, 0.1, 0.4])
     df = pd.DataFrame({"y": y, "p": p})
-    r = losslab.evaluate(df, label="y", prediction="p", losses=["hinge", "squared_hinge"], chunk_size=4)
+    r = losslab.evaluate(
+        df, label="y", prediction="p", losses=["hinge", "squared_hinge"], chunk_size=4
+    )
     m = np.maximum(1.0 - y * p, 0.0)  # formula, unconverted labels
     assert r.values["hinge"] == pytest.approx(m.mean(), rel=1e-12)
     assert r.values["squared_hinge"] == pytest.approx((m**2).mean(), rel=1e-12)
     df2 = pd.DataFrame({"y": y[:4], "p": p[:4]})
     r2 = losslab.evaluate(df2, label="y", prediction="p", losses=["hinge"], chunk_size=3)
-    assert r2.values["hinge"] == pytest.approx(np.maximum(1.0 - (2 * y[:4] - 1) * p[:4], 0.0).mean(), rel=1e-12)
+    assert r2.values["hinge"] == pytest.approx(
+        np.maximum(1.0 - (2 * y[:4] - 1) * p[:4], 0.0).mean(), rel=1e-12
+    )
 
 
 def test_errors(table: pd.DataFrame, tmp_path: pytest.TempPathFactory) -> None:
@@ -129,17 +153,38 @@ def test_errors(table: pd.DataFrame, tmp_path: pytest.TempPathFactory) -> None:
     with pytest.raises(DataError, match="Unsupported file type '.json'"):
         losslab.evaluate(str(tmp_path / "x.json"), label="y", prediction="p", losses=["mse"])
     with pytest.raises(DataError, match="integer class indices"):
-        losslab.evaluate(pd.DataFrame({"k": [0, 5], "p": [[0.5, 0.5], [0.1, 0.9]]}), label="k", prediction="p", losses=["scce"])
+        losslab.evaluate(
+            pd.DataFrame({"k": [0, 5], "p": [[0.5, 0.5], [0.1, 0.9]]}),
+            label="k",
+            prediction="p",
+            losses=["scce"],
+        )
 
 
-def test_cli(tmp_path: pytest.TempPathFactory, table: pd.DataFrame, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli(
+    tmp_path: pytest.TempPathFactory, table: pd.DataFrame, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "t.csv"
     table.to_csv(path, index=False)
-    code = main(["evaluate", str(path), "--label", "y", "--prediction", "p", "--losses", "mse,huber:delta=2", "--json"])
+    code = main(
+        [
+            "evaluate",
+            str(path),
+            "--label",
+            "y",
+            "--prediction",
+            "p",
+            "--losses",
+            "mse,huber:delta=2",
+            "--json",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     data = json.loads(out)
-    assert data["values"]["mse"] == pytest.approx(mean_squared_error(table["y"], table["p"]), rel=1e-12)
+    assert data["values"]["mse"] == pytest.approx(
+        mean_squared_error(table["y"], table["p"]), rel=1e-12
+    )
     assert data["n_used"] == 503 and data["engine"] == "local"
     code = main(["evaluate", str(path), "-y", "y", "-p", "p", "-l", "mae"])
     assert code == 0
@@ -151,3 +196,17 @@ def test_cli(tmp_path: pytest.TempPathFactory, table: pd.DataFrame, capsys: pyte
     assert code == 2 and "--master applies to --engine spark only" in capsys.readouterr().err
     code = main(["evaluate", str(path), "-y", "zz", "-p", "p", "-l", "mse"])
     assert code == 2 and "'zz' not found" in capsys.readouterr().err
+
+
+def test_no_pyspark_or_keras_on_import() -> None:
+    """`import losslab`, losslab.spark and the evaluate command never import pyspark/Keras."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, losslab, losslab.spark, losslab.experiment.evaluate, losslab.cli.commands.evaluate;"
+        "bad = [m for m in ('pyspark', 'keras', 'jax', 'torch', 'tensorflow') if m in sys.modules];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

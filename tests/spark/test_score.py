@@ -19,7 +19,9 @@ def test_score_equals_local_predict_and_evaluates_in_one_job(spark: Any, tmp_pat
     from losslab.spark.score import evaluate_model, score
 
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="relu"), keras.layers.Dense(1)])
+    model = keras.Sequential(
+        [keras.Input((3,)), keras.layers.Dense(4, activation="relu"), keras.layers.Dense(1)]
+    )
     path = str(tmp_path / "model.keras")
     model.save(path)
     rng = np.random.default_rng(0)
@@ -32,7 +34,9 @@ def test_score_equals_local_predict_and_evaluates_in_one_job(spark: Any, tmp_pat
     scored = score(df, path, features=["a", "b", "c"], output_col="p", batch_size=16).toPandas()
     np.testing.assert_allclose(scored["p"].to_numpy(), expected, rtol=1e-5, atol=1e-6)
 
-    result = evaluate_model(df, path, features=["a", "b", "c"], label="y", losses=["mse", "mae"], batch_size=16)
+    result = evaluate_model(
+        df, path, features=["a", "b", "c"], label="y", losses=["mse", "mae"], batch_size=16
+    )
     assert result.values["mse"] == pytest.approx(float(np.mean((y - expected) ** 2)), rel=1e-5)
     assert result.values["mae"] == pytest.approx(float(np.mean(np.abs(y - expected))), rel=1e-5)
 

@@ -28,7 +28,11 @@ REL = 1e-9
 # extra parameter sets per loss (the defaults are always tested)
 VARIANTS: dict[str, list[dict[str, Any]]] = {
     "huber": [{"delta": 0.3}],
-    "binary_crossentropy": [{"from_logits": True}, {"label_smoothing": 0.2}, {"from_logits": True, "label_smoothing": 0.1}],
+    "binary_crossentropy": [
+        {"from_logits": True},
+        {"label_smoothing": 0.2},
+        {"from_logits": True, "label_smoothing": 0.1},
+    ],
     "binary_focal_crossentropy": [
         {"from_logits": True, "gamma": 1.5},
         {"apply_class_balancing": True, "alpha": 0.4, "label_smoothing": 0.1},
@@ -40,7 +44,12 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
     "pseudo_huber": [{"delta": 2.0}],
     "cauchy": [{"scale": 0.5}],
     "smooth_l1": [{"beta": 0.5}, {"beta": 0.0}],
-    "general_robust": [{"alpha": 0.0}, {"alpha": 2.0}, {"alpha": -2.0, "scale": 0.7}, {"alpha": float("-inf")}],
+    "general_robust": [
+        {"alpha": 0.0},
+        {"alpha": 2.0},
+        {"alpha": -2.0, "scale": 0.7},
+        {"alpha": float("-inf")},
+    ],
     "poisson_nll": [{"full": True}, {"log_input": False}],
     "tweedie_deviance": [{"power": 1.0}, {"power": 2.0}, {"power": 1.2, "log_input": False}],
     "gamma_deviance": [{"log_input": False}],
@@ -50,7 +59,16 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
 def _text(name: str, params: dict[str, Any]) -> str:
     if not params:
         return name
-    return name + ":" + ",".join(f"{k}={v!r}".replace(" ", "") if not (isinstance(v, float) and np.isinf(v)) else f"{k}=-1e999" for k, v in params.items())
+    return (
+        name
+        + ":"
+        + ",".join(
+            f"{k}={v!r}".replace(" ", "")
+            if not (isinstance(v, float) and np.isinf(v))
+            else f"{k}=-1e999"
+            for k, v in params.items()
+        )
+    )
 
 
 def _cases() -> list[tuple[str, dict[str, Any]]]:
@@ -81,9 +99,14 @@ def _frame(spark: Any, t: np.ndarray, p: np.ndarray, w: np.ndarray | None, *, sc
             return T.StructField(name, T.DoubleType())
         return T.StructField(name, T.ArrayType(T.DoubleType()))
 
-    fields = [field("y", t), field("p", p)] + ([T.StructField("w", T.DoubleType())] if w is not None else [])
+    fields = [field("y", t), field("p", p)] + (
+        [T.StructField("w", T.DoubleType())] if w is not None else []
+    )
     rows = [
-        tuple([cell(t, i), cell(p, i)] + ([None if np.isnan(w[i]) else float(w[i])] if w is not None else []))
+        tuple(
+            [cell(t, i), cell(p, i)]
+            + ([None if np.isnan(w[i]) else float(w[i])] if w is not None else [])
+        )
         for i in range(len(p))
     ]
     return spark.createDataFrame(rows, T.StructType(fields))
@@ -127,7 +150,9 @@ def test_every_compilable_loss_matches_reference(spark: Any) -> None:
             t_in = t if label_is_index(spec) else t
             expected[text] = float(reduce(spec.reference_values(t_in, p, **full), w))
             texts_ok.append(text)
-        result = evaluate(df, label="y", prediction="p", losses=texts_ok, weight="w" if weighted else None)
+        result = evaluate(
+            df, label="y", prediction="p", losses=texts_ok, weight="w" if weighted else None
+        )
         for text in texts_ok:
             assert result.methods[text] == "sql", text
             assert result.values[text] == pytest.approx(expected[text], rel=REL, abs=1e-12), text
@@ -140,7 +165,15 @@ def test_scalar_columns_match_reference(spark: Any) -> None:
     from losslab.spark import evaluate
 
     rng = np.random.default_rng(3)
-    names = ["mse", "mae", "huber:delta=0.5", "log_cosh", "pinball:tau=0.2", "cauchy", "pseudo_huber"]
+    names = [
+        "mse",
+        "mae",
+        "huber:delta=0.5",
+        "log_cosh",
+        "pinball:tau=0.2",
+        "cauchy",
+        "pseudo_huber",
+    ]
     t, p = generate("regression", N, {}, rng)
     t, p = t[:, :1], p[:, :1]
     w = rng.uniform(0.0, 3.0, size=N)
@@ -154,7 +187,9 @@ def test_scalar_columns_match_reference(spark: Any) -> None:
         assert result.values[text] == pytest.approx(expected, rel=REL), text
     tb, pb = generate("binary", N, {"from_logits": True}, rng)
     df = _frame(spark, tb, pb, None, scalar=True)
-    r = evaluate(df, label="y", prediction="p", losses="bce:from_logits=True,binary_focal:from_logits=True")
+    r = evaluate(
+        df, label="y", prediction="p", losses="bce:from_logits=True,binary_focal:from_logits=True"
+    )
     assert r.values["bce:from_logits=True"] == pytest.approx(
         float(np.mean(get_spec("bce").reference_values(tb, pb, from_logits=True))), rel=REL
     )
@@ -169,7 +204,9 @@ def test_sparse_labels_and_ml_vectors(spark: Any) -> None:
     rng = np.random.default_rng(5)
     t, p = generate("sparse", N, {}, rng)
     onehot = np.eye(p.shape[1])[t]
-    rows = [(int(t[i]), Vectors.dense(p[i].astype(float)), Vectors.dense(onehot[i])) for i in range(N)]
+    rows = [
+        (int(t[i]), Vectors.dense(p[i].astype(float)), Vectors.dense(onehot[i])) for i in range(N)
+    ]
     df = spark.createDataFrame(rows, ["label", "probs", "onehot"])
     r = evaluate(df, label="label", prediction="probs", losses=["scce", "gce:q=0.7"])
     assert r.values["scce"] == pytest.approx(
@@ -231,17 +268,32 @@ def test_reductions_and_fallback(spark: Any) -> None:
     ref = get_spec("mse").reference_values(t, p)
     r = evaluate(df, label="y", prediction="p", losses=["mse"], weight="w", reduction="sum")
     assert r.values["mse"] == pytest.approx(float(reduce(ref, w, "sum")), rel=REL)
-    r = evaluate(df, label="y", prediction="p", losses=["mse"], weight="w", reduction="mean_with_sample_weight")
-    assert r.values["mse"] == pytest.approx(float(reduce(ref, w, "mean_with_sample_weight")), rel=REL)
+    r = evaluate(
+        df,
+        label="y",
+        prediction="p",
+        losses=["mse"],
+        weight="w",
+        reduction="mean_with_sample_weight",
+    )
+    assert r.values["mse"] == pytest.approx(
+        float(reduce(ref, w, "mean_with_sample_weight")), rel=REL
+    )
 
-    fallback = [s for s in list_losses() if find_compiler(s) is None and s.inputs == "mean_scale" and not s.per_batch]
+    fallback = [
+        s
+        for s in list_losses()
+        if find_compiler(s) is None and s.inputs == "mean_scale" and not s.per_batch
+    ]
     assert fallback, "expected a mean+scale loss with no SQL form in the catalog"
     spec = fallback[0]
     tm, pm = generate(spec.inputs, N, spec.defaults, rng)
     dfm = _frame(spark, tm, pm, w, scalar=False)
     r = evaluate(dfm, label="y", prediction="p", losses=[spec.name], weight="w")
     assert r.methods[spec.name] == "arrow"
-    assert r.values[spec.name] == pytest.approx(float(reduce(spec.reference_values(tm, pm), w)), rel=REL)
+    assert r.values[spec.name] == pytest.approx(
+        float(reduce(spec.reference_values(tm, pm), w)), rel=REL
+    )
     with pytest.raises(InvalidParameterError, match="has no Spark SQL form"):
         evaluate(dfm, label="y", prediction="p", losses=[spec.name], fallback=False)
 

@@ -77,7 +77,9 @@ def label_is_index(spec: LossSpec) -> bool:
         t, p = generate(spec.inputs, 2, spec.defaults, 0)
     except Exception:  # a generator that needs parameters we cannot guess
         return False
-    return bool(np.asarray(t).ndim < np.asarray(p).ndim and np.issubdtype(np.asarray(t).dtype, np.integer))
+    return bool(
+        np.asarray(t).ndim < np.asarray(p).ndim and np.issubdtype(np.asarray(t).dtype, np.integer)
+    )
 
 
 @dataclass(frozen=True)
@@ -292,7 +294,12 @@ def arrow_column_to_numpy(col: Any, name: str) -> np.ndarray:
         out = np.full((n, k), np.nan)
         out[valid] = np.asarray(flat, dtype=np.float64).reshape(-1, k) if k else out[valid]
         return out
-    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t) or pa.types.is_decimal(t):
+    if (
+        pa.types.is_integer(t)
+        or pa.types.is_floating(t)
+        or pa.types.is_boolean(t)
+        or pa.types.is_decimal(t)
+    ):
         return np.asarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
     raise DataError(
         f"Column {name!r} must be numeric or an array of numbers. Received: type {t}. "
@@ -382,7 +389,13 @@ def _batches(data: Any, columns: list[str], chunk_size: int) -> Iterator[Any]:
                 f"Data file not found. Received: {str(path)!r}. Pass an existing CSV or Parquet path."
             )
         suffix = path.suffix.lower()
-        fmt = "csv" if suffix in (".csv", ".txt") else "parquet" if suffix in (".parquet", ".pq", "") or path.is_dir() else None
+        fmt = (
+            "csv"
+            if suffix in (".csv", ".txt")
+            else "parquet"
+            if suffix in (".parquet", ".pq", "") or path.is_dir()
+            else None
+        )
         if fmt is None:
             raise DataError(
                 f"Unsupported file type {suffix!r}. Received: {str(path)!r}. "
@@ -480,22 +493,32 @@ def evaluate(
     items = parse_losses(losses)
     if engine == "spark":
         return _evaluate_spark(
-            data, label=label, prediction=prediction, items=items, weight=weight,
-            reduction=reduction, nan=nan, master=master,
+            data,
+            label=label,
+            prediction=prediction,
+            items=items,
+            weight=weight,
+            reduction=reduction,
+            nan=nan,
+            master=master,
         )
     if engine != "local":
         raise InvalidParameterError(
             f"Invalid value for argument `engine`. Expected 'local' or 'spark'. Received: engine={engine!r}."
         )
     if not isinstance(chunk_size, int) or chunk_size < 1:
-        raise InvalidParameterError(f"chunk_size must be an integer >= 1. Received: chunk_size={chunk_size!r}.")
+        raise InvalidParameterError(
+            f"chunk_size must be an integer >= 1. Received: chunk_size={chunk_size!r}."
+        )
     columns = list(dict.fromkeys([label, prediction, *([weight] if weight else [])]))
     total = PartialSums()
     for batch in _batches(data, columns, chunk_size):
         if batch.num_rows == 0:
             continue
         y = arrow_column_to_numpy(batch.column(batch.schema.get_field_index(label)), label)
-        p = arrow_column_to_numpy(batch.column(batch.schema.get_field_index(prediction)), prediction)
+        p = arrow_column_to_numpy(
+            batch.column(batch.schema.get_field_index(prediction)), prediction
+        )
         w = (
             arrow_column_to_numpy(batch.column(batch.schema.get_field_index(weight)), weight)
             if weight
@@ -508,7 +531,12 @@ def evaluate(
             )
         total.merge(accumulate(items, y, p, w))
     return finish(
-        items, total, reduction=reduction, weighted=weight is not None, engine="local", nan=nan,
+        items,
+        total,
+        reduction=reduction,
+        weighted=weight is not None,
+        engine="local",
+        nan=nan,
         methods={it.key: "numpy" for it in items},
     )
 
@@ -531,6 +559,11 @@ def _evaluate_spark(
     spark = get_session(master)
     df = read_table(spark, data)
     return spark_evaluate(
-        df, label=label, prediction=prediction, losses=[it.key for it in items], weight=weight,
-        reduction=reduction, nan=nan,  # type: ignore[arg-type]
+        df,
+        label=label,
+        prediction=prediction,
+        losses=[it.key for it in items],
+        weight=weight,
+        reduction=reduction,  # type: ignore[arg-type]
+        nan=nan,  # type: ignore[arg-type]
     )

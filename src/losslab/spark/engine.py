@@ -107,7 +107,9 @@ class SparkEngine:
         if not todo:
             return
         sc = self.spark.sparkContext
-        env = {k: os.environ[k] for k in ("KERAS_BACKEND", "TF_CPP_MIN_LOG_LEVEL") if k in os.environ}
+        env = {
+            k: os.environ[k] for k in ("KERAS_BACKEND", "TF_CPP_MIN_LOG_LEVEL") if k in os.environ
+        }
         run = _with_backend(fn, env)
         width = self.parallelism or max(1, int(sc.defaultParallelism))
 

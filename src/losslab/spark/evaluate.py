@@ -49,7 +49,9 @@ def read_table(spark: SparkSession, data: Any) -> DataFrame:
         is_remote = "://" in text
         path = Path(text)
         if not is_remote and not path.exists():
-            raise DataError(f"Data file not found. Received: {text!r}. Pass an existing CSV or Parquet path.")
+            raise DataError(
+                f"Data file not found. Received: {text!r}. Pass an existing CSV or Parquet path."
+            )
         suffix = path.suffix.lower()
         if suffix in (".csv", ".txt"):
             return spark.read.csv(text, header=True, inferSchema=True)
@@ -114,7 +116,9 @@ def evaluate(
     prediction: str,
     losses: str | Sequence[str | LossSpec],
     weight: str | None = None,
-    reduction: Literal["sum_over_batch_size", "sum", "mean_with_sample_weight"] = "sum_over_batch_size",
+    reduction: Literal[
+        "sum_over_batch_size", "sum", "mean_with_sample_weight"
+    ] = "sum_over_batch_size",
     nan: Literal["drop", "error"] = "drop",
     fallback: bool = True,
 ) -> EvaluationResult:
@@ -245,7 +249,13 @@ def evaluate(
             sums = part
     methods = {it.key: ("sql" if it.key in compiled else "arrow") for it in items}
     return finish(
-        items, sums, reduction=reduction, weighted=w is not None, engine="spark", nan=nan, methods=methods
+        items,
+        sums,
+        reduction=reduction,
+        weighted=w is not None,
+        engine="spark",
+        nan=nan,
+        methods=methods,
     )
 
 

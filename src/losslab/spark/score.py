@@ -82,12 +82,16 @@ def score(
 
     path = str(model_path)
     if "://" not in path and not Path(path).exists():
-        raise DataError(f"Model file not found. Received: {path!r}. Pass the path of a saved .keras model.")
+        raise DataError(
+            f"Model file not found. Received: {path!r}. Pass the path of a saved .keras model."
+        )
     if isinstance(features, str):
         features = [features]
     features = list(features)
     if not features:
-        raise InvalidParameterError("No feature column. Received: features=[]. Pass the model's input columns.")
+        raise InvalidParameterError(
+            "No feature column. Received: features=[]. Pass the model's input columns."
+        )
     missing = [c for c in features if c not in df.columns]
     if missing:
         raise DataError(
@@ -101,7 +105,9 @@ def score(
                 "Encode it before scoring."
             )
     if not isinstance(batch_size, int) or batch_size < 1:
-        raise InvalidParameterError(f"batch_size must be an integer >= 1. Received: batch_size={batch_size!r}.")
+        raise InvalidParameterError(
+            f"batch_size must be an integer >= 1. Received: batch_size={batch_size!r}."
+        )
     keras_backend = backend or os.environ.get("KERAS_BACKEND", "jax")
     width = output_dim if output_dim is not None else _output_width(path)
     n_features = len(features)
@@ -115,7 +121,9 @@ def score(
         model = keras.saving.load_model(path, compile=False)
 
         def predict(x: Any) -> Any:
-            out = np.asarray(model.predict_on_batch(np.asarray(x, dtype="float32")), dtype=np.float64)
+            out = np.asarray(
+                model.predict_on_batch(np.asarray(x, dtype="float32")), dtype=np.float64
+            )
             out = out.reshape(len(x), -1)
             return out[:, 0] if width == 1 else out
 
@@ -154,5 +162,12 @@ def evaluate_model(
     from losslab.spark.evaluate import evaluate
 
     col = "__losslab_prediction"
-    scored = score(df, model_path, features=features, output_col=col, batch_size=batch_size, output_dim=output_dim)
+    scored = score(
+        df,
+        model_path,
+        features=features,
+        output_col=col,
+        batch_size=batch_size,
+        output_dim=output_dim,
+    )
     return evaluate(scored, label=label, prediction=col, losses=losses, weight=weight)

@@ -157,7 +157,9 @@ def _none(v: Any) -> bool:
     return v is None
 
 
-def _reduce_array(arr: Column, how: Literal["mean", "sum", "max"], size_of: Column | None = None) -> Column:
+def _reduce_array(
+    arr: Column, how: Literal["mean", "sum", "max"], size_of: Column | None = None
+) -> Column:
     """Reduce an array expression; ``size_of`` is a cheaper array of the same length."""
     F = _F()
     if how == "max":
@@ -191,7 +193,9 @@ def elementwise(
 def _size_check(t: Operand, p: Operand) -> tuple[tuple[str, Column], ...]:
     if t.kind == "array" and p.kind == "array":
         F = _F()
-        return (("label and prediction arrays differ in length", F.size(t.column) != F.size(p.column)),)
+        return (
+            ("label and prediction arrays differ in length", F.size(t.column) != F.size(p.column)),
+        )
     return ()
 
 
@@ -214,7 +218,11 @@ def _clip(x: Column, low: float, high: float) -> Column:
 def _np_log(x: Column) -> Column:
     """NumPy's ``log``: ``-inf`` at 0 and NaN below (Spark's ``log`` gives NULL there)."""
     F = _F()
-    return F.when(x > _lit(0.0), F.log(x)).when(x == _lit(0.0), _lit(-math.inf)).otherwise(_lit(math.nan))
+    return (
+        F.when(x > _lit(0.0), F.log(x))
+        .when(x == _lit(0.0), _lit(-math.inf))
+        .otherwise(_lit(math.nan))
+    )
 
 
 def _softplus(x: Column) -> Column:
@@ -236,7 +244,12 @@ def _smooth_binary(t: Column, ls: float) -> Column:
     return t * _lit(1.0 - ls) + _lit(0.5 * ls) if ls else t
 
 
-def _plain(t: Operand, p: Operand, f: Callable[[Column, Column], Column], how: Literal["mean", "sum", "max"] = "mean") -> CompiledLoss:
+def _plain(
+    t: Operand,
+    p: Operand,
+    f: Callable[[Column, Column], Column],
+    how: Literal["mean", "sum", "max"] = "mean",
+) -> CompiledLoss:
     return CompiledLoss(elementwise(f, t, p, how), checks=_size_check(t, p))
 
 
@@ -259,7 +272,9 @@ def _mae(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
 def _mape(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
     _expect(params)
     F = _F()
-    return _plain(t, p, lambda a, b: _lit(100.0) * F.abs((a - b) / F.greatest(F.abs(a), _lit(EPSILON))))
+    return _plain(
+        t, p, lambda a, b: _lit(100.0) * F.abs((a - b) / F.greatest(F.abs(a), _lit(EPSILON)))
+    )
 
 
 @register_sql("mean_squared_logarithmic_error", "msle")
@@ -283,7 +298,9 @@ def _huber(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
 
     def f(a: Column, b: Column) -> Column:
         e = F.abs(b - a)
-        return F.when(e <= _lit(d), _lit(0.5) * F.pow(e, 2.0)).otherwise(_lit(d) * e - _lit(0.5 * d * d))
+        return F.when(e <= _lit(d), _lit(0.5) * F.pow(e, 2.0)).otherwise(
+            _lit(d) * e - _lit(0.5 * d * d)
+        )
 
     return _plain(t, p, f)
 
@@ -302,7 +319,6 @@ def _log_cosh(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss
 @register_sql("poisson")
 def _poisson(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
     _expect(params)
-    F = _F()
     return _plain(t, p, lambda a, b: b - a * _np_log(b + _lit(EPSILON)))
 
 
@@ -439,7 +455,9 @@ def _cce(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
 def _sparse_cce(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
     _expect(params, from_logits=_any, ignore_class=_none, axis=_last_axis)
     if t.kind != "scalar" or p.kind != "array":
-        raise NotCompilable("sparse cross-entropy needs a class-index label and an array prediction")
+        raise NotCompilable(
+            "sparse cross-entropy needs a class-index label and an array prediction"
+        )
     F = _F()
     idx = t.column.cast("int")
     picked = F.try_element_at(p.column, idx + 1)
@@ -459,7 +477,9 @@ def _sparse_cce(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLo
 def _categorical_focal(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
     _expect(params, alpha=_any, gamma=_any, from_logits=_any, label_smoothing=_any, axis=_last_axis)
     if t.kind != "array" or p.kind != "array":
-        raise NotCompilable("categorical focal cross-entropy needs array label and prediction columns")
+        raise NotCompilable(
+            "categorical focal cross-entropy needs array label and prediction columns"
+        )
     F = _F()
     alpha = params.get("alpha", 0.25)
     gamma = float(params.get("gamma", 2.0))
@@ -471,9 +491,7 @@ def _categorical_focal(t: Operand, p: Operand, params: Mapping[str, Any]) -> Com
     else:
         probs = p.column
     s = F.aggregate(probs, _lit(0.0), lambda acc, x: acc + x)
-    alphas = (
-        F.array(*[_lit(a) for a in alpha]) if isinstance(alpha, list | tuple) else None
-    )
+    alphas = F.array(*[_lit(a) for a in alpha]) if isinstance(alpha, list | tuple) else None
 
     def term(x: Column, i: Column) -> Column:
         q = _clip(x / s, EPSILON, 1.0 - EPSILON)
@@ -491,7 +509,9 @@ def _categorical_focal(t: Operand, p: Operand, params: Mapping[str, Any]) -> Com
 def _gce(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
     _expect(params, q=_any)
     if t.kind != "scalar" or p.kind != "array":
-        raise NotCompilable("generalized cross-entropy needs a class-index label and an array prediction")
+        raise NotCompilable(
+            "generalized cross-entropy needs a class-index label and an array prediction"
+        )
     F = _F()
     q = float(params["q"])
     picked = F.try_element_at(p.column, t.column.cast("int") + 1)
@@ -527,7 +547,11 @@ def _pseudo_huber(t: Operand, p: Operand, params: Mapping[str, Any]) -> Compiled
     _expect(params, delta=_any)
     F = _F()
     d = float(params["delta"])
-    return _plain(t, p, lambda a, b: _lit(d * d) * (F.sqrt(_lit(1.0) + F.pow((b - a) / _lit(d), 2.0)) - _lit(1.0)))
+    return _plain(
+        t,
+        p,
+        lambda a, b: _lit(d * d) * (F.sqrt(_lit(1.0) + F.pow((b - a) / _lit(d), 2.0)) - _lit(1.0)),
+    )
 
 
 @register_sql("cauchy")
@@ -548,7 +572,9 @@ def _smooth_l1(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLos
 
     def f(a: Column, b: Column) -> Column:
         e = F.abs(b - a)
-        return F.when(e < _lit(beta), _lit(0.5) * F.pow(e, 2.0) / _lit(beta)).otherwise(e - _lit(0.5 * beta))
+        return F.when(e < _lit(beta), _lit(0.5) * F.pow(e, 2.0) / _lit(beta)).otherwise(
+            e - _lit(0.5 * beta)
+        )
 
     return _plain(t, p, f)
 
@@ -601,7 +627,10 @@ def _pinball(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
         )
         value = value + _lit(penalty) * _reduce_array(gaps, "sum") / _lit(float(q - 1))
     checks = (
-        (f"prediction arrays must hold {len(taus)} quantiles (one per tau)", F.size(p.column) != len(taus)),
+        (
+            f"prediction arrays must hold {len(taus)} quantiles (one per tau)",
+            F.size(p.column) != len(taus),
+        ),
     )
     return CompiledLoss(value, checks=checks)
 
@@ -657,7 +686,6 @@ def _tweedie(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
 @register_sql("gamma_deviance")
 def _gamma_deviance(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
     _expect(params, log_input=_any)
-    F = _F()
     log_input = bool(params["log_input"])
 
     def f(y: Column, b: Column) -> Column:

@@ -2,48 +2,69 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 
-class EngineChoice(str, Enum):
+class EngineChoice(StrEnum):
     local = "local"
     spark = "spark"
 
 
-class ReductionChoice(str, Enum):
+class ReductionChoice(StrEnum):
     sum_over_batch_size = "sum_over_batch_size"
     sum = "sum"
     mean_with_sample_weight = "mean_with_sample_weight"
 
 
-class NanChoice(str, Enum):
+class NanChoice(StrEnum):
     drop = "drop"
     error = "error"
 
 
 def evaluate(
-    path: Annotated[str, typer.Argument(help="A CSV file, a Parquet file or a directory of Parquet files.")],
-    label: Annotated[str, typer.Option("--label", "-y", help="Column of true values (numbers, arrays or class indices).")],
-    prediction: Annotated[str, typer.Option("--prediction", "-p", help="Column of model outputs (numbers or arrays).")],
+    path: Annotated[
+        str, typer.Argument(help="A CSV file, a Parquet file or a directory of Parquet files.")
+    ],
+    label: Annotated[
+        str,
+        typer.Option(
+            "--label", "-y", help="Column of true values (numbers, arrays or class indices)."
+        ),
+    ],
+    prediction: Annotated[
+        str, typer.Option("--prediction", "-p", help="Column of model outputs (numbers or arrays).")
+    ],
     losses: Annotated[
         str,
-        typer.Option("--losses", "-l", help="Comma-separated catalog losses with parameters, e.g. mse,mae,huber:delta=2."),
+        typer.Option(
+            "--losses",
+            "-l",
+            help="Comma-separated catalog losses with parameters, e.g. mse,mae,huber:delta=2.",
+        ),
     ],
-    weight: Annotated[str | None, typer.Option("--weight", "-w", help="Column of sample weights.")] = None,
+    weight: Annotated[
+        str | None, typer.Option("--weight", "-w", help="Column of sample weights.")
+    ] = None,
     engine: Annotated[
-        EngineChoice, typer.Option("--engine", help="local: NumPy references, chunked; spark: native Spark SQL.")
+        EngineChoice,
+        typer.Option("--engine", help="local: NumPy references, chunked; spark: native Spark SQL."),
     ] = EngineChoice.local,
     master: Annotated[
-        str | None, typer.Option("--master", help="Spark master URL (with --engine spark), default local[2].")
+        str | None,
+        typer.Option("--master", help="Spark master URL (with --engine spark), default local[2]."),
     ] = None,
     reduction: Annotated[
-        ReductionChoice, typer.Option("--reduction", help="Keras reduction of the weighted per-row values.")
+        ReductionChoice,
+        typer.Option("--reduction", help="Keras reduction of the weighted per-row values."),
     ] = ReductionChoice.sum_over_batch_size,
     nan: Annotated[
-        NanChoice, typer.Option("--nan", help="drop: skip rows with a null/NaN input and count them; error: refuse.")
+        NanChoice,
+        typer.Option(
+            "--nan", help="drop: skip rows with a null/NaN input and count them; error: refuse."
+        ),
     ] = NanChoice.drop,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
