@@ -71,11 +71,20 @@ def test_poisson_counts_are_count_not_multiclass(rng):
     assert "Poisson-like" in info.reasons[0] or "shape of event counts" in info.reasons[0]
 
 
-def test_low_mean_counts_with_few_values_are_count(rng):
-    # Poisson(0.7): values 0..5 only -> few distinct values, still counts
-    df = pd.DataFrame({"x": rng.normal(size=3000), "y": rng.poisson(0.7, size=3000)})
+@pytest.mark.parametrize("mu", [0.3, 0.7, 2.7])
+@pytest.mark.parametrize("n", [300, 3000])
+def test_low_mean_counts_with_few_values_are_count(mu, n):
+    # Poisson(mu) with mu < 3: at most ~10 distinct values 0..K, still counts, not classes
+    rng = np.random.default_rng(int(mu * 10) + n)
+    df = pd.DataFrame({"x": rng.normal(size=n), "y": rng.poisson(mu, size=n)})
     info = losslab.profile(df, target="y").task
     assert info.kind == "count", info.reasons
+
+
+def test_balanced_integer_codes_are_classes(rng):
+    df = pd.DataFrame({"x": rng.normal(size=1000), "y": rng.integers(0, 5, size=1000)})
+    info = losslab.profile(df, target="y").task
+    assert info.kind == "multiclass" and info.classes == [0, 1, 2, 3, 4]
 
 
 def test_zero_inflated_tweedie_is_positive(rng):

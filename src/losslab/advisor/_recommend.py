@@ -487,6 +487,18 @@ def tweedie_power(zero_share: float, mean: float, var: float) -> float | None:
     Var lam / E^2 = 1 + 1/a and the power is p = (a + 2) / (a + 1). Returns ``None`` without
     zeros (no Tweedie signal). Clipped to [1.05, 1.95]. This is the marginal relation, a
     starting point: the tuner refines it.
+
+    Args:
+        zero_share: share of exact zeros, in (0, 1).
+        mean, var: mean and variance of the target.
+
+    Returns:
+        The power p in [1.05, 1.95], or ``None`` when there are no zeros (or no spread).
+
+    Example:
+        >>> import math
+        >>> round(tweedie_power(math.exp(-1.0), 1.0, 2.0), 3)  # lam = 1, a = 1 -> p = 1.5
+        1.5
     """
     if not (0.0 < zero_share < 1.0) or mean <= 0 or var <= 0:
         return None

@@ -79,17 +79,35 @@ def _single_class(t: TargetProfile) -> None:
 
 
 def _is_count_shaped(t: TargetProfile) -> tuple[bool, str]:
-    """Zero-based, right-skewed integers (mode at the bottom): counts, not classes."""
+    """Zero-based integers with one peak and a right tail: counts, not class codes.
+
+    Needs at least 4 values (0..3; three codes are read as classes), positive skewness and a
+    unimodal frequency profile (rising to the mode, falling after it, with a tolerance for
+    sampling noise). Uniform codes (digits, iris) have no skew; Likert-like codes rarely
+    have a single peak at the bottom and a right tail.
+    """
     assert t.value_counts is not None
-    counts = {float(k): v for k, v in t.value_counts.items()}
-    mode = max(counts, key=lambda k: counts[k])
+    counts = {int(k): int(v) for k, v in t.value_counts.items()}
+    top = max(counts)
+    if t.min != 0 or len(counts) < 4:
+        return False, ""
     skew = t.skewness or 0.0
-    if t.min == 0 and mode <= 1 and skew > 0.5:
-        return True, (
-            f"its most frequent value is {mode:g} and it is right-skewed (skewness {skew:.2f}), "
-            "the shape of event counts"
-        )
-    return False, ""
+    if skew <= 0.25:
+        return False, ""
+    freq = [counts.get(i, 0) for i in range(top + 1)]
+    mode = max(range(len(freq)), key=lambda i: freq[i])
+
+    def close(lo: int, hi: int) -> bool:  # hi is not clearly larger than lo
+        return hi <= lo * 1.15 + 3
+
+    rising = all(close(freq[i + 1], freq[i]) for i in range(mode))
+    falling = all(close(freq[i], freq[i + 1]) for i in range(mode, len(freq) - 1))
+    if not (rising and falling):
+        return False, ""
+    return True, (
+        f"their frequencies rise to one peak at {mode} and fall off in a right tail "
+        f"(skewness {skew:.2f}), the shape of event counts"
+    )
 
 
 def infer_task(prof: DataProfile, task: str | None = None) -> TaskInfo:
@@ -225,7 +243,10 @@ def _infer(prof: DataProfile) -> TaskInfo:
             if count_like:
                 return TaskInfo(
                     "count",
-                    [f"non-negative integers ({k} distinct values) and {why}"],
+                    [
+                        f"non-negative integers ({k} distinct values) and {why}; use --task "
+                        "multiclass if they are class codes"
+                    ],
                 )
             contiguous = labels == list(range(int(labels[0]), int(labels[0]) + len(labels)))
             if contiguous and labels[0] == 1:
