@@ -246,9 +246,14 @@ def open_source(data: Any) -> BatchSource:
             f"Unsupported file type {path.suffix!r}. Received: {str(path)!r}. "
             "Use a .csv, .tsv or .parquet file, a pandas DataFrame or a pyarrow Table."
         )
+    hint = (
+        " For a Spark DataFrame, write it to Parquet (df.write.parquet(path)) and pass the path."
+        if mod.startswith("pyspark")
+        else ""
+    )
     raise DataError(
         f"Unsupported data of type {type(data).__name__}. Pass a CSV/Parquet path, a pandas "
-        "DataFrame or a pyarrow Table."
+        f"DataFrame or a pyarrow Table.{hint}"
     )
 
 
