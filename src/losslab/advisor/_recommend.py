@@ -625,7 +625,6 @@ def _configure(spec: LossSpec, ctx: _Ctx) -> tuple[dict[str, Any], list[str]]:
             continue
         params[k] = v
         notes.append(why.get(k, f"{k} = {v!r}"))
-    # ordinal and count losses may need the class count even when not tuned
     return params, notes
 
 
@@ -661,7 +660,7 @@ def _rank(ctx: _Ctx, specs: Sequence[LossSpec]) -> list[Candidate]:
             scorer = _score_regression
         else:
             scorer = _score_classification
-        score += scorer(spec, ctx, why)
+        score = round(score + scorer(spec, ctx, why), 6)  # exact ties break by name
         params, pnotes = _configure(spec, ctx)
         reason = what[0].upper() + what[1:]
         if why:
@@ -699,7 +698,7 @@ def _diversify(cands: list[Candidate], robustness: dict[str, str]) -> list[Candi
     while pool:
 
         def adjusted(c: Candidate) -> float:
-            return c.score - SIMILARITY_PENALTY * sum(kind(x) == kind(c) for x in chosen)
+            return round(c.score - SIMILARITY_PENALTY * sum(kind(x) == kind(c) for x in chosen), 6)
 
         best = max(pool, key=lambda c: (adjusted(c), -pool.index(c)))
         similar = [x.loss for x in chosen if kind(x) == kind(best)]
