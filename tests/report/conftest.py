@@ -86,7 +86,11 @@ def _finish(store: Any, manifest: dict[str, Any]) -> None:
 
 
 def build_regression_run(path: Path, *, tune: bool = True, finish: bool = True) -> Path:
-    """Diabetes data, a feature column renamed to a script tag, three candidates x 3 seeds."""
+    """Diabetes data, a feature column renamed to a script tag, three candidates x 3 seeds.
+
+    With ``tune=True`` an Optuna journal and best.json laid out like ``losslab.tune``'s are
+    added, so one page holds every section (the run stays a seeds comparison).
+    """
     from sklearn.datasets import load_diabetes
     from sklearn.linear_model import HuberRegressor, Ridge
     from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
@@ -117,7 +121,7 @@ def build_regression_run(path: Path, *, tune: bool = True, finish: bool = True) 
     goal = {"kind": "mean", "quantile": None}
     data = {"fingerprint": "sha256:" + "0" * 64, "source": "diabetes.csv", "target": "target",
             "n_rows": len(df), "n_features": x.shape[1], "columns": list(df.columns)}  # fmt: skip
-    manifest = _manifest("tune" if tune else "run", task, goal, "rmse", candidates, data, rec)
+    manifest = _manifest("run", task, goal, "rmse", candidates, data, rec)
     store = RunStore(path)
     store.open(manifest)
     atomic_write_npz(

@@ -284,3 +284,23 @@ def test_recommendation_report(tmp_path: Path) -> None:
     assert "## Leaderboard" not in paths["markdown"].read_text()
     with pytest.raises(DataError, match="Not an advisor recommendation"):
         write_recommendation_report({"x": 1}, tmp_path / "bad")
+
+
+def test_tune_run_directory(tmp_path: Path, regression_run: Path) -> None:
+    # a tune run directory: one record per tuning trial, no leaderboard.json (see refit/)
+    run_dir = tmp_path / "tune"
+    shutil.copytree(regression_run, run_dir)
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    manifest["kind"] = "tune"
+    (run_dir / "manifest.json").write_text(json.dumps(manifest))
+    (run_dir / "leaderboard.json").unlink()
+    run = load_run(run_dir)
+    assert run.notes == []  # not "did not finish": tune keeps its leaderboard in refit/
+    recs = run.trials_of("huber-delta=2")
+    best = min(recs, key=lambda r: r["val_metrics"]["rmse"])
+    pred = np.load(run_dir / "trials" / f"{best['trial_id']}.npz")["prediction"][:, 0]
+    tr = _trace(F.fig_predicted_vs_actual(run), "huber:delta=2")
+    np.testing.assert_allclose(tr.y, pred)
+    text = write_report(run_dir)["html"].read_text()
+    assert 'id="leaderboard"' not in text and 'data-plot="seed-spread"' not in text
+    assert "best validation trial" in text and 'id="tuning"' in text
