@@ -88,3 +88,13 @@ def test_recommend_does_not_import_a_backend(counts_csv):
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_table_for_a_class_target(tmp_path, capsys):
+    import statsmodels.datasets.spector as spector
+
+    path = tmp_path / "spector.parquet"
+    spector.load_pandas().data.to_parquet(path, index=False)
+    assert main(["recommend", str(path), "--target", "GRADE", "--goal", "labels"]) == 0
+    out = capsys.readouterr().out
+    assert "binary because" in out and "accuracy, macro_f1" in out and "GRADE" in out

@@ -338,3 +338,15 @@ def test_markdown_view(rng, catalog):
     md = recommend(df, target="y", catalog=catalog).to_markdown()
     assert md.startswith("# Loss recommendation for `y`")
     assert "| 1 | `huber` |" in md and "judge metric: rmse" in md
+
+
+def test_recommend_from_a_stored_profile(rng, catalog):
+    df = _imbalanced_binary(rng, n=800)
+    prof = losslab.profile(df, target="y")
+    assert prof.task.kind == "binary"
+    rec = recommend(prof, goal="ranking", catalog=catalog)
+    assert rec.profile is prof and rec.judge_metric == "roc_auc"
+    forced = recommend(prof, task="multiclass", catalog=catalog)
+    assert forced.task.kind == "multiclass" and forced.task.overridden
+    with pytest.raises(DataError, match="needs target="):
+        recommend(df, catalog=catalog)
