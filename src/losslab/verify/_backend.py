@@ -10,8 +10,6 @@ import numpy as np
 
 __all__ = ["backend_name", "installed_backends", "jit_values", "to_numpy", "value_and_grad"]
 
-_USE_JIT = __import__("os").environ.get("LOSSLAB_CHECK_JIT") == "1"
-
 _BACKEND_MODULES = {"jax": "jax", "torch": "torch", "tensorflow": "tensorflow"}
 
 
@@ -51,12 +49,7 @@ def value_and_grad(f: Callable[[Any], Any], y_pred: np.ndarray) -> tuple[float, 
         import jax.numpy as jnp
 
         vg = jax.value_and_grad(lambda t: jnp.sum(f(t)))
-        try:
-            val, grad = (jax.jit(vg) if _USE_JIT else vg)(jnp.asarray(yp))
-        except Exception:
-            if not _USE_JIT:
-                raise
-            val, grad = vg(jnp.asarray(yp))
+        val, grad = vg(jnp.asarray(yp))
         return float(val), np.asarray(grad, dtype=np.float64)
     if name == "torch":
         import torch
@@ -85,21 +78,3 @@ def jit_values(loss_obj: Any, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndar
     fn = jax.jit(lambda yt, yp: loss_obj(yt, yp))
     return np.asarray(fn(np.asarray(y_true), np.asarray(y_pred, dtype=np.float32)))
 
-
-def fast(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """On jax, run ``fn`` under ``jax.jit`` (one compilation instead of one per operation),
-    falling back to eager execution when the function cannot be traced (a Python ``if`` on
-    a tensor: the ``jit`` check reports that separately). Other backends: ``fn`` itself."""
-    if backend_name() != "jax" or not _USE_JIT:
-        return fn
-    import jax
-
-    jitted = jax.jit(fn)
-
-    def run(*args: Any) -> Any:
-        try:
-            return jitted(*args)
-        except Exception:
-            return fn(*args)
-
-    return run

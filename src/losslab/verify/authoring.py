@@ -295,7 +295,6 @@ def loss(
             return numpy_values(cls, y_true, y_pred, **kw)
 
         cls.numpy_reference = staticmethod(numpy_reference)  # type: ignore[attr-defined]
-        setattr(AUTHORED, name, cls)
         where = f"losslab.verify.authoring:AUTHORED.{name}"
         spec = LossSpec(
             name=name,
@@ -322,6 +321,7 @@ def loss(
             extra={"independent_reference": reference is not None, "module": fn.__module__},
         )
         register(spec, replace=replace)
+        setattr(AUTHORED, name, cls)
         cls.spec = spec  # type: ignore[attr-defined]
         return cls
 

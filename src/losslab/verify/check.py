@@ -339,27 +339,29 @@ class _Battery:
         self.rng = np.random.default_rng(seed + 1)
         self.none = with_reduction(subject.obj, "none")
         self.per_batch = bool(getattr(subject.spec, "per_batch", False))
+        # metric-learning losses give one value per anchor computed against the whole batch
+        fam = getattr(getattr(subject.spec, "family", None), "value", None)
+        self.coupled = "metric learning: pairs within the batch" if fam == "metric-learning" else ""
         self.base: np.ndarray | None = None
         self.base_error = ""
 
+
     # values with reduction none, as NumPy float64
     def values(self, yt: np.ndarray, yp: np.ndarray, obj: Any = None) -> np.ndarray:
-        from losslab.verify._backend import fast, to_numpy
+        from losslab.verify._backend import to_numpy
 
         o = obj or self.none
         with _quiet():
-            return np.asarray(to_numpy(fast(lambda a, b: o(a, b))(yt, yp)), dtype=np.float64)
+            out = o(yt, yp)
+            return np.asarray(to_numpy(out), dtype=np.float64)
 
     def reduced(self, reduction: str, yt: np.ndarray, yp: np.ndarray, w: np.ndarray | None) -> float:
-        from losslab.verify._backend import fast, to_numpy
+        from losslab.verify._backend import to_numpy
         from losslab.verify._subject import with_reduction
 
         obj = with_reduction(self.s.obj, reduction)
         with _quiet():
-            if w is None:
-                out = fast(lambda a, b: obj(a, b))(yt, yp)
-            else:
-                out = fast(lambda a, b, c: obj(a, b, sample_weight=c))(yt, yp, w)
+            out = obj(yt, yp) if w is None else obj(yt, yp, sample_weight=w)
             return float(np.asarray(to_numpy(out), dtype=np.float64))
 
     def grad(self, yt: np.ndarray, yp: np.ndarray, reduction: str = "sum") -> tuple[float, np.ndarray]:
@@ -385,16 +387,23 @@ class _Battery:
                 f"reduction='none' returned values of shape {v.shape} for a batch of {n}: the loss reduces over the batch itself, so Keras cannot apply sample weights or reductions",
                 "Return one value per sample: reduce only the last axis, e.g. ops.mean(..., axis=-1), never over axis 0 or with ops.mean(x) without axis.",
             )
+        if self.coupled:
+            return "pass", f"values of shape {v.shape} for a batch of {n} (each value uses the whole batch by design: {self.coupled})", ""
+        # same shapes as the base call (no recompilation): shuffle the batch, and replace
+        # every sample but the first half by others drawn from the same generator
         perm = self.rng.permutation(n)
         k = max(1, n // 2)
         v_perm = self.values(self.yt[perm], self.yp[perm])
-        v_sub = self.values(self.yt[:k], self.yp[:k])
+        yt2, yp2 = self.yt.copy(), self.yp.copy()
+        other = np.concatenate([np.arange(k, n), np.arange(k, n)])[: n - k]
+        yt2[k:], yp2[k:] = self.yt[other[::-1]], self.yp[other]
+        v_sub = self.values(yt2, yp2)[:k]
         if not _close(v_perm, v[perm]) or not _close(v_sub, v[:k]):
             bad = v_sub if not _close(v_sub, v[:k]) else v_perm
             ref = v[:k] if bad is v_sub else v[perm]
             return (
                 "fail",
-                f"a sample's value depends on the other samples of the batch: first values {_fmt(ref)} in the full batch, {_fmt(bad)} in a shuffled or halved batch (batch statistics inside the loss)",
+                f"a sample's value depends on the other samples of the batch: first values {_fmt(ref)} in the batch, {_fmt(bad)} once the other samples are shuffled or replaced (batch statistics inside the loss)",
                 "Compute each sample's value from that sample alone (no mean/sum/normalisation over axis 0); leave batch reduction to Keras.",
             )
         return "pass", f"values of shape {v.shape} for a batch of {n}; independent of the rest of the batch", ""
@@ -438,21 +447,27 @@ class _Battery:
         w_shape = (n,) if v.ndim == 1 else v.shape
         w = self.rng.uniform(0.5, 2.0, size=w_shape).astype(np.float32)
         problems: list[str] = []
-        for red in ("sum", "sum_over_batch_size", "mean", "mean_with_sample_weight"):
+        # "mean" is Keras's alias of "sum_over_batch_size"; each distinct formula once
+        for red in ("sum", "sum_over_batch_size", "mean_with_sample_weight"):
             got_w = self.reduced(red, self.yt, self.yp, w)
             exp_w = float(reduce(v, w, red))
             if not _close(got_w, exp_w):
                 problems.append(f"reduction={red!r} with weights gave {got_w:.6g}, Keras's formula on the per-sample values gives {exp_w:.6g}")
-            got_1 = self.reduced(red, self.yt, self.yp, np.ones(w_shape, np.float32))
-            got_0 = self.reduced(red, self.yt, self.yp, None)
-            if not _close(got_1, got_0):
-                problems.append(f"reduction={red!r}: unit weights gave {got_1:.6g}, no weights {got_0:.6g}")
+        got_1 = self.reduced("sum_over_batch_size", self.yt, self.yp, np.ones(w_shape, np.float32))
+        got_0 = self.reduced("sum_over_batch_size", self.yt, self.yp, None)
+        exp_0 = float(reduce(v, None, "sum_over_batch_size"))
+        if not _close(got_1, got_0):
+            problems.append(f"unit weights gave {got_1:.6g}, no weights {got_0:.6g}")
+        elif not _close(got_0, exp_0):
+            problems.append(f"reduction='sum_over_batch_size' gave {got_0:.6g}, the mean of the per-sample values is {exp_0:.6g}")
         w0 = w.copy()
         w0[0] = 0.0
         dropped = self.reduced("sum", self.yt, self.yp, w0)
-        kept = self.reduced("sum", self.yt[1:], self.yp[1:], w[1:])
+        # per_sample established that sample values are independent, so the batch without
+        # sample 0 sums to the weighted values of the others
+        kept = float(np.sum(np.asarray(v, np.float64)[1:] * w[1:]))
         if not _close(dropped, kept):
-            problems.append(f"a zero weight on sample 0 gave sum {dropped:.6g}, but the batch without sample 0 gives {kept:.6g}")
+            problems.append(f"a zero weight on sample 0 gave sum {dropped:.6g}, but the other samples' weighted values sum to {kept:.6g}")
         if problems:
             return "fail", "; ".join(problems[:3]), "Return unreduced per-sample values from call(); do not weight or reduce inside the loss (Keras applies sample_weight and the reduction)."
         return "pass", "sum, sum_over_batch_size, mean, mean_with_sample_weight match Keras's formulas; unit weights = none; zero weight drops the sample", ""
@@ -462,13 +477,13 @@ class _Battery:
         bad: list[str] = []
         for label, yt, yp in sets:
             try:
-                v = self.values(yt, yp)
                 val, g = self.grad(yt, yp)
             except Exception as e:
                 bad.append(f"{label}: raised {_err(e)}")
                 continue
-            if not np.all(np.isfinite(v)):
-                bad.append(f"{label}: non-finite values {_fmt(v[~np.isfinite(v)])}")
+            if not np.isfinite(val):
+                v = self.values(yt, yp)
+                bad.append(f"{label}: non-finite values {_fmt(v[~np.isfinite(v)]) if v.ndim else _fmt(v)}")
             elif not np.all(np.isfinite(g)):
                 bad.append(f"{label}: non-finite gradient ({int((~np.isfinite(g)).sum())} of {g.size} entries)")
         names = ", ".join(s[0] for s in sets)
@@ -500,7 +515,7 @@ class _Battery:
         lowered = []
         for eps in (1e-2, 1e-3, 1e-4):
             yp1 = (self.yp - eps * scale * g / gmax).astype(np.float32)
-            l1, _ = self.grad(self.yt, yp1, "sum_over_batch_size")
+            l1 = self.reduced("sum_over_batch_size", self.yt, yp1, None)
             lowered.append((eps, l1))
             if l1 < l0:
                 break
@@ -691,7 +706,7 @@ class _Battery:
         return "pass", "config and values unchanged after model.save / keras.saving.load_model", ""
 
     def half_precision(self) -> tuple[Status, str, str]:
-        from losslab.verify._backend import fast, tensor, to_numpy
+        from losslab.verify._backend import tensor, to_numpy
 
         if self.base is None:
             return "fail", f"the loss raised on valid inputs: {self.base_error}", ""
@@ -703,7 +718,7 @@ class _Battery:
             yp = tensor(self.yp, dt)
             try:
                 with _quiet():
-                    v = np.asarray(to_numpy(fast(lambda a, b: obj.call(a, b))(yt, yp)).astype(np.float64))
+                    v = np.asarray(to_numpy(obj.call(yt, yp)).astype(np.float64))
             except Exception as e:
                 problems.append(f"{dt} inputs raised {_err(e)}")
                 continue
@@ -818,7 +833,8 @@ def check(
     if minimum_at_truth is not None:
         import dataclasses
 
-        from losslab.catalog._spec import Family as _F, Head, LossSpec
+        from losslab.catalog._spec import Family as _F
+        from losslab.catalog._spec import Head, LossSpec
 
         base = subject.spec or LossSpec(
             name=subject.name, title=subject.name, family=_F.REGRESSION, statistic="mean",

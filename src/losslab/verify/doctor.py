@@ -424,7 +424,7 @@ def doctor(
     if info.kind == "cce" and y_is_labels and units > 1:
         add(Finding("integer_labels_categorical", "error", "integer labels with categorical cross-entropy",
                     f"y has shape {tuple(y.shape)} with integer values {sorted(set(np.unique(yf_ok).astype(int).tolist()))[:10]} while the model outputs {units} classes; CategoricalCrossentropy expects one-hot rows",
-                    "model.compile(loss=keras.losses.SparseCategoricalCrossentropy(), ...)\n# or: y = keras.utils.to_categorical(y, num_classes=%d)" % units))
+                    f"model.compile(loss=keras.losses.SparseCategoricalCrossentropy(), ...)\n# or: y = keras.utils.to_categorical(y, num_classes={units})"))
     if info.kind == "sparse" and y_is_onehot:
         add(Finding("onehot_labels_sparse", "error", "one-hot labels with sparse categorical cross-entropy",
                     f"y has shape {tuple(y.shape)} with one-hot rows; SparseCategoricalCrossentropy expects integer labels of shape (N,)",
