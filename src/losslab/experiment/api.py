@@ -24,8 +24,21 @@ from losslab.errors import DataError, InvalidParameterError, LosslabError
 from losslab.experiment import heads, judge, statistics
 from losslab.experiment.engine import Engine, LocalEngine
 from losslab.experiment.models import BuildModel, mlp_config
-from losslab.experiment.protocol import TASK_KINDS, SplitConfig, fingerprint, infer_task, prepare, read_table
-from losslab.experiment.store import FORMAT_VERSION, RunStore, atomic_write_json, config_hash, utc_now
+from losslab.experiment.protocol import (
+    TASK_KINDS,
+    SplitConfig,
+    fingerprint,
+    infer_task,
+    prepare,
+    read_table,
+)
+from losslab.experiment.store import (
+    FORMAT_VERSION,
+    RunStore,
+    atomic_write_json,
+    config_hash,
+    utc_now,
+)
 
 __all__ = ["Candidate", "Results", "compare", "default_early_stopping", "parse_candidate", "run"]
 
@@ -583,12 +596,13 @@ def _report(results: Results, quiet: bool) -> dict[str, Path]:
 
 
 def _print_leaderboard(results: Results) -> None:
+    printer: Any = None
     try:
-        from losslab.report.leaderboard import print_leaderboard  # type: ignore[import-not-found]
+        from losslab.report.leaderboard import print_leaderboard as printer
     except ImportError:
-        print_leaderboard = None
-    if print_leaderboard is not None:
-        print_leaderboard(results)
+        printer = None
+    if printer is not None:
+        printer(results)
         return
     from rich.console import Console
     from rich.table import Table
@@ -627,7 +641,13 @@ class _Progress:
     def __enter__(self) -> _Progress:
         if self.active:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
             self._p = Progress(
                 TextColumn("{task.description}"),
@@ -694,7 +714,7 @@ def compare(
     x: Any,
     y: Any = None,
     *,
-    losses: Sequence[str | Mapping[str, Any] | LossSpec] | str,
+    losses: Sequence[str | Mapping[str, Any] | LossSpec | Candidate] | str,
     target: str | None = None,
     task: str | None = None,
     goal: str | None = None,
@@ -862,7 +882,7 @@ def run(
     # keep the recommended losses that fit this experiment's targets (the advisor's list is
     # for the task; a tabular experiment cannot train e.g. a per-batch loss)
     y = table[target].to_numpy()
-    fitting = []
+    fitting: list[Any] = []
     for it in items:
         cand = parse_candidate(it, kwargs.get("class_weight"))
         try:

@@ -209,7 +209,8 @@ def judge(
                 out["poisson_deviance"] = None
             return out
         if task == "multilabel":
-            yt = np.asarray(y_true, dtype=np.int64).reshape(len(y_true), -1)
+            ym: np.ndarray = np.asarray(y_true, dtype=np.int64).reshape(len(y_true), -1)
+            yt = ym
             p = np.clip(np.asarray(prediction, dtype=np.float64).reshape(yt.shape), 0.0, 1.0)
             if not np.isfinite(p).all():
                 return dict.fromkeys(CLASSIFICATION_METRICS)
@@ -226,11 +227,18 @@ def judge(
             )
             out["brier"] = _finite(float(np.mean((p - yt) ** 2)))
             out["ece"] = _finite(
-                np.mean([expected_calibration_error(yt[:, j], np.column_stack([1 - p[:, j], p[:, j]])) for j in range(yt.shape[1])])
+                float(
+                    np.mean(
+                        [
+                            expected_calibration_error(yt[:, j], np.column_stack([1 - p[:, j], p[:, j]]))
+                            for j in range(yt.shape[1])
+                        ]
+                    )
+                )
             )
             return out
         # binary, multiclass, ordinal
-        yt = np.asarray(y_true, dtype=np.int64).reshape(-1)
+        yt = np.asarray(y_true, dtype=np.int64).reshape(-1)  # type: ignore[assignment]
         k = n_classes or int(max(yt.max() + 1, 2))
         raw = np.asarray(prediction, dtype=np.float64)
         if not np.isfinite(raw).all():

@@ -141,12 +141,13 @@ def read_table(data: Any) -> Any:
 
     Uses :func:`losslab.data.read_table` when that module provides it.
     """
+    shared: Any = None
     try:
-        from losslab.data import read_table as _shared_read_table  # type: ignore[attr-defined]
+        from losslab.data import read_table as shared
     except ImportError:
-        _shared_read_table = None
-    if _shared_read_table is not None:
-        return _shared_read_table(data)
+        shared = None
+    if shared is not None:
+        return shared(data)
     import pandas as pd
 
     if isinstance(data, pd.DataFrame):

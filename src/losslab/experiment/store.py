@@ -96,7 +96,7 @@ def atomic_write_json(path: Path, obj: Any) -> None:
 def atomic_write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
     """Write a ``.npz`` archive atomically."""
     buf = io.BytesIO()
-    np.savez(buf, **{k: np.asarray(v) for k, v in arrays.items()})
+    np.savez(buf, **{k: np.asarray(v) for k, v in arrays.items()})  # type: ignore[arg-type]
     _atomic_write_bytes(Path(path), buf.getvalue())
 
 

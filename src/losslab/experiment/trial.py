@@ -167,7 +167,12 @@ def run_trial(
 
     from losslab.catalog import get_spec
     from losslab.experiment import heads, judge
-    from losslab.experiment.models import build_body, build_full_model, load_initial_weights, set_seed
+    from losslab.experiment.models import (
+        build_body,
+        build_full_model,
+        load_initial_weights,
+        set_seed,
+    )
 
     t0 = time.perf_counter()
     data = load_prepared(task.run_dir)

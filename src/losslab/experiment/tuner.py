@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from losslab.errors import InvalidParameterError
 from losslab.experiment import api, judge
@@ -204,7 +204,7 @@ def tune(
     journal = store.path / "tune" / "journal.log"
     journal.parent.mkdir(parents=True, exist_ok=True)
     storage = JournalStorage(JournalFileBackend(str(journal)))
-    direction = "minimize" if judge.DIRECTIONS[primary] == "min" else "maximize"
+    direction: Literal["minimize", "maximize"] = "minimize" if judge.DIRECTIONS[primary] == "min" else "maximize"
     if quiet:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
@@ -267,7 +267,13 @@ def tune(
     progress = None
     if not quiet:
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         progress = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True)
