@@ -4,6 +4,7 @@ data (CSV, Parquet, NPZ, arrays, DataFrames). User mistakes raise :class:`DataEr
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,9 @@ def load_model(model: Any) -> Any:
     if not path.is_file():
         raise DataError(f"Model file not found. Received: {text!r}. Pass a saved .keras file or 'module:factory'.")
     try:
-        return keras.saving.load_model(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # optimizer-variable notices; doctor never trains
+            return keras.saving.load_model(path)
     except Exception as e:
         first = (str(e).strip().splitlines() or [""])[0][:200]
         raise DataError(
