@@ -154,8 +154,28 @@ def _count_in_sorted(sorted_rows: Any, values: Any, *, strict: bool) -> Any:
     """Per row r and column c: how many ``sorted_rows[r]`` are <= (or <, ``strict``) ``values[r, c]``.
 
     A batched binary search with a fixed number of steps (jit-safe), O(B^2 log B) time and
-    O(B^2) memory.
+    O(B^2) memory. Each backend's native batched ``searchsorted`` is used when it has one;
+    the portable fallback is a fixed-step binary search in ``keras.ops``.
     """
+    import keras
+
+    backend = keras.backend.backend()
+    side = "left" if strict else "right"
+    if backend == "torch":
+        import torch
+
+        found = torch.searchsorted(sorted_rows.contiguous(), values.contiguous(), side=side)
+        return found.to(torch.int32)
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.searchsorted(sorted_rows, values, side=side, out_type=tf.int32)
+    if backend == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        row_search = jax.vmap(lambda s, v: jnp.searchsorted(s, v, side=side, method="scan_unrolled"))
+        return row_search(sorted_rows, values).astype(jnp.int32)
     b = sorted_rows.shape[1]
     n = ops.shape(sorted_rows)[1]
     lo = ops.zeros_like(values, dtype="int32")
