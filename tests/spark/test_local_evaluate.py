@@ -205,6 +205,9 @@ def test_no_pyspark_or_keras_on_import() -> None:
 
     code = (
         "import sys, losslab, losslab.spark, losslab.experiment.evaluate, losslab.cli.commands.evaluate;"
+        "import losslab.spark.evaluation, losslab.spark.scoring, losslab.spark.engine;"
+        # importing the implementation modules must not shadow the public functions
+        "assert callable(losslab.spark.evaluate) and callable(losslab.spark.score);"
         "bad = [m for m in ('pyspark', 'keras', 'jax', 'torch', 'tensorflow') if m in sys.modules];"
         "print(bad); sys.exit(1 if bad else 0)"
     )

@@ -16,7 +16,7 @@ def test_score_equals_local_predict_and_evaluates_in_one_job(spark: Any, tmp_pat
     import keras
     import pandas as pd
 
-    from losslab.spark.score import evaluate_model, score
+    from losslab.spark import evaluate_model, score
 
     keras.utils.set_random_seed(0)
     model = keras.Sequential(

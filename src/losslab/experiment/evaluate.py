@@ -552,8 +552,8 @@ def _evaluate_spark(
     nan: str,
     master: str | None,
 ) -> EvaluationResult:
-    from losslab.spark.evaluate import evaluate as spark_evaluate
-    from losslab.spark.evaluate import read_table
+    from losslab.spark.evaluation import evaluate as spark_evaluate
+    from losslab.spark.evaluation import read_table
     from losslab.spark.session import get_session
 
     spark = get_session(master)

@@ -9,6 +9,10 @@ never start a JVM. Public API::
     result = evaluate(df, label="y", prediction="p", losses=["mse", "huber:delta=2"])
     scored = score(df, "model.keras", features=["x1", "x2"], output_col="p")
     from losslab.spark.engine import SparkEngine
+
+The implementation modules are ``session``, ``sql``, ``evaluation``, ``arrow``, ``scoring``
+and ``engine`` (named apart from the public functions so importing one never shadows
+``losslab.spark.evaluate`` or ``losslab.spark.score``).
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ from typing import Any
 _LAZY: dict[str, str] = {
     "get_session": "losslab.spark.session:get_session",
     "stop_session": "losslab.spark.session:stop_session",
-    "evaluate": "losslab.spark.evaluate:evaluate",
+    "evaluate": "losslab.spark.evaluation:evaluate",
+    "read_table": "losslab.spark.evaluation:read_table",
     "compile_loss": "losslab.spark.sql:compile_loss",
     "compilable_losses": "losslab.spark.sql:compilable_losses",
-    "score": "losslab.spark.score:score",
+    "score": "losslab.spark.scoring:score",
+    "evaluate_model": "losslab.spark.scoring:evaluate_model",
     "SparkEngine": "losslab.spark.engine:SparkEngine",
 }
 

@@ -159,7 +159,7 @@ def evaluate_model(
         >>> evaluate_model(df, "model.keras", features=["x1", "x2"], label="y",
         ...                losses=["mse", "mae"]).values  # doctest: +SKIP
     """
-    from losslab.spark.evaluate import evaluate
+    from losslab.spark.evaluation import evaluate
 
     col = "__losslab_prediction"
     scored = score(
