@@ -1,0 +1,41 @@
+"""The cross-backend row: other installed backends compute the loss in subprocesses
+(KERAS_BACKEND is fixed per process)."""
+
+from __future__ import annotations
+
+import keras
+import pytest
+
+import losslab
+from losslab.verify._backend import installed_backends
+from tests.verify.corpus import broken_losses, good_losses
+
+OTHERS = [b for b in installed_backends() if b != keras.backend.backend()]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not OTHERS, reason="only one Keras backend is installed: nothing to compare with"),
+]
+
+
+def test_backend_dependent_loss_fails_and_correct_loss_passes() -> None:
+    only = ["backends", "jit"]
+    bad = losslab.check(broken_losses.backend_dependent, backends=OTHERS, only=only)
+    assert bad["backends"].status == "fail", str(bad)
+    assert "gives" in bad["backends"].evidence and bad["backends"].fix
+    good = losslab.check(good_losses.scaled_mae, backends=OTHERS, only=only, params={"scale": 2.0})
+    assert good["backends"].status == "pass", str(good)
+    for b in OTHERS:
+        assert b in good["backends"].evidence
+    assert good["jit"].status == "pass"
+
+
+def test_loss_that_cannot_be_rebuilt_elsewhere_is_not_applicable() -> None:
+    from keras import ops
+
+    def local_mse(y_true, y_pred):  # defined in a function: no module path to import
+        return ops.mean(ops.square(y_pred - y_true), axis=-1)
+
+    report = losslab.check(local_mse, backends=OTHERS, only=["backends"])
+    assert report["backends"].status == "n/a"
+    assert "cannot rebuild the loss in another process" in report["backends"].evidence
