@@ -15,9 +15,9 @@ from tests.experiment._data import FAST, imbalanced_binary, multiclass_data, reg
 def test_outliers_mae_and_huber_beat_mse_on_test_mae(tmp_path):
     # one-sided gross errors on 10% of rows shift the conditional mean by ~2, not the median:
     # the MSE fit is pulled, the MAE and Huber fits are not
-    x, y = regression_data(n=400, outliers=0.1)
+    x, y = regression_data(n=300, outliers=0.1)
     res = losslab.compare(
-        None, x, y, losses=["mse", "mae", "huber"], seeds=2, max_epochs=20, learning_rate=0.01,
+        None, x, y, losses=["mse", "mae", "huber"], seeds=2, max_epochs=15, learning_rate=0.01,
         metric="mae", out=tmp_path / "run", **FAST,
     )
     lb = res.leaderboard.set_index("loss")
@@ -36,7 +36,7 @@ def test_outliers_mae_and_huber_beat_mse_on_test_mae(tmp_path):
 def test_clean_gaussian_mse_not_worse_than_mae_on_rmse(tmp_path):
     x, y = regression_data(n=400, outliers=0.0, seed=1)
     res = losslab.compare(
-        None, x, y, losses=["mse", "mae"], seeds=2, max_epochs=30, learning_rate=0.01,
+        None, x, y, losses=["mse", "mae"], seeds=2, max_epochs=20, learning_rate=0.01,
         out=tmp_path / "run", **FAST,
     )
     assert res.primary_metric == "rmse" and res.task == "regression"

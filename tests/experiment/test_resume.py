@@ -32,12 +32,12 @@ losslab.compare(None, d["x"], d["y"], losses=["mse", "mae"], seeds=2, max_epochs
 """
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def data():
     return regression_data(n=200, outliers=0.05, seed=3)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: computed once even if other modules interleave
 def reference_run(data, tmp_path_factory):
     x, y = data
     return losslab.compare(None, x, y, out=tmp_path_factory.mktemp("ref") / "run", **SETTINGS)

@@ -200,6 +200,8 @@ def encode_targets(spec: LossSpec, hs: HeadSpec, y: np.ndarray, *, task: str, n_
             return np.eye(k, dtype=np.float32)[codes]
         return codes.astype(np.int32)
     y = y.astype(np.float32)
+    if task == "multilabel" and any(r.replace(" ", "") == "yin{-1,1}" for r in spec.requires):
+        y = 2.0 * y - 1.0
     return y[:, None] if y.ndim == 1 else y
 
 
