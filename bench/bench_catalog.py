@@ -60,13 +60,21 @@ def _direct_forms() -> dict[str, Callable[..., Any]]:
     def bfce(t: Any, p: Any, from_logits: bool = False, gamma: float = 2.0, **_: Any) -> Any:
         q = jax.nn.sigmoid(p) if from_logits else p
         p_t = t * q + (1 - t) * (1 - q)
-        return jnp.mean((1 - p_t) ** gamma * -(t * jnp.log(clip(q)) + (1 - t) * jnp.log(1 - clip(q))))
+        return jnp.mean(
+            (1 - p_t) ** gamma * -(t * jnp.log(clip(q)) + (1 - t) * jnp.log(1 - clip(q)))
+        )
 
     def cce(t: Any, p: Any, from_logits: bool = False, **_: Any) -> Any:
-        logp = jax.nn.log_softmax(p, -1) if from_logits else jnp.log(clip(p / jnp.sum(p, -1, keepdims=True)))
+        logp = (
+            jax.nn.log_softmax(p, -1)
+            if from_logits
+            else jnp.log(clip(p / jnp.sum(p, -1, keepdims=True)))
+        )
         return jnp.mean(-jnp.sum(t * logp, -1))
 
-    def cfce(t: Any, p: Any, from_logits: bool = False, alpha: float = 0.25, gamma: float = 2.0, **_: Any) -> Any:
+    def cfce(
+        t: Any, p: Any, from_logits: bool = False, alpha: float = 0.25, gamma: float = 2.0, **_: Any
+    ) -> Any:
         q = jax.nn.softmax(p, -1) if from_logits else p
         q = clip(q / jnp.sum(q, -1, keepdims=True))
         return jnp.mean(jnp.sum(-alpha * (1 - q) ** gamma * t * jnp.log(q), -1))
@@ -75,7 +83,11 @@ def _direct_forms() -> dict[str, Callable[..., Any]]:
         return jnp.take_along_axis(p, y.astype(jnp.int32)[:, None], axis=-1)[:, 0]
 
     def scce(t: Any, p: Any, from_logits: bool = False, **_: Any) -> Any:
-        logp = jax.nn.log_softmax(p, -1) if from_logits else jnp.log(clip(p / jnp.sum(p, -1, keepdims=True)))
+        logp = (
+            jax.nn.log_softmax(p, -1)
+            if from_logits
+            else jnp.log(clip(p / jnp.sum(p, -1, keepdims=True)))
+        )
         return jnp.mean(-pick(logp, t))
 
     def cosine(t: Any, p: Any, **_: Any) -> Any:
@@ -98,13 +110,17 @@ def _direct_forms() -> dict[str, Callable[..., Any]]:
     return {
         "mean_squared_error": lambda t, p, **_: jnp.mean((t - p) ** 2),
         "mean_absolute_error": lambda t, p, **_: jnp.mean(jnp.abs(t - p)),
-        "mean_absolute_percentage_error": lambda t, p, **_: 100 * jnp.mean(jnp.abs(t - p) / jnp.maximum(jnp.abs(t), EPS)),
+        "mean_absolute_percentage_error": lambda t, p, **_: (
+            100 * jnp.mean(jnp.abs(t - p) / jnp.maximum(jnp.abs(t), EPS))
+        ),
         "mean_squared_logarithmic_error": lambda t, p, **_: jnp.mean(
             (jnp.log1p(jnp.maximum(p, EPS)) - jnp.log1p(jnp.maximum(t, EPS))) ** 2
         ),
         "cosine_similarity": cosine,
         "huber": huber,
-        "log_cosh": lambda t, p, **_: jnp.mean((p - t) + jax.nn.softplus(-2 * (p - t)) - jnp.log(2.0)),
+        "log_cosh": lambda t, p, **_: jnp.mean(
+            (p - t) + jax.nn.softplus(-2 * (p - t)) - jnp.log(2.0)
+        ),
         "poisson": lambda t, p, **_: jnp.mean(p - t * jnp.log(p + EPS)),
         "hinge": lambda t, p, **_: jnp.mean(jnp.maximum(1 - t * p, 0)),
         "squared_hinge": lambda t, p, **_: jnp.mean(jnp.maximum(1 - t * p, 0) ** 2),
@@ -117,7 +133,9 @@ def _direct_forms() -> dict[str, Callable[..., Any]]:
         "categorical_crossentropy": cce,
         "categorical_focal_crossentropy": cfce,
         "sparse_categorical_crossentropy": scce,
-        "categorical_generalized_cross_entropy": lambda t, p, q=0.5, **_: jnp.mean((1 - pick(p, t) ** q) / q),
+        "categorical_generalized_cross_entropy": lambda t, p, q=0.5, **_: jnp.mean(
+            (1 - pick(p, t) ** q) / q
+        ),
         "dice": lambda t, p, **_: 1 - 2 * jnp.sum(t * p) / (jnp.sum(t) + jnp.sum(p) + EPS),
         "tversky": tversky,
     }
@@ -144,13 +162,19 @@ def _inputs(spec: Any, params: dict[str, Any]) -> tuple[Any, Any]:
 
     _, sample = catalog_inputs.generate(spec.inputs, 2, params, seed=0)
     per_row = max(1, int(sample[0].size))
-    n = PAIRWISE_SAMPLES if spec.family == Family.METRIC_LEARNING else max(2, TARGET_ELEMENTS // per_row)
+    n = (
+        PAIRWISE_SAMPLES
+        if spec.family == Family.METRIC_LEARNING
+        else max(2, TARGET_ELEMENTS // per_row)
+    )
     return catalog_inputs.generate(spec.inputs, n, params, seed=1)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="", help="comma-separated loss names (default: the whole catalog)")
+    parser.add_argument(
+        "--only", default="", help="comma-separated loss names (default: the whole catalog)"
+    )
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args(argv)
 
@@ -162,7 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     import losslab
 
     if keras.backend.backend() != "jax":
-        sys.stderr.write("bench_catalog.py times jit-compiled JAX code: run it with KERAS_BACKEND=jax.\n")
+        sys.stderr.write(
+            "bench_catalog.py times jit-compiled JAX code: run it with KERAS_BACKEND=jax.\n"
+        )
         return 2
     direct = _direct_forms()
     specs = losslab.list_losses()
@@ -178,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     for spec in specs:
         variants: list[dict[str, Any]] = [{}]
         if spec.from_logits_param:
-            variants.append({spec.from_logits_param: not spec.param(spec.from_logits_param).default})
+            variants.append(
+                {spec.from_logits_param: not spec.param(spec.from_logits_param).default}
+            )
         for given in variants:
             label = spec.name + "".join(f"[{k}={v}]" for k, v in given.items())
             params = spec.validate_params(given)

@@ -9,7 +9,12 @@ HEAVY = ("keras", "jax", "torch", "tensorflow", "pyspark", "optuna", "plotly", "
 
 
 def _fresh(code: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_import_losslab_imports_no_heavy_module():

@@ -88,12 +88,16 @@ def param_variants(spec: LossSpec) -> list[dict[str, Any]]:
     return variants
 
 
-def draw(spec: LossSpec, params: dict[str, Any], n: int = 16, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def draw(
+    spec: LossSpec, params: dict[str, Any], n: int = 16, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     full = spec.validate_params(params)
     return catalog_inputs.generate(spec.inputs, n, full, seed)
 
 
-def reference_mask(spec: LossSpec, y_true: Any, y_pred: Any, params: dict[str, Any]) -> np.ndarray | None:
+def reference_mask(
+    spec: LossSpec, y_true: Any, y_pred: Any, params: dict[str, Any]
+) -> np.ndarray | None:
     """The entries the Keras loss masks out of its reduction (``spec.extra['mask']``)."""
     path = spec.extra.get("mask")
     if not path:
@@ -118,7 +122,9 @@ def evaluate_calls(calls: list[tuple[Any, Any, Any, Any]]) -> list[np.ndarray]:
         import jax
 
         def run(batch: list[tuple[Any, Any, Any]]) -> list[Any]:
-            return [c[0](yt, yp, sample_weight=sw) for c, (yt, yp, sw) in zip(calls, batch, strict=True)]
+            return [
+                c[0](yt, yp, sample_weight=sw) for c, (yt, yp, sw) in zip(calls, batch, strict=True)
+            ]
 
         out = jax.jit(run)(args)
     else:
@@ -155,11 +161,16 @@ def loss_gradient(loss: Any, y_true: Any, y_pred: np.ndarray) -> tuple[float, np
     raise RuntimeError(f"No gradient helper for backend {backend!r}.")
 
 
-def separable(spec: LossSpec, y_true: np.ndarray, y_pred: np.ndarray, params: dict[str, Any]) -> bool:
+def separable(
+    spec: LossSpec, y_true: np.ndarray, y_pred: np.ndarray, params: dict[str, Any]
+) -> bool:
     """True when each sample's value does not depend on the other samples of the batch
     (dropping sample 0 leaves the others' values unchanged)."""
     if spec.per_batch:
         return False
     full = spec.reference_values(y_true, y_pred, **params)
     rest = spec.reference_values(y_true[1:], y_pred[1:], **params)
-    return bool(np.shape(full)[1:] == np.shape(rest)[1:] and np.allclose(full[1:], rest, rtol=1e-12, atol=1e-12))
+    return bool(
+        np.shape(full)[1:] == np.shape(rest)[1:]
+        and np.allclose(full[1:], rest, rtol=1e-12, atol=1e-12)
+    )

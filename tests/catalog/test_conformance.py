@@ -60,7 +60,9 @@ def test_oracle_matches_keras(spec):
     results = evaluate_calls([(loss, yt, yp, None) for _, yt, yp, loss in cases])
     for (params, y_true, y_pred, _), got in zip(cases, results, strict=True):
         expected = spec.reference_values(y_true, y_pred, **params)
-        assert got.shape == np.shape(expected), f"{spec.name} {params}: shape {got.shape} vs oracle {np.shape(expected)}"
+        assert got.shape == np.shape(expected), (
+            f"{spec.name} {params}: shape {got.shape} vs oracle {np.shape(expected)}"
+        )
         if spec.per_batch:
             assert got.shape == (), f"{spec.name} is per_batch but Keras returned shape {got.shape}"
         assert np.all(np.isfinite(expected)), f"{spec.name}: oracle not finite on valid inputs"
@@ -116,7 +118,9 @@ def test_config_and_json_round_trip(spec):
     config = loss.get_config()
     for name, value in params.items():
         assert name in config, f"{spec.name}: get_config() lacks {name!r}: {config}"
-        assert _norm(config[name]) == _norm(value), f"{spec.name}: config {name}={config[name]!r}, given {value!r}"
+        assert _norm(config[name]) == _norm(value), (
+            f"{spec.name}: config {name}={config[name]!r}, given {value!r}"
+        )
 
     again = type(loss).from_config(config)
     assert _norm(again.get_config()) == _norm(config)
@@ -160,7 +164,9 @@ def test_keras_model_save_load(spec, tmp_path):
     assert type(restored) is type(loss), f"{spec.name}: reloaded {type(restored)}"
     assert _norm(restored.get_config()) == _norm(loss.get_config())
     expected = _reference_scalar(spec, y_true, y_pred, params, None, "sum_over_batch_size")
-    (got,) = evaluate_calls([(restored, y_true, to_numpy(loaded(y_pred)).astype(y_pred.dtype), None)])
+    (got,) = evaluate_calls(
+        [(restored, y_true, to_numpy(loaded(y_pred)).astype(y_pred.dtype), None)]
+    )
     _close(got, expected, f"{spec.name}: reloaded model's loss")
 
 

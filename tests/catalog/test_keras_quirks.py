@@ -58,7 +58,9 @@ def test_losslab_huber_keeps_delta_through_save_load(tmp_path):
 # ----------------------------------------------------------------------------- axis
 def _cosine_inputs() -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(0)
-    return rng.normal(size=(4, 3, 5)).astype("float32"), rng.normal(size=(4, 3, 5)).astype("float32")
+    return rng.normal(size=(4, 3, 5)).astype("float32"), rng.normal(size=(4, 3, 5)).astype(
+        "float32"
+    )
 
 
 def test_raw_keras_cosine_similarity_forgets_axis(tmp_path):
@@ -69,14 +71,18 @@ def test_raw_keras_cosine_similarity_forgets_axis(tmp_path):
     y_true, y_pred = _cosine_inputs()
     reloaded = _save_and_reload(raw, (3, 5), tmp_path)
     oracle = get_spec("cosine_similarity").oracle()
-    np.testing.assert_allclose(to_numpy(raw(y_true, y_pred)), oracle(y_true, y_pred, axis=1), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        to_numpy(raw(y_true, y_pred)), oracle(y_true, y_pred, axis=1), rtol=1e-5, atol=1e-6
+    )
     # reloaded with axis=-1: a different shape of result altogether
     assert to_numpy(reloaded(y_true, y_pred)).shape == (4, 3)
 
 
 def test_losslab_cosine_similarity_keeps_axis_through_save_load(tmp_path):
     y_true, y_pred = _cosine_inputs()
-    reloaded = _save_and_reload(losslab.get("cosine_similarity", axis=1, reduction=None), (3, 5), tmp_path)
+    reloaded = _save_and_reload(
+        losslab.get("cosine_similarity", axis=1, reduction=None), (3, 5), tmp_path
+    )
     assert reloaded.get_config()["axis"] == 1
     expected = get_spec("cosine_similarity").oracle()(y_true, y_pred, axis=1)
     np.testing.assert_allclose(to_numpy(reloaded(y_true, y_pred)), expected, rtol=1e-5, atol=1e-6)
@@ -105,7 +111,9 @@ def test_losslab_sparse_categorical_crossentropy_keeps_axis_through_save_load(tm
     reloaded = _save_and_reload(losslab.get("scce", axis=1, reduction=None), (4, 5), tmp_path)
     assert reloaded.get_config()["axis"] == 1
     # independent formula: -log p[label] along axis 1
-    expected = -np.log(np.take_along_axis(probs.astype(np.float64), labels[:, None, :], axis=1)[:, 0, :])
+    expected = -np.log(
+        np.take_along_axis(probs.astype(np.float64), labels[:, None, :], axis=1)[:, 0, :]
+    )
     np.testing.assert_allclose(to_numpy(reloaded(labels, probs)), expected, rtol=1e-5, atol=1e-6)
 
 
@@ -122,15 +130,21 @@ def test_raw_keras_tversky_swaps_alpha_and_beta():
     from losslab.losses.keras_builtins import keras_tversky_swaps_alpha_beta
 
     # alpha=1 should charge the false positive fully: 1 - 1/2 = 0.5. Keras 3.15.1 gives 0.
-    assert float(to_numpy(keras.losses.Tversky(alpha=1.0, beta=0.0)(_T, _P))) == pytest.approx(0.0, abs=1e-6)
-    assert float(to_numpy(keras.losses.Tversky(alpha=0.0, beta=1.0)(_T, _P))) == pytest.approx(0.5, abs=1e-6)
+    assert float(to_numpy(keras.losses.Tversky(alpha=1.0, beta=0.0)(_T, _P))) == pytest.approx(
+        0.0, abs=1e-6
+    )
+    assert float(to_numpy(keras.losses.Tversky(alpha=0.0, beta=1.0)(_T, _P))) == pytest.approx(
+        0.5, abs=1e-6
+    )
     assert keras_tversky_swaps_alpha_beta()
 
 
 def test_losslab_tversky_means_what_its_documentation_says(tmp_path):
     loss = losslab.get("tversky", alpha=1.0, beta=0.0)
     assert float(to_numpy(loss(_T, _P))) == pytest.approx(0.5, abs=1e-6)
-    assert float(to_numpy(losslab.get("tversky", alpha=0.0, beta=1.0)(_T, _P))) == pytest.approx(0.0, abs=1e-6)
+    assert float(to_numpy(losslab.get("tversky", alpha=0.0, beta=1.0)(_T, _P))) == pytest.approx(
+        0.0, abs=1e-6
+    )
     reloaded = _save_and_reload(losslab.get("tversky", alpha=0.3, beta=0.7), (2,), tmp_path)
     assert (reloaded.get_config()["alpha"], reloaded.get_config()["beta"]) == (0.3, 0.7)
     # 1 - 1 / (1 + 0.3) = 0.230769...

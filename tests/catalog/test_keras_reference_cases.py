@@ -76,7 +76,9 @@ def _split(case: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     return kwargs, reduction
 
 
-def _oracle_value(case: dict[str, Any], params: dict[str, Any], reduction: str | None) -> np.ndarray:
+def _oracle_value(
+    case: dict[str, Any], params: dict[str, Any], reduction: str | None
+) -> np.ndarray:
     spec = get_spec(case["loss"])
     y_true, y_pred = _inputs(case)
     values = spec.reference_values(y_true, y_pred, **params)
@@ -95,7 +97,13 @@ def test_oracle_reproduces_keras_3_15_1_test_values(case):
         # 3.15.1 value: reproduced by the documented formula only with alpha and beta exchanged
         params = {**params, "alpha": params["beta"], "beta": params["alpha"]}
     atol, rtol = _tolerance(case)
-    np.testing.assert_allclose(_oracle_value(case, params, reduction), _expected(case), atol=atol, rtol=rtol, err_msg=case["source_ref"])
+    np.testing.assert_allclose(
+        _oracle_value(case, params, reduction),
+        _expected(case),
+        atol=atol,
+        rtol=rtol,
+        err_msg=case["source_ref"],
+    )
 
 
 # the two swapped Tversky values are not what losslab's Tversky means: see the tests below
@@ -108,9 +116,13 @@ def test_losslab_loss_reproduces_keras_3_15_1_test_values(case):
     y_true, y_pred = _inputs(case)
     loss = losslab.get(case["loss"], reduction=reduction, **params)
     sw = case.get("sample_weight")
-    (got,) = evaluate_calls([(loss, y_true, y_pred, None if sw is None else np.asarray(sw, dtype=np.float32))])
+    (got,) = evaluate_calls(
+        [(loss, y_true, y_pred, None if sw is None else np.asarray(sw, dtype=np.float32))]
+    )
     atol, rtol = _tolerance(case)
-    np.testing.assert_allclose(got, _expected(case), atol=atol, rtol=rtol, err_msg=case["source_ref"])
+    np.testing.assert_allclose(
+        got, _expected(case), atol=atol, rtol=rtol, err_msg=case["source_ref"]
+    )
 
 
 SWAPPED = [c for c in KERAS_CASES if _swapped_tversky(c)]
@@ -133,7 +145,9 @@ def test_raw_keras_tversky_reproduces_its_swapped_3_15_1_values(case):
     atol, rtol = _tolerance(case)
     np.testing.assert_allclose(raw, case["expected"], atol=atol, rtol=rtol)
     documented = _oracle_value(case, params, reduction)
-    assert not math.isclose(float(documented), case["expected"], abs_tol=1e-3), "the defect is gone: update losslab.losses.Tversky"
+    assert not math.isclose(float(documented), case["expected"], abs_tol=1e-3), (
+        "the defect is gone: update losslab.losses.Tversky"
+    )
 
 
 @pytest.mark.parametrize("case", SWAPPED, ids=[_case_id(c) for c in SWAPPED])
@@ -147,7 +161,9 @@ def test_losslab_tversky_gives_the_documented_value(case):
     np.testing.assert_allclose(_oracle_value(case, params, reduction), fixed, atol=1e-6, rtol=1e-6)
 
 
-@pytest.mark.parametrize("case", OTHER_CASES, ids=[f"{i}-{c['loss']}" for i, c in enumerate(OTHER_CASES)])
+@pytest.mark.parametrize(
+    "case", OTHER_CASES, ids=[f"{i}-{c['loss']}" for i, c in enumerate(OTHER_CASES)]
+)
 def test_oracle_and_losslab_reproduce_keras_master_values(case):
     params, reduction = _split(case)
     atol, rtol = _tolerance(case)
@@ -158,16 +174,26 @@ def test_oracle_and_losslab_reproduce_keras_master_values(case):
         values = get_spec("circle").oracle()(y_true, y_pred, **params)
         np.testing.assert_allclose(values, expected, atol=atol, rtol=rtol, err_msg=case["source"])
         return
-    np.testing.assert_allclose(_oracle_value(case, params, reduction), expected, atol=atol, rtol=rtol, err_msg=case["source"])
+    np.testing.assert_allclose(
+        _oracle_value(case, params, reduction),
+        expected,
+        atol=atol,
+        rtol=rtol,
+        err_msg=case["source"],
+    )
     y_true, y_pred = _inputs(case)
     loss = losslab.get(case["loss"], reduction=reduction, **params)
     sw = case.get("sample_weight")
-    (got,) = evaluate_calls([(loss, y_true, y_pred, None if sw is None else np.asarray(sw, dtype=np.float32))])
+    (got,) = evaluate_calls(
+        [(loss, y_true, y_pred, None if sw is None else np.asarray(sw, dtype=np.float32))]
+    )
     np.testing.assert_allclose(got, expected, atol=atol, rtol=rtol, err_msg=case["source"])
 
 
 def test_reference_files_are_well_formed():
     assert len(KERAS_CASES) >= 70 and len(OTHER_CASES) >= 15
     for case in KERAS_CASES + OTHER_CASES:
-        get_spec(case["loss"].replace(" (function)", ""))  # every Keras loss named is in the catalog
+        get_spec(
+            case["loss"].replace(" (function)", "")
+        )  # every Keras loss named is in the catalog
         json.dumps(case)

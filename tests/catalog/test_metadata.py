@@ -21,11 +21,27 @@ from losslab.errors import InvalidParameterError, UnknownLossError
 SPECS = list_losses()
 IDS = [s.name for s in SPECS]
 KERAS_BUILTINS = [
-    "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
-    "MeanSquaredLogarithmicError", "CosineSimilarity", "Huber", "LogCosh", "Hinge",
-    "SquaredHinge", "CategoricalHinge", "KLDivergence", "Poisson", "BinaryCrossentropy",
-    "BinaryFocalCrossentropy", "CategoricalCrossentropy", "CategoricalFocalCrossentropy",
-    "SparseCategoricalCrossentropy", "CTC", "Dice", "Tversky", "Circle",
+    "MeanSquaredError",
+    "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
+    "MeanSquaredLogarithmicError",
+    "CosineSimilarity",
+    "Huber",
+    "LogCosh",
+    "Hinge",
+    "SquaredHinge",
+    "CategoricalHinge",
+    "KLDivergence",
+    "Poisson",
+    "BinaryCrossentropy",
+    "BinaryFocalCrossentropy",
+    "CategoricalCrossentropy",
+    "CategoricalFocalCrossentropy",
+    "SparseCategoricalCrossentropy",
+    "CTC",
+    "Dice",
+    "Tversky",
+    "Circle",
     "CategoricalGeneralizedCrossEntropy",
 ]
 
@@ -46,14 +62,18 @@ def test_names_and_aliases_are_unique_and_resolve():
     for spec in SPECS:
         for n in spec.all_names:
             key = _norm(n)
-            assert seen.setdefault(key, spec.name) == spec.name, f"{n!r} of {spec.name} also names {seen[key]}"
+            assert seen.setdefault(key, spec.name) == spec.name, (
+                f"{n!r} of {spec.name} also names {seen[key]}"
+            )
             assert get_spec(n) is spec
             assert get_spec(n.upper()) is spec  # case-insensitive
         assert spec.name == spec.name.lower() and " " not in spec.name
 
 
 def test_unknown_name_suggests_close_names_and_the_listing_command():
-    with pytest.raises(UnknownLossError, match=r"Unknown loss 'hubr'.*Did you mean: huber.*losslab losses"):
+    with pytest.raises(
+        UnknownLossError, match=r"Unknown loss 'hubr'.*Did you mean: huber.*losslab losses"
+    ):
         losslab.get("hubr")
     with pytest.raises(ValueError):  # a ValueError for generic handlers
         get_spec("no_such_loss_anywhere")
@@ -62,9 +82,13 @@ def test_unknown_name_suggests_close_names_and_the_listing_command():
 def test_invalid_parameters_are_rejected_with_the_constraint():
     with pytest.raises(InvalidParameterError, match=r"delta must be > 0\. Received: delta=-1"):
         losslab.get("huber", delta=-1)
-    with pytest.raises(InvalidParameterError, match=r"alpha must be in \[0, 1\]\. Received: alpha=1\.5"):
+    with pytest.raises(
+        InvalidParameterError, match=r"alpha must be in \[0, 1\]\. Received: alpha=1\.5"
+    ):
         losslab.get("tversky", alpha=1.5)
-    with pytest.raises(InvalidParameterError, match=r"unknown keyword argument\(s\) 'delt'.*Valid arguments: delta"):
+    with pytest.raises(
+        InvalidParameterError, match=r"unknown keyword argument\(s\) 'delt'.*Valid arguments: delta"
+    ):
         losslab.get("huber", delt=2.0)
 
 
@@ -88,7 +112,9 @@ def test_paths_resolve(spec):
         assert callable(resolve(spec.predict))
     if "mask" in spec.extra:
         assert callable(resolve(spec.extra["mask"]))
-    assert spec.inputs in catalog_inputs.input_names(), f"{spec.name}: unknown inputs {spec.inputs!r}"
+    assert spec.inputs in catalog_inputs.input_names(), (
+        f"{spec.name}: unknown inputs {spec.inputs!r}"
+    )
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
@@ -98,14 +124,18 @@ def test_defaults_and_search_spaces_lie_inside_constraints(spec):
     spec.validate_params({})  # every default is valid
     for p in spec.params:
         c = p.constraint
-        assert c.contains(p.default) or isinstance(c, Anything), f"{spec.name}.{p.name} default {p.default!r}"
+        assert c.contains(p.default) or isinstance(c, Anything), (
+            f"{spec.name}.{p.name} default {p.default!r}"
+        )
         if p.search is None:
             continue
         kind = p.search[0]
         assert kind in ("float", "int", "categorical"), f"{spec.name}.{p.name}: search {p.search}"
         if kind == "categorical":
             for choice in p.search[1]:
-                assert c.contains(choice), f"{spec.name}.{p.name}: choice {choice!r} violates {c.describe()}"
+                assert c.contains(choice), (
+                    f"{spec.name}.{p.name}: choice {choice!r} violates {c.describe()}"
+                )
         else:
             lo, hi = p.search[1], p.search[2]
             log = len(p.search) > 3 and bool(p.search[3])
@@ -113,12 +143,18 @@ def test_defaults_and_search_spaces_lie_inside_constraints(spec):
             assert not log or lo > 0, f"{spec.name}.{p.name}: log search needs low > 0"
             for v in (lo, hi, (lo + hi) / 2):
                 v = int(round(v)) if kind == "int" else float(v)
-                assert c.contains(v), f"{spec.name}.{p.name}: search value {v} violates {c.describe()}"
+                assert c.contains(v), (
+                    f"{spec.name}.{p.name}: search value {v} violates {c.describe()}"
+                )
             if isinstance(c, OneOf):
                 pytest.fail(f"{spec.name}.{p.name}: a numeric search space on a closed choice")
 
 
-@pytest.mark.parametrize("spec", [s for s in SPECS if s.from_logits_param], ids=[s.name for s in SPECS if s.from_logits_param])
+@pytest.mark.parametrize(
+    "spec",
+    [s for s in SPECS if s.from_logits_param],
+    ids=[s.name for s in SPECS if s.from_logits_param],
+)
 def test_from_logits_param_is_a_real_boolean_param(spec):
     p = spec.param(spec.from_logits_param)
     assert isinstance(p.default, bool)
@@ -127,7 +163,9 @@ def test_from_logits_param_is_a_real_boolean_param(spec):
     prob_heads = {Head.SIGMOID, Head.SOFTMAX, Head.SEGMENTATION}
     # the head in the spec is the one for the default value of the switch
     if p.default:
-        assert spec.head in logits_heads | {Head.SEGMENTATION}, f"{spec.name}: {spec.head} with from_logits=True"
+        assert spec.head in logits_heads | {Head.SEGMENTATION}, (
+            f"{spec.name}: {spec.head} with from_logits=True"
+        )
     else:
         assert spec.head in prob_heads, f"{spec.name}: {spec.head} with from_logits=False"
 
@@ -139,19 +177,25 @@ def test_keras_class_accepts_exactly_the_spec_params(spec):
     cls = spec.keras_class()
     declared = {p.name for p in spec.params}
     if issubclass(cls, LosslabLoss):
-        assert tuple(cls.PARAMS) == tuple(spec.params), f"{spec.name}: class PARAMS differ from spec.params"
+        assert tuple(cls.PARAMS) == tuple(spec.params), (
+            f"{spec.name}: class PARAMS differ from spec.params"
+        )
     sig = inspect.signature(cls.__init__)
     kinds = {p.kind for p in sig.parameters.values()}
     accepted = {n for n in sig.parameters if n not in ("self", "reduction", "name", "dtype")}
     if inspect.Parameter.VAR_KEYWORD in kinds:
-        accepted.discard(next(n for n, p in sig.parameters.items() if p.kind is inspect.Parameter.VAR_KEYWORD))
-    assert accepted == declared, f"{spec.name}: {cls.__name__} accepts {sorted(accepted)}, spec declares {sorted(declared)}"
+        accepted.discard(
+            next(n for n, p in sig.parameters.items() if p.kind is inspect.Parameter.VAR_KEYWORD)
+        )
+    assert accepted == declared, (
+        f"{spec.name}: {cls.__name__} accepts {sorted(accepted)}, spec declares {sorted(declared)}"
+    )
     for p in spec.params:  # and the defaults agree
         default = sig.parameters[p.name].default
         if default is not inspect.Parameter.empty:
-            assert default == p.default or (isinstance(p.default, float) and np.isclose(default, p.default)), (
-                f"{spec.name}.{p.name}: class default {default!r}, spec default {p.default!r}"
-            )
+            assert default == p.default or (
+                isinstance(p.default, float) and np.isclose(default, p.default)
+            ), f"{spec.name}.{p.name}: class default {default!r}, spec default {p.default!r}"
 
 
 @pytest.mark.parametrize("family", list(Family), ids=[f.value for f in Family])
@@ -159,12 +203,22 @@ def test_family_filter(family):
     specs = list_losses(family.value)
     assert all(s.family == family for s in specs)
     assert list_losses(family.value.replace("-", "_").upper()) == specs
-    if family in (Family.REGRESSION, Family.BINARY, Family.MULTICLASS, Family.SEGMENTATION, Family.SEQUENCE, Family.METRIC_LEARNING, Family.COUNT):
+    if family in (
+        Family.REGRESSION,
+        Family.BINARY,
+        Family.MULTICLASS,
+        Family.SEGMENTATION,
+        Family.SEQUENCE,
+        Family.METRIC_LEARNING,
+        Family.COUNT,
+    ):
         assert specs, f"no loss in family {family.value}"
 
 
 def test_unknown_family_is_a_clear_error():
-    with pytest.raises(ValueError, match=r"Unknown family 'regresion'.*Expected one of: regression"):
+    with pytest.raises(
+        ValueError, match=r"Unknown family 'regresion'.*Expected one of: regression"
+    ):
         list_losses("regresion")
 
 
@@ -188,7 +242,9 @@ def test_minimum_at_truth(spec):
     """The loss at y_pred = truth is <= the loss at predictions moved away from it."""
     params = spec.validate_params({})
     if spec.from_logits_param and params[spec.from_logits_param]:
-        pytest.skip("truth cannot be written as finite logits; the probability form is checked when from_logits=False")
+        pytest.skip(
+            "truth cannot be written as finite logits; the probability form is checked when from_logits=False"
+        )
     y_true, y_pred = catalog_inputs.generate(spec.inputs, 32, params, seed=5)
     truth = _truth_as_prediction(y_true, y_pred)
     assert truth is not None, f"{spec.name}: claims minimum_at_truth but truth has no y_pred form"
@@ -198,13 +254,17 @@ def test_minimum_at_truth(spec):
         away = spec.reference_values(y_true, moved, **params)
         scale = 1e-9 * max(1.0, float(np.max(np.abs(away))))
         assert np.all(at_truth <= away + scale), f"{spec.name}: loss at truth exceeds loss at t={t}"
-        assert np.mean(at_truth) < np.mean(away), f"{spec.name}: moving away from the truth does not cost anything"
+        assert np.mean(at_truth) < np.mean(away), (
+            f"{spec.name}: moving away from the truth does not cost anything"
+        )
 
 
 ROBUST_SPECS = [
     s
     for s in SPECS
-    if s.family == Family.REGRESSION and s.robustness != Robustness.NOT_APPLICABLE and s.inputs in ("regression", "positive")
+    if s.family == Family.REGRESSION
+    and s.robustness != Robustness.NOT_APPLICABLE
+    and s.inputs in ("regression", "positive")
 ]
 
 
@@ -220,16 +280,25 @@ def test_robustness_claim_matches_growth_for_a_gross_outlier(spec):
     pred = np.full(y_pred.shape, base)
 
     def value(err: float) -> float:
-        return float(np.sum(spec.reference_values(np.full(y_true.shape, base + err), pred, **params)))
+        return float(
+            np.sum(spec.reference_values(np.full(y_true.shape, base + err), pred, **params))
+        )
 
     ratio = value(1000.0) / value(10.0)
     if spec.robustness == Robustness.NONE:
         assert ratio > 1000, f"{spec.name} claims no robustness but grows only {ratio:.0f}x"
     else:
-        assert ratio <= 200, f"{spec.name} claims {spec.robustness.value} robustness but grows {ratio:.0f}x"
+        assert ratio <= 200, (
+            f"{spec.name} claims {spec.robustness.value} robustness but grows {ratio:.0f}x"
+        )
 
 
-PRED_SPECS = [s for s in SPECS if s.predict is not None and s.head in (Head.SIGMOID, Head.BINARY_LOGITS, Head.SOFTMAX, Head.MULTICLASS_LOGITS)]
+PRED_SPECS = [
+    s
+    for s in SPECS
+    if s.predict is not None
+    and s.head in (Head.SIGMOID, Head.BINARY_LOGITS, Head.SOFTMAX, Head.MULTICLASS_LOGITS)
+]
 
 
 @pytest.mark.parametrize("spec", PRED_SPECS, ids=[s.name for s in PRED_SPECS])

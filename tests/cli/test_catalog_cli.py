@@ -63,7 +63,16 @@ def test_losses_json_has_the_catalog_fields(capsys):
 def test_explain_huber(capsys):
     assert main(["explain", "huber"]) == 0
     out = capsys.readouterr().out
-    for text in ("Huber", "Formula", "delta", "When to use", "Pitfalls", "Hyperparameters", 'losslab.get("huber", delta=1.0)', "Huber, P. J. (1964)"):
+    for text in (
+        "Huber",
+        "Formula",
+        "delta",
+        "When to use",
+        "Pitfalls",
+        "Hyperparameters",
+        'losslab.get("huber", delta=1.0)',
+        "Huber, P. J. (1964)",
+    ):
         assert text in out, text
 
 
@@ -108,10 +117,12 @@ def _run_cli_in_fresh_python(args: list[str]) -> tuple[list[str], str]:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     line = next(ln for ln in proc.stderr.splitlines() if ln.startswith("HEAVY="))
-    return [m for m in line[len("HEAVY="):].split(",") if m], proc.stdout
+    return [m for m in line[len("HEAVY=") :].split(",") if m], proc.stdout
 
 
-@pytest.mark.parametrize("args", [["--help"], ["losses"], ["explain", "huber"]], ids=["help", "losses", "explain"])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["losses"], ["explain", "huber"]], ids=["help", "losses", "explain"]
+)
 def test_catalog_commands_import_no_deep_learning_backend(args):
     heavy, out = _run_cli_in_fresh_python(args)
     assert heavy == [], f"`losslab {' '.join(args)}` imported {heavy}"
@@ -128,6 +139,10 @@ def test_cli_help_import_time_is_small():
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    rows = [ln for ln in proc.stderr.splitlines() if ln.startswith("import time:") and ln.rstrip().endswith("losslab.cli.app")]
+    rows = [
+        ln
+        for ln in proc.stderr.splitlines()
+        if ln.startswith("import time:") and ln.rstrip().endswith("losslab.cli.app")
+    ]
     cumulative_us = int(rows[-1].split("|")[1])
     assert cumulative_us < 1_500_000, f"losslab.cli.app took {cumulative_us / 1e6:.2f} s to import"

@@ -125,7 +125,9 @@ def keras_tversky_swaps_alpha_beta() -> bool:
     """
     y_true = np.array([[1.0, 0.0]], dtype="float32")
     y_pred = np.array([[1.0, 1.0]], dtype="float32")  # TP=1, FP=1, FN=0
-    value = float(keras.ops.convert_to_numpy(keras.losses.tversky(y_true, y_pred, alpha=1.0, beta=0.0)))
+    value = float(
+        keras.ops.convert_to_numpy(keras.losses.tversky(y_true, y_pred, alpha=1.0, beta=0.0))
+    )
     return value < 0.25
 
 

@@ -79,7 +79,9 @@ def _pair(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return np.where(z >= 0, 1.0 / (1.0 + np.exp(-np.abs(z))), np.exp(-np.abs(z)) / (1.0 + np.exp(-np.abs(z))))
+    return np.where(
+        z >= 0, 1.0 / (1.0 + np.exp(-np.abs(z))), np.exp(-np.abs(z)) / (1.0 + np.exp(-np.abs(z)))
+    )
 
 
 def _log_sigmoid(z: np.ndarray) -> np.ndarray:
@@ -124,7 +126,9 @@ def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> np.ndarray:
 def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> np.ndarray:
     """``mean((log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1))**2, axis=-1)``."""
     t, p = _pair(y_true, y_pred)
-    return np.mean((np.log1p(np.maximum(p, EPSILON)) - np.log1p(np.maximum(t, EPSILON))) ** 2, axis=-1)
+    return np.mean(
+        (np.log1p(np.maximum(p, EPSILON)) - np.log1p(np.maximum(t, EPSILON))) ** 2, axis=-1
+    )
 
 
 def cosine_similarity(y_true: Any, y_pred: Any, *, axis: int = -1) -> np.ndarray:
@@ -340,7 +344,9 @@ def sparse_categorical_crossentropy_mask(
     return np.rint(as_f64(y)).astype(np.int64) != ignore_class
 
 
-def categorical_generalized_cross_entropy(y_true: Any, y_pred: Any, *, q: float = 0.5) -> np.ndarray:
+def categorical_generalized_cross_entropy(
+    y_true: Any, y_pred: Any, *, q: float = 0.5
+) -> np.ndarray:
     """``(1 - p[y]^q) / q`` for integer labels ``y`` and probabilities ``p`` (Zhang &
     Sabuncu, 2018): cross-entropy as ``q -> 0``, MAE-like as ``q -> 1``."""
     p = as_f64(y_pred)
@@ -351,7 +357,9 @@ def categorical_generalized_cross_entropy(y_true: Any, y_pred: Any, *, q: float 
     return (1.0 - py**q) / q
 
 
-def predict_categorical(raw: Any, *, from_logits: bool = False, axis: int = -1, **_: Any) -> np.ndarray:
+def predict_categorical(
+    raw: Any, *, from_logits: bool = False, axis: int = -1, **_: Any
+) -> np.ndarray:
     """Class probabilities (N, K): ``softmax(raw)`` for logits, else ``raw`` renormalised."""
     r = as_f64(raw)
     if from_logits:
@@ -381,7 +389,9 @@ def dice(y_true: Any, y_pred: Any, *, axis: Axis = None) -> np.ndarray:
     return 1.0 - 2.0 * inter / (np.sum(t, axis=ax) + np.sum(p, axis=ax) + EPSILON)
 
 
-def tversky(y_true: Any, y_pred: Any, *, alpha: float = 0.5, beta: float = 0.5, axis: Axis = None) -> np.ndarray:
+def tversky(
+    y_true: Any, y_pred: Any, *, alpha: float = 0.5, beta: float = 0.5, axis: Axis = None
+) -> np.ndarray:
     """``1 - TP / (TP + alpha FP + beta FN + eps)`` with ``TP = sum(t p)``, ``FP = sum((1 - t)
     p)``, ``FN = sum(t (1 - p))`` over ``axis`` (Salehi et al., 2017; Keras's documentation).
     Keras 3.15.1's own function swaps alpha and beta; this oracle does not."""

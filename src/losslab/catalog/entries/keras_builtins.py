@@ -65,7 +65,9 @@ CTC_MAX_LABEL = 4
 
 
 @register_inputs("ctc")
-def _ctc_inputs(rng: np.random.Generator, n: int, params: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+def _ctc_inputs(
+    rng: np.random.Generator, n: int, params: Mapping[str, Any]
+) -> tuple[np.ndarray, np.ndarray]:
     """Labels (N, 4) in 1..4 padded at the end with the blank 0 (each label at least one
     long and feasible within 10 steps), and logits (N, 10, 5)."""
     labels = np.zeros((n, CTC_MAX_LABEL), dtype=np.int32)
@@ -83,7 +85,9 @@ def _unit_embeddings(
     """Integer labels (every class seen at least twice, at least two classes) and
     L2-normalised embeddings (N, 8)."""
     n_classes = max(2, n // 3)
-    labels = np.concatenate([np.arange(n_classes), np.arange(n_classes), rng.integers(0, n_classes, size=n)])[:n]
+    labels = np.concatenate(
+        [np.arange(n_classes), np.arange(n_classes), rng.integers(0, n_classes, size=n)]
+    )[:n]
     rng.shuffle(labels)
     e = rng.normal(size=(n, 8))
     e /= np.linalg.norm(e, axis=1, keepdims=True)
@@ -135,7 +139,10 @@ register(
         "tails / gross outliers. Judge with MAE.",
         pitfalls="Constant gradient magnitude: training can oscillate near the optimum (lower "
         "the learning rate late, or use Huber); not differentiable at zero error.",
-        references=("Laplace, P.-S. (1774). Mémoire sur la probabilité des causes par les événements.", _CHOLLET),
+        references=(
+            "Laplace, P.-S. (1774). Mémoire sur la probabilité des causes par les événements.",
+            _CHOLLET,
+        ),
         inputs="regression",
         minimum_at_truth=True,
         keras_builtin="MeanAbsoluteError",
@@ -161,7 +168,10 @@ register(
         "(sales, demand). The minimiser is a weighted median (weights 1/|y|).",
         pitfalls="Explodes for targets near zero; biased towards under-prediction (an "
         "under-forecast costs at most 100%, an over-forecast is unbounded).",
-        references=("Armstrong, J. S. and Collopy, F. (1992). Error measures for generalizing about forecasting methods. International Journal of Forecasting.", _CHOLLET),
+        references=(
+            "Armstrong, J. S. and Collopy, F. (1992). Error measures for generalizing about forecasting methods. International Journal of Forecasting.",
+            _CHOLLET,
+        ),
         inputs="positive",
         requires=("y!=0",),
         minimum_at_truth=True,
@@ -209,7 +219,14 @@ register(
         head=Head.IDENTITY,
         keras=f"{_FIX}:CosineSimilarity",
         reference=f"{_REF}:cosine_similarity",
-        params=(Param("axis", -1, Interval(None, None, integer=True), "axis along which vectors are compared"),),
+        params=(
+            Param(
+                "axis",
+                -1,
+                Interval(None, None, integer=True),
+                "axis along which vectors are compared",
+            ),
+        ),
         formula="-sum_axis (y_true / ||y_true||) * (y_pred / ||y_pred||)   (in [-1, 1], -1 best)",
         when_to_use="Targets where only the direction of a vector matters (embeddings, "
         "normalised profiles).",
@@ -251,7 +268,9 @@ register(
         "robust standard deviation of the residuals (95% efficiency under Gaussian noise).",
         pitfalls="delta is in the target's units: rescale it when you rescale the target. "
         "Keras 3.15's own Huber forgets delta when saved; losslab's does not.",
-        references=("Huber, P. J. (1964). Robust Estimation of a Location Parameter. Annals of Mathematical Statistics.",),
+        references=(
+            "Huber, P. J. (1964). Robust Estimation of a Location Parameter. Annals of Mathematical Statistics.",
+        ),
         inputs="regression",
         minimum_at_truth=True,
         keras_builtin="Huber",
@@ -305,7 +324,10 @@ register(
         "Judge with the mean Poisson deviance.",
         pitfalls="A linear output can go negative and make the log undefined (NaN): use an "
         "exponential/softplus output. The value is not 0 at the optimum (it omits log y!).",
-        references=("McCullagh, P. and Nelder, J. A. (1989). Generalized Linear Models. Chapman and Hall.", _CHOLLET),
+        references=(
+            "McCullagh, P. and Nelder, J. A. (1989). Generalized Linear Models. Chapman and Hall.",
+            _CHOLLET,
+        ),
         inputs="nonnegative",
         requires=("y>=0",),
         minimum_at_truth=True,
@@ -336,7 +358,10 @@ register(
         pitfalls="With probabilities, Keras clips p to [1e-7, 1 - 1e-7], so the loss saturates "
         "at ~16.1 and its gradient vanishes there; label smoothing biases probabilities "
         "towards 0.5.",
-        references=("Cox, D. R. (1958). The regression analysis of binary sequences. JRSS B.", _CHOLLET),
+        references=(
+            "Cox, D. R. (1958). The regression analysis of binary sequences. JRSS B.",
+            _CHOLLET,
+        ),
         inputs="binary",
         requires=("y in {0,1}",),
         minimum_at_truth=True,
@@ -386,7 +411,10 @@ register(
         pitfalls="Focal loss is not a proper scoring rule for gamma > 0: probabilities come "
         "out under-confident (recalibrate, or judge on ranking). alpha only acts with "
         "apply_class_balancing=True.",
-        references=("Lin, T.-Y. et al. (2017). Focal Loss for Dense Object Detection. ICCV.", _CHOLLET),
+        references=(
+            "Lin, T.-Y. et al. (2017). Focal Loss for Dense Object Detection. ICCV.",
+            _CHOLLET,
+        ),
         inputs="binary",
         requires=("y in {0,1}",),
         minimum_at_truth=True,
@@ -415,7 +443,10 @@ register(
         pitfalls="Scores are not probabilities (losslab's prediction applies a sigmoid only to "
         "keep the ranking). The {0,1} -> {-1,1} mapping is decided per batch: a batch that "
         "mixes -1 and 0 is not mapped.",
-        references=("Cortes, C. and Vapnik, V. (1995). Support-vector networks. Machine Learning.", _CHOLLET),
+        references=(
+            "Cortes, C. and Vapnik, V. (1995). Support-vector networks. Machine Learning.",
+            _CHOLLET,
+        ),
         inputs="hinge",
         requires=("y in {-1,1}",),
         minimum_at_truth=True,
@@ -442,7 +473,10 @@ register(
         "violations more strongly than hinge.",
         pitfalls="More sensitive to mislabelled points than hinge (quadratic growth); scores are "
         "not probabilities.",
-        references=("Rosasco, L. et al. (2004). Are Loss Functions All the Same? Neural Computation.", _CHOLLET),
+        references=(
+            "Rosasco, L. et al. (2004). Are Loss Functions All the Same? Neural Computation.",
+            _CHOLLET,
+        ),
         inputs="hinge",
         requires=("y in {-1,1}",),
         minimum_at_truth=True,
@@ -511,7 +545,10 @@ register(
         "alpha (e.g. inverse frequency) re-weights rare classes.",
         pitfalls="A scalar alpha only rescales the loss (like a learning-rate change); "
         "probabilities are under-confident for gamma > 0.",
-        references=("Lin, T.-Y. et al. (2017). Focal Loss for Dense Object Detection. ICCV.", _CHOLLET),
+        references=(
+            "Lin, T.-Y. et al. (2017). Focal Loss for Dense Object Detection. ICCV.",
+            _CHOLLET,
+        ),
         inputs="onehot",
         requires=("one-hot",),
         minimum_at_truth=True,
@@ -584,7 +621,10 @@ register(
         pitfalls="Keras takes max((1 - t) * s), so negative wrong-class scores count as 0; "
         "scores are not probabilities (losslab's prediction applies a softmax only to keep the "
         "ranking).",
-        references=("Crammer, K. and Singer, Y. (2001). On the Algorithmic Implementation of Multiclass Kernel-based Vector Machines. JMLR.", _CHOLLET),
+        references=(
+            "Crammer, K. and Singer, Y. (2001). On the Algorithmic Implementation of Multiclass Kernel-based Vector Machines. JMLR.",
+            _CHOLLET,
+        ),
         inputs="onehot",
         requires=("one-hot",),
         minimum_at_truth=True,
@@ -611,7 +651,10 @@ register(
         "predicted distribution to an observed one.",
         pitfalls="Asymmetric: KL(t || p) punishes p ~ 0 where t > 0 hard and ignores mass p puts "
         "where t = 0. With one-hot targets it equals categorical cross-entropy.",
-        references=("Kullback, S. and Leibler, R. A. (1951). On Information and Sufficiency. Annals of Mathematical Statistics.", _CHOLLET),
+        references=(
+            "Kullback, S. and Leibler, R. A. (1951). On Information and Sufficiency. Annals of Mathematical Statistics.",
+            _CHOLLET,
+        ),
         inputs="distribution",
         requires=("y in [0,1]",),
         minimum_at_truth=True,
@@ -647,7 +690,9 @@ register(
         pitfalls="Larger q is more robust but trains slower (MAE-like gradients); probabilities "
         "are less well calibrated than with cross-entropy. Keras 3.15 cannot find it by name or "
         "reload it; losslab can.",
-        references=("Zhang, Z. and Sabuncu, M. R. (2018). Generalized Cross Entropy Loss for Training Deep Neural Networks with Noisy Labels. NeurIPS.",),
+        references=(
+            "Zhang, Z. and Sabuncu, M. R. (2018). Generalized Cross Entropy Loss for Training Deep Neural Networks with Noisy Labels. NeurIPS.",
+        ),
         inputs="sparse",
         requires=("integer labels",),
         minimum_at_truth=True,
@@ -677,7 +722,10 @@ register(
         pitfalls="With the default axis=None the loss is ONE number for the whole batch (sample "
         "weights only rescale it); use axis=[1, 2, 3] for one value per image. Non-binary "
         "inputs can make it negative.",
-        references=("Milletari, F. et al. (2016). V-Net: Fully Convolutional Neural Networks for Volumetric Medical Image Segmentation. 3DV.", _CHOLLET),
+        references=(
+            "Milletari, F. et al. (2016). V-Net: Fully Convolutional Neural Networks for Volumetric Medical Image Segmentation. 3DV.",
+            _CHOLLET,
+        ),
         per_batch=True,
         inputs="segmentation",
         requires=("y in {0,1}",),
@@ -701,8 +749,20 @@ register(
         keras=f"{_FIX}:Tversky",
         reference=f"{_REF}:tversky",
         params=(
-            Param("alpha", 0.5, Interval(0, 1), "weight of false positives", search=("float", 0.1, 0.9, False)),
-            Param("beta", 0.5, Interval(0, 1), "weight of false negatives", search=("float", 0.1, 0.9, False)),
+            Param(
+                "alpha",
+                0.5,
+                Interval(0, 1),
+                "weight of false positives",
+                search=("float", 0.1, 0.9, False),
+            ),
+            Param(
+                "beta",
+                0.5,
+                Interval(0, 1),
+                "weight of false negatives",
+                search=("float", 0.1, 0.9, False),
+            ),
             _SEG_AXIS,
         ),
         formula="1 - TP / (TP + alpha FP + beta FN + eps),  TP = sum(t p), FP = sum((1 - t) p), FN = sum(t (1 - p))",
@@ -711,7 +771,10 @@ register(
         pitfalls="Keras 3.15.1's own Tversky applies alpha to false negatives and beta to false "
         "positives (the opposite of its documentation); losslab's follows the documentation. "
         "axis=None gives one value for the whole batch.",
-        references=("Salehi, S. S. M. et al. (2017). Tversky loss function for image segmentation using 3D fully convolutional deep networks. MLMI.", _CHOLLET),
+        references=(
+            "Salehi, S. S. M. et al. (2017). Tversky loss function for image segmentation using 3D fully convolutional deep networks. MLMI.",
+            _CHOLLET,
+        ),
         per_batch=True,
         inputs="segmentation",
         requires=("y in {0,1}",),
@@ -739,7 +802,10 @@ register(
         when_to_use="Sequence labelling without aligned targets: speech, handwriting, OCR.",
         pitfalls="Index 0 is the blank: real classes must be 1..C-1. T must be at least the "
         "label length plus repeats, otherwise the loss is huge (~1e5).",
-        references=("Graves, A. et al. (2006). Connectionist Temporal Classification: Labelling Unsegmented Sequence Data with Recurrent Neural Networks. ICML.", _CHOLLET),
+        references=(
+            "Graves, A. et al. (2006). Connectionist Temporal Classification: Labelling Unsegmented Sequence Data with Recurrent Neural Networks. ICML.",
+            _CHOLLET,
+        ),
         inputs="ctc",
         requires=("integer labels",),
         predict=f"{_REF}:predict_ctc",
@@ -762,8 +828,20 @@ register(
         keras=f"{_KERAS}:Circle",
         reference=f"{_REF}:circle",
         params=(
-            Param("gamma", 80.0, Interval(0, None, closed="neither"), "scale of the similarity scores", search=("float", 16.0, 256.0, True)),
-            Param("margin", 0.4, Interval(0, 1), "relaxation margin", search=("float", 0.1, 0.5, False)),
+            Param(
+                "gamma",
+                80.0,
+                Interval(0, None, closed="neither"),
+                "scale of the similarity scores",
+                search=("float", 16.0, 256.0, True),
+            ),
+            Param(
+                "margin",
+                0.4,
+                Interval(0, 1),
+                "relaxation margin",
+                search=("float", 0.1, 0.5, False),
+            ),
             Param("remove_diagonal", True, BOOL, "drop self-similarities from the positives"),
         ),
         formula="softplus(logsumexp_pos(-gamma a_p (m - d)) + logsumexp_neg(gamma a_n (1 - m - d))), "
@@ -772,7 +850,10 @@ register(
         "together and pushes others apart with self-paced weights.",
         pitfalls="Values depend on the whole batch (pairs inside it): batch composition matters, "
         "and anchors without a positive in the batch get 0 and are left out of the mean.",
-        references=("Sun, Y. et al. (2020). Circle Loss: A Unified Perspective of Pair Similarity Optimization. CVPR.", _CHOLLET),
+        references=(
+            "Sun, Y. et al. (2020). Circle Loss: A Unified Perspective of Pair Similarity Optimization. CVPR.",
+            _CHOLLET,
+        ),
         inputs="unit_embedding_labels",
         requires=("integer labels",),
         keras_builtin="Circle",
