@@ -729,7 +729,7 @@ class _Battery:
             if v.shape != v32.shape or not np.allclose(v, v32, rtol=rtol, atol=2 * rtol * scale):
                 problems.append(f"{dt} inputs give {_fmt(v)}, float32 gives {_fmt(v32)}")
         if problems:
-            return "fail", "; ".join(problems), "Compute in float32 inside the loss: `y_pred = ops.cast(y_pred, "float32")` (and y_true); avoid constants that underflow in half precision (1e-8)."
+            return "fail", "; ".join(problems), "Compute in float32 inside the loss: `y_pred = ops.cast(y_pred, 'float32')` (and y_true); avoid constants that underflow in half precision (1e-8)."
         return "pass", "float16 and bfloat16 inputs give finite values close to float32", ""
 
 
