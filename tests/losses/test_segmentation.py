@@ -138,11 +138,10 @@ def test_lovasz_softmax_equals_mean_jaccard_loss_for_one_hot_predictions():
 
 # ----------------------------------------------------------------- random masks vs oracles
 def _masks(mode: str, logits: bool, seed: int = 0):
+    from losslab.catalog import list_losses
     from losslab.catalog.inputs import generate
 
-    import losslab.catalog  # noqa: F401  (registers the generators)
-
-    losslab.catalog.list_losses()
+    list_losses()  # loads the entries, which register the generators
     return generate("segmentation_modes", 4, {"mode": mode, "from_logits": logits}, seed)
 
 

@@ -118,32 +118,31 @@ def pairwise_distance(embeddings: Any, distance_metric: str = "L2") -> Any:
     """
     x = _embeddings(embeddings)
     idx = ops.arange(ops.shape(x)[0])
-    off = ops.cast(ops.not_equal(ops.expand_dims(idx, 1), ops.expand_dims(idx, 0)), x.dtype)
+    eye = ops.equal(ops.expand_dims(idx, 1), ops.expand_dims(idx, 0))
+    zero = ops.zeros((), dtype=x.dtype)
     if distance_metric == "angular":
         xn = _l2_normalize(x)
         d = ops.clip(1.0 - ops.matmul(xn, ops.transpose(xn)), 0.0, 2.0)
-        return d * off
+        return ops.where(eye, zero, d)
     sq = ops.sum(ops.square(x), axis=1)
     d2 = ops.expand_dims(sq, 1) + ops.expand_dims(sq, 0) - 2.0 * ops.matmul(x, ops.transpose(x))
-    d2 = ops.maximum(d2, 0.0)
+    d2 = ops.where(eye, zero, ops.maximum(d2, 0.0))
     if distance_metric == "squared-L2":
-        return d2 * off
-    zero = ops.cast(ops.less_equal(d2, 0.0), x.dtype)
-    return ops.sqrt(d2 + zero * 1e-16) * (1.0 - zero) * off
+        return d2
+    # sqrt with a finite gradient at 0: the clamped branch is never selected there
+    return ops.where(ops.greater(d2, 0.0), ops.sqrt(ops.maximum(d2, 1e-16)), zero)
 
 
 def _masked_max(d: Any, mask: Any) -> Any:
     """Row max over ``mask``; the row minimum when the mask is empty (TFA's fallback)."""
     row_min = ops.min(d, axis=1, keepdims=True)
-    m = ops.cast(mask, d.dtype)
-    return ops.max((d - row_min) * m, axis=1) + ops.squeeze(row_min, 1)
+    return ops.max(ops.where(mask, d, row_min), axis=1)
 
 
 def _masked_min(d: Any, mask: Any) -> Any:
     """Row min over ``mask``; the row maximum when the mask is empty (TFA's fallback)."""
     row_max = ops.max(d, axis=1, keepdims=True)
-    m = ops.cast(mask, d.dtype)
-    return ops.min((d - row_max) * m, axis=1) + ops.squeeze(row_max, 1)
+    return ops.min(ops.where(mask, d, row_max), axis=1)
 
 
 def _search_steps(b: Any) -> int:
@@ -248,7 +247,7 @@ def triplet_semihard_loss(
     x = _embeddings(y_pred)
     d = pairwise_distance(x, distance_metric)
     same, diff, eye = _masks(labels)
-    pos = ops.cast(ops.logical_and(same, ops.logical_not(eye)), d.dtype)
+    pos = ops.logical_and(same, ops.logical_not(eye))
     sorted_neg = _sorted_negatives(d, diff)
     k = _count_in_sorted(sorted_neg, d, strict=False)  # negatives with d_an <= d_ap
     n_neg = ops.sum(ops.cast(diff, "int32"), axis=1, keepdims=True)
@@ -256,9 +255,10 @@ def triplet_semihard_loss(
     last = ops.cast(ops.shape(d)[1], "int32") - 1
     farther = ops.take_along_axis(sorted_neg, ops.minimum(k, last), axis=1)
     inside = ops.expand_dims(_masked_max(d, diff), 1)
-    d_an = ops.where(has_farther, farther, ops.zeros_like(d) + inside)
-    loss = ops.relu(margin + d - d_an) * pos
-    return ops.sum(loss) / ops.maximum(ops.sum(pos), 1.0)
+    d_an = ops.where(has_farther, farther, inside)
+    loss = ops.where(pos, ops.relu(margin + d - d_an), ops.zeros((), dtype=d.dtype))
+    n_pos = ops.sum(ops.cast(pos, d.dtype))
+    return ops.sum(loss) / ops.maximum(n_pos, 1.0)
 
 
 def triplet_hard_loss(
