@@ -96,3 +96,29 @@ def test_bad_inputs_raise_before_the_run_directory_exists(tmp_path):
     with pytest.raises(losslab.InvalidParameterError, match="listed twice"):
         losslab.compare(None, x, y, losses=["mse", "mean_squared_error"], out=out, **FAST)
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_quantile_and_mean_scale_heads_predict_in_target_units(tmp_path):
+    x, y = regression_data(n=300)
+    y = 1000.0 + 100.0 * y  # far from the standardised scale the heads train on
+    res = losslab.compare(
+        None, x, y, losses=["pinball:tau=[0.1,0.5,0.9]", "gaussian_nll"], seeds=1, max_epochs=15,
+        learning_rate=0.01, goal="quantile", quantile=0.9, out=tmp_path / "run", **FAST,
+    )
+    assert res.primary_metric == "pinball"
+    split = np.load(tmp_path / "run" / "data" / "split.npz")
+    y_test = split["y_test"]
+    for rec in res.records:
+        with np.load(tmp_path / "run" / "trials" / f"{rec['trial_id']}.npz") as z:
+            pred = z["prediction"]
+        if rec["loss"] == "pinball":
+            assert pred.shape == (len(y_test), 3)
+            # the levels keep their order and cover about 80% of the test targets
+            assert (pred[:, 0] <= pred[:, 1]).mean() > 0.9 and (pred[:, 1] <= pred[:, 2]).mean() > 0.9
+            inside = ((y_test >= pred[:, 0]) & (y_test <= pred[:, 2])).mean()
+            assert 0.6 < inside <= 1.0
+        else:
+            assert pred.reshape(len(y_test), -1).shape[1] == 1  # the mean half of (mean, scale)
+        # back in target units: errors of the order of the noise (std 100 * 0.5), not of 1000
+        assert rec["metrics"]["mae"] < 150.0

@@ -178,6 +178,17 @@ def test_quantile_head_has_one_output_per_level():
     assert hs.units == 3 and hs.head == Head.QUANTILES
 
 
+def test_target_scaling_only_for_regression_type_heads():
+    y = np.array([10.0, 20.0, 30.0, 40.0])
+    mse = get_spec("mse")
+    shift, scale = heads.target_scaling(heads.head_spec(mse, {}, task="regression"), y, task="regression")
+    assert shift[0] == 25.0 and scale[0] == pytest.approx(np.sqrt(125.0))  # population std
+    pois = get_spec("poisson_nll")
+    hs = heads.head_spec(pois, pois.defaults, task="count")
+    assert heads.target_scaling(hs, y, task="count")[1] is None  # needs the raw y >= 0
+    assert heads.target_scaling(heads.head_spec(mse, {}, task="regression"), y, task="regression", enabled=False)[1] is None
+
+
 def test_targets_encoded_per_loss():
     codes = np.array([0, 2, 1, 2])
     cce = get_spec("categorical_crossentropy")

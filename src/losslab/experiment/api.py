@@ -361,6 +361,7 @@ def _training(
     max_epochs: int,
     early_stopping: Mapping[str, Any] | bool | None,
     terminate_on_nan: bool,
+    scale_target: bool = True,
 ) -> dict[str, Any]:
     if not (learning_rate > 0):
         raise InvalidParameterError(f"learning_rate must be > 0. Received: learning_rate={learning_rate!r}.")
@@ -381,6 +382,7 @@ def _training(
         "max_epochs": int(max_epochs),
         "early_stopping": es,
         "terminate_on_nan": bool(terminate_on_nan),
+        "scale_target": bool(scale_target),
     }
 
 
@@ -727,6 +729,7 @@ def compare(
     optimizer: str = "adam",
     early_stopping: Mapping[str, Any] | bool | None = None,
     terminate_on_nan: bool = True,
+    scale_target: bool = True,
     hidden: Sequence[int] = (32, 32),
     dropout: float = 0.0,
     class_weight: str | Mapping[Any, float] | None = None,
@@ -769,6 +772,10 @@ def compare(
         early_stopping: overrides of EarlyStopping(monitor="val_loss", patience=3,
             restore_best_weights=True); ``False`` disables it.
         terminate_on_nan: stop a trial at the first NaN loss (its status becomes "nan").
+        scale_target: train regression-type heads (identity, quantiles, mean+scale) on the
+            target standardised with the training rows' mean and std, so loss parameters in
+            target units (Huber's delta, Cauchy's scale) refer to the standardised target, as
+            the advisor sets them; predictions are mapped back before judging.
         hidden, dropout: the default MLP's layer widths and dropout.
         class_weight: ``"balanced"`` or a mapping applied to every classification candidate.
         test_size, val_size, stratify, group, time, split_seed: the split (stratified for
@@ -821,6 +828,7 @@ def compare(
             max_epochs=max_epochs,
             early_stopping=early_stopping,
             terminate_on_nan=terminate_on_nan,
+            scale_target=scale_target,
         ),
         recommendation=dict(_recommendation) if _recommendation is not None else None,
         task_reasons=reasons,

@@ -180,6 +180,20 @@ def initial_bias(hs: HeadSpec, spec: LossSpec, params: Mapping[str, Any], y_trai
     return None
 
 
+def target_scaling(
+    hs: HeadSpec, y_train: np.ndarray, *, task: str, enabled: bool = True
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(shift, scale)`` per target column for standardising a regression target (training
+    rows' mean and std), or ``(0, None)`` when the target is used as is: classification,
+    positive heads (their losses need y >= 0), or ``enabled=False``."""
+    if not enabled or task not in _REGRESSION_TASKS or hs.head not in (Head.IDENTITY, Head.QUANTILES, Head.MEAN_SCALE):
+        return np.zeros(1), None
+    y = y_train.reshape(len(y_train), -1).astype(np.float64)
+    std = y.std(axis=0)
+    std[~(std > 0)] = 1.0
+    return y.mean(axis=0), std
+
+
 def encode_targets(spec: LossSpec, hs: HeadSpec, y: np.ndarray, *, task: str, n_classes: int | None) -> np.ndarray:
     """The ``y_true`` array a loss reads, from the prepared targets.
 

@@ -183,11 +183,19 @@ def run_trial(
     hs = heads.head_spec(spec, params, task=task.task, target_dim=data.target_dim, n_classes=task.n_classes)
     levels = heads.quantile_levels(spec, params) if hs.head.value == "quantiles" else None
 
+    # regression-type heads learn the target standardised with the training rows' mean and
+    # std (loss parameters in target units, e.g. Huber's delta, then refer to that scale, as
+    # the advisor sets them); predictions are mapped back, so judge metrics are in the
+    # target's units. Positive heads (log-rate, softplus) keep the raw non-negative target.
+    shift, scale = heads.target_scaling(hs, data.y_train, task=task.task, enabled=bool(tr.get("scale_target", True)))
+    y_train_fit = (data.y_train - shift) / scale if scale is not None else data.y_train
+    y_val_fit = (data.y_val - shift) / scale if scale is not None else data.y_val
+
     set_seed(task.seed)
     body = build_body(task.model, data.input_shape, task.seed)
     load_initial_weights(body, Path(task.run_dir) / "init" / f"seed-{task.seed}.npz")
     head = heads.build_head_layer(
-        hs, seed=task.seed * 7919 + 997, bias=heads.initial_bias(hs, spec, params, data.y_train)
+        hs, seed=task.seed * 7919 + 997, bias=heads.initial_bias(hs, spec, params, y_train_fit)
     )
     model = build_full_model(body, head)
     optimizer = keras.optimizers.get(
@@ -195,14 +203,20 @@ def run_trial(
     )
     model.compile(optimizer=optimizer, loss=spec.build(**params))
 
-    y_train = heads.encode_targets(spec, hs, data.y_train, task=task.task, n_classes=task.n_classes)
-    y_val = heads.encode_targets(spec, hs, data.y_val, task=task.task, n_classes=task.n_classes)
+    y_train = heads.encode_targets(spec, hs, y_train_fit, task=task.task, n_classes=task.n_classes)
+    y_val = heads.encode_targets(spec, hs, y_val_fit, task=task.task, n_classes=task.n_classes)
     cw = None
     if cand.get("class_weight") is not None and task.n_classes:
         cw = heads.class_weights(cand["class_weight"], data.y_train, task.n_classes)
 
     def prediction(raw: np.ndarray) -> np.ndarray:
-        return heads.to_prediction(spec, hs, raw, params)
+        pred = heads.to_prediction(spec, hs, raw, params)
+        if scale is None:
+            return pred
+        d = data.target_dim
+        # the prediction holds D columns (point) or Q*D columns (quantiles, level-major)
+        reps = pred.shape[-1] // d if pred.ndim > 1 else 1
+        return pred * np.tile(scale, reps) + np.tile(shift, reps) if pred.ndim > 1 else pred * scale[0] + shift[0]
 
     def score(pred: np.ndarray, y: np.ndarray = data.y_val) -> float | None:
         m = judge.judge(

@@ -109,6 +109,7 @@ def tune(
     early_stopping: Mapping[str, Any] | bool | None = None,
     hidden: Sequence[int] = (32, 32),
     class_weight: str | Mapping[Any, float] | None = None,
+    scale_target: bool = True,
     test_size: float = 0.2,
     val_size: float = 0.2,
     split_seed: int = 0,
@@ -130,8 +131,8 @@ def tune(
         batch_sizes: batch size choices.
         tune_loss_params: search each loss's hyperparameters over the catalog's spaces
             (``Param.search``), except those set explicitly in ``losses``.
-        max_epochs, early_stopping, hidden, class_weight, test_size, val_size, split_seed:
-            as in :func:`losslab.compare`.
+        max_epochs, early_stopping, hidden, class_weight, scale_target, test_size, val_size,
+            split_seed: as in :func:`losslab.compare`.
         seed: seed of the sampler, of the initial weights and of training (one seed per trial).
         pruning: prune unpromising trials (median pruner on ``val_judge``).
         refit_seeds: when > 0, compare each loss's best configuration over this many seeds on
@@ -171,6 +172,7 @@ def tune(
         max_epochs=max_epochs,
         early_stopping=early_stopping,
         terminate_on_nan=True,
+        scale_target=scale_target,
     )
     model = build_model if build_model is not None else mlp_config(hidden)
     plan = api._Plan(
@@ -336,6 +338,7 @@ def tune(
             learning_rate=float(overall["learning_rate"]),
             early_stopping=early_stopping,
             hidden=hidden,
+            scale_target=scale_target,
             test_size=test_size,
             val_size=val_size,
             split_seed=split_seed,

@@ -37,6 +37,13 @@ Restore = Annotated[
     bool, typer.Option("--restore-best-weights/--no-restore-best-weights", help="EarlyStopping restore_best_weights.")
 ]
 EarlyStop = Annotated[bool, typer.Option("--early-stopping/--no-early-stopping", help="Use EarlyStopping at all.")]
+ScaleTarget = Annotated[
+    bool,
+    typer.Option(
+        "--scale-target/--no-scale-target",
+        help="Train regression heads on the standardized target (loss parameters like Huber's delta then refer to it).",
+    ),
+]
 Hidden = Annotated[str, typer.Option("--hidden", help="Hidden layer widths of the default MLP, comma-separated.")]
 ClassWeight = Annotated[
     str | None, typer.Option("--class-weight", help="'balanced' to weight classes n/(K n_k) for every candidate.")
@@ -102,6 +109,7 @@ def common_kwargs(
     early_stopping: bool,
     hidden: str,
     class_weight: str | None,
+    scale_target: bool = True,
     test_size: float,
     val_size: float,
     group: str | None,
@@ -132,6 +140,7 @@ def common_kwargs(
         ),
         "hidden": parse_hidden(hidden),
         "class_weight": class_weight,
+        "scale_target": scale_target,
         "test_size": test_size,
         "val_size": val_size,
         "group": group,
@@ -180,6 +189,7 @@ def compare(
     early_stopping: EarlyStop = True,
     hidden: Hidden = "32,32",
     class_weight: ClassWeight = None,
+    scale_target: ScaleTarget = True,
     test_size: TestSize = 0.2,
     val_size: ValSize = 0.2,
     group: Group = None,
@@ -213,6 +223,7 @@ def compare(
         early_stopping=early_stopping,
         hidden=hidden,
         class_weight=class_weight,
+        scale_target=scale_target,
         test_size=test_size,
         val_size=val_size,
         group=group,
