@@ -718,7 +718,9 @@ class _Battery:
             yp = tensor(self.yp, dt)
             try:
                 with _quiet():
-                    v = np.asarray(to_numpy(obj.call(yt, yp)).astype(np.float64))
+                    from keras import ops
+
+                    v = np.asarray(to_numpy(ops.cast(obj.call(yt, yp), "float32")), dtype=np.float64)
             except Exception as e:
                 problems.append(f"{dt} inputs raised {_err(e)}")
                 continue
