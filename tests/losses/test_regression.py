@@ -224,3 +224,14 @@ def test_every_regression_loss_trains_a_model():
     taus = {"tau": [0.1, 0.5, 0.9], "crossing_penalty": 1.0}
     cases = [(n, {}, y, 1, None) for n in REGRESSION if n != "pinball"]
     _fit_together(x, [*cases, ("pinball", taus, y, 3, None)])
+
+
+def test_classes_are_reachable_from_the_package():
+    import losslab.losses
+    from losslab.losses.ordinal import WeightedKappaLoss
+    from losslab.losses.regression import PinballLoss
+
+    assert losslab.losses.PinballLoss is PinballLoss is losslab.losses.QuantileLoss
+    assert losslab.losses.WeightedKappaLoss is WeightedKappaLoss
+    with pytest.raises(AttributeError, match="no attribute 'NoSuchLoss'"):
+        _ = losslab.losses.NoSuchLoss

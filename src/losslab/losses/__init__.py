@@ -12,3 +12,44 @@ from losslab.losses._base import LosslabLoss, align_ranks, register_loss_class
 from losslab.losses.sparsemax import sparsemax  # noqa: E402
 
 __all__ = ["LosslabLoss", "align_ranks", "register_loss_class", "sparsemax"]
+
+# class name -> family module, imported on first access (``losslab.losses.PinballLoss``)
+_LAZY_CLASSES: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "PinballLoss",
+            "QuantileLoss",
+            "CauchyLoss",
+            "PseudoHuber",
+            "SmoothL1",
+            "GeneralRobustLoss",
+        ),
+        "regression",
+    ),
+    **dict.fromkeys(
+        ("TweedieDeviance", "GammaDeviance", "PoissonNLL", "GaussianNLL", "StudentTNLL"),
+        "probabilistic",
+    ),
+    **dict.fromkeys(
+        (
+            "SparseCategoricalFocalCrossentropy",
+            "Poly1Crossentropy",
+            "SymmetricCrossentropy",
+            "WeightedBinaryCrossentropy",
+            "AsymmetricLoss",
+            "ClassBalancedCrossentropy",
+            "ClassBalancedFocal",
+            "SparseCategoricalCrossentropySmoothed",
+        ),
+        "classification",
+    ),
+    **dict.fromkeys(("CoralLoss", "CornLoss", "WeightedKappaLoss"), "ordinal"),
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY_CLASSES:
+        import importlib
+
+        return getattr(importlib.import_module(f"losslab.losses.{_LAZY_CLASSES[name]}"), name)
+    raise AttributeError(f"module 'losslab.losses' has no attribute {name!r}")

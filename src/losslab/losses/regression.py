@@ -31,6 +31,7 @@ __all__ = [
     "GeneralRobustLoss",
     "PinballLoss",
     "PseudoHuber",
+    "QuantileLoss",
     "SmoothL1",
     "cauchy",
     "general_robust",
@@ -217,6 +218,9 @@ class PinballLoss(LosslabLoss):
         if len(taus_of(self._params["tau"])) == 1:
             y_true, y_pred = align_ranks(y_true, y_pred)
         return pinball(y_true, y_pred, **self._params)
+
+
+QuantileLoss = PinballLoss  # the same class under its descriptive name
 
 
 @register_loss_class
