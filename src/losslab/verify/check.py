@@ -166,6 +166,8 @@ class CheckReport:
 _PROB = {"binary_prob", "binary", "multilabel", "segmentation"}
 _SIMPLEX = {"onehot", "sparse", "distribution"}
 _LOGITS = {"binary_logits", "onehot_logits", "multilabel_logits"}
+# generators whose columns are independent targets: one column of them is a valid input
+_ELEMENTWISE = {"regression", "positive", "nonnegative", "binary_prob", "binary", "binary_logits", "multilabel", "multilabel_logits", "hinge", "sample data"}
 
 
 def load_sample_data(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -411,7 +413,8 @@ class _Battery:
     def rank_broadcast(self) -> tuple[Status, str, str]:
         if self.per_batch:
             return "n/a", "the loss is defined on the whole batch", ""
-        if not (self.yt.ndim == 2 and _same_shape_elementwise(self.kind, self.yt, self.yp)):
+        elementwise = self.gen in _ELEMENTWISE or self.yp.shape[-1:] == (1,)
+        if not (elementwise and self.yt.ndim == 2 and _same_shape_elementwise(self.kind, self.yt, self.yp)):
             return "n/a", f"y_true {self.yt.shape} and y_pred {self.yp.shape} are not one column per target", ""
         yt1 = np.ascontiguousarray(self.yt[:, :1])
         yp1 = np.ascontiguousarray(self.yp[:, :1])
