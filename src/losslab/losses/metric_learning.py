@@ -133,6 +133,19 @@ def pairwise_distance(embeddings: Any, distance_metric: str = "L2") -> Any:
     return ops.where(ops.greater(d2, 0.0), ops.sqrt(ops.maximum(d2, 1e-16)), zero)
 
 
+def _row_distance(x: Any, idx: Any, distance_metric: str) -> Any:
+    """Distance from each row of ``x`` to row ``idx[i]`` (0 for itself), with gradients."""
+    other = ops.take(x, idx, axis=0)
+    if distance_metric == "angular":
+        cos = ops.sum(_l2_normalize(x) * _l2_normalize(other), axis=1)
+        self_pair = ops.equal(idx, ops.arange(ops.shape(x)[0], dtype="int32"))
+        return ops.where(self_pair, ops.zeros((), dtype=x.dtype), ops.clip(1.0 - cos, 0.0, 2.0))
+    d2 = ops.sum(ops.square(x - other), axis=1)
+    if distance_metric == "squared-L2":
+        return d2
+    return ops.where(ops.greater(d2, 0.0), ops.sqrt(ops.maximum(d2, 1e-16)), ops.zeros((), dtype=x.dtype))
+
+
 def _masked_max(d: Any, mask: Any) -> Any:
     """Row max over ``mask``; the row minimum when the mask is empty (TFA's fallback)."""
     row_min = ops.min(d, axis=1, keepdims=True)
@@ -149,7 +162,7 @@ def _search_steps(b: Any) -> int:
     return int(b).bit_length() + 1 if isinstance(b, int) else 33
 
 
-def _count_in_sorted(sorted_rows: Any, values: Any, *, strict: bool) -> Any:
+def _count_in_sorted(sorted_rows: Any, values: Any, *, strict: bool, native: bool = True) -> Any:
     """Per row r and column c: how many ``sorted_rows[r]`` are <= (or <, ``strict``) ``values[r, c]``.
 
     A batched binary search with a fixed number of steps (jit-safe), O(B^2 log B) time and
@@ -158,7 +171,7 @@ def _count_in_sorted(sorted_rows: Any, values: Any, *, strict: bool) -> Any:
     """
     import keras
 
-    backend = keras.backend.backend()
+    backend = keras.backend.backend() if native else "portable"
     side = "left" if strict else "right"
     if backend == "torch":
         import torch
@@ -290,10 +303,24 @@ def triplet_hard_loss(
         1.0
     """
     labels = _flat_labels(y_true)
-    d = pairwise_distance(_embeddings(y_pred), distance_metric)
+    x = _embeddings(y_pred)
+    # Mine on a gradient-free distance matrix, then recompute only the 2B chosen distances
+    # with gradients: the same value and gradient (ties aside), without keeping B x B
+    # intermediates for the backward pass.
+    d = ops.stop_gradient(pairwise_distance(x, distance_metric))
     same, diff, eye = _masks(labels)
     pos = ops.logical_and(same, ops.logical_not(eye))
-    gap = _masked_max(d, pos) - _masked_min(d, diff)
+    rows = ops.arange(ops.shape(x)[0], dtype="int32")
+    row_min = ops.min(d, axis=1, keepdims=True)
+    row_max = ops.max(d, axis=1, keepdims=True)
+    # no positive: d_p = row minimum = the anchor's distance to itself (0)
+    p_idx = ops.where(
+        ops.any(pos, axis=1), ops.cast(ops.argmax(ops.where(pos, d, row_min), axis=1), "int32"), rows
+    )
+    # no negative: d_n = the row maximum
+    n_idx = ops.cast(ops.argmin(ops.where(diff, d, row_max), axis=1), "int32")
+    n_idx = ops.where(ops.any(diff, axis=1), n_idx, ops.cast(ops.argmax(d, axis=1), "int32"))
+    gap = _row_distance(x, p_idx, distance_metric) - _row_distance(x, n_idx, distance_metric)
     per_anchor = ops.softplus(gap) if soft else ops.relu(gap + margin)
     return ops.mean(per_anchor)
 
