@@ -170,13 +170,14 @@ def make_subject(loss: Any, params: dict[str, Any] | None = None) -> Subject:
                 f"Could not build {loss.__name__}(**{params!r}): {e}. "
                 "Pass the constructor's hyperparameters as params (CLI: --param name=value)."
             ) from None
-        if spec is not None and getattr(loss, "spec", None) is spec:
-            full = spec.validate_params(params)
-            return Subject(spec.name, obj, spec, full, _recipe_from_spec(spec, full), kind="authored")
+        authored: LossSpec | None = spec if getattr(loss, "spec", None) is spec else None
+        if authored is not None:
+            full = authored.validate_params(params)
+            return Subject(authored.name, obj, authored, full, _recipe_from_spec(authored, full), kind="authored")
         where = ref or _importable(loss)
-        recipe = {"ref": where, "params": params} if where else None
+        class_recipe = {"ref": where, "params": params} if where else None
         problem = "" if where else f"class {loss.__qualname__} is not importable by module path"
-        return Subject(loss.__name__, obj, spec, params, recipe, problem, kind="class")
+        return Subject(loss.__name__, obj, spec, params, class_recipe, problem, kind="class")
     if isinstance(loss, keras.losses.Loss):
         if params:
             raise NotALossError(

@@ -444,10 +444,10 @@ def doctor(
 
     # ---- BCE targets
     if info.kind == "bce" and yf_ok.size and (float(yf_ok.min()) < 0.0 or float(yf_ok.max()) > 1.0):
-        vals = np.unique(yf_ok)
-        shown = vals[:6].tolist()
+        seen = np.unique(yf_ok)
+        shown = seen[:6].tolist()
         add(Finding("bce_targets_out_of_range", "error", "binary cross-entropy targets outside [0, 1]",
-                    f"target values {shown}{' ...' if vals.size > 6 else ''} (range {_fmtr(yf_ok)}); BCE is only defined for targets in [0, 1] and goes negative / unbounded otherwise",
+                    f"target values {shown}{' ...' if seen.size > 6 else ''} (range {_fmtr(yf_ok)}); BCE is only defined for targets in [0, 1] and goes negative / unbounded otherwise",
                     "y = (y == positive_label).astype('float32')  # e.g. {-1, 1} -> {0, 1}: y = (y > 0)"))
 
     # ---- output shape vs target shape
