@@ -19,9 +19,6 @@ import losslab
 from losslab.experiment.store import RunDirectoryError
 from tests.experiment._data import regression_data
 
-# one worker computes the shared reference run (make test uses --dist loadgroup)
-pytestmark = pytest.mark.xdist_group(name="experiment_resume")
-
 SETTINGS = {"losses": ["mse", "mae"], "seeds": 2, "max_epochs": 8, "hidden": (16,), "quiet": True, "report": False}
 
 SCRIPT = """
@@ -32,17 +29,6 @@ losslab.compare(None, d["x"], d["y"], losses=["mse", "mae"], seeds=2, max_epochs
 """
 
 
-@pytest.fixture(scope="session")
-def data():
-    return regression_data(n=200, outliers=0.05, seed=3)
-
-
-@pytest.fixture(scope="session")  # session: computed once even if other modules interleave
-def reference_run(data, tmp_path_factory):
-    x, y = data
-    return losslab.compare(None, x, y, out=tmp_path_factory.mktemp("ref") / "run", **SETTINGS)
-
-
 def _lines(path: Path) -> int:
     try:
         return path.read_bytes().count(b"\n")
@@ -51,16 +37,19 @@ def _lines(path: Path) -> int:
 
 
 @pytest.mark.slow
-def test_same_seed_same_leaderboard(data, reference_run, tmp_path):
-    x, y = data
+def test_determinism_kill_9_resume_and_refusal(tmp_path):
+    """One test (the runs are shared): two uninterrupted runs agree; a run killed with SIGKILL
+    and resumed agrees with them without retraining its finished trials; another config or
+    other data in the same directory is refused and leaves it untouched; results reload."""
+    x, y = regression_data(n=200, outliers=0.05, seed=3)
+    reference = losslab.compare(None, x, y, out=tmp_path / "ref", **SETTINGS)
+
+    # determinism: same seed and backend, the same leaderboard and metrics twice
     again = losslab.compare(None, x, y, out=tmp_path / "again", **SETTINGS)
-    assert again.rows == reference_run.rows
-    assert [r["metrics"] for r in again.records] == [r["metrics"] for r in reference_run.records]
+    assert again.rows == reference.rows
+    assert [r["metrics"] for r in again.records] == [r["metrics"] for r in reference.records]
 
-
-@pytest.mark.slow
-def test_kill_9_then_resume_equals_uninterrupted(data, reference_run, tmp_path):
-    x, y = data
+    # kill -9 after the first finished trial, then resume
     np.savez(tmp_path / "data.npz", x=x, y=y)
     out = tmp_path / "killed"
     proc = subprocess.Popen(
@@ -79,7 +68,8 @@ def test_kill_9_then_resume_equals_uninterrupted(data, reference_run, tmp_path):
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    before = {json.loads(line)["trial_id"]: json.loads(line) for line in (out / "trials.jsonl").read_text().splitlines() if line.endswith("}")}
+    lines = (out / "trials.jsonl").read_text().splitlines()
+    before = {json.loads(line)["trial_id"]: json.loads(line) for line in lines if line.endswith("}")}
     assert 1 <= len(before) < 4
 
     resumed = losslab.compare(None, x, y, out=out, **SETTINGS)
@@ -88,24 +78,21 @@ def test_kill_9_then_resume_equals_uninterrupted(data, reference_run, tmp_path):
     for tid, rec in before.items():  # not retrained: the stored record is untouched
         assert after[tid]["finished"] == rec["finished"] and after[tid]["seconds"] == rec["seconds"]
     assert _lines(out / "trials.jsonl") == 4
-    assert resumed.rows == reference_run.rows
+    assert resumed.rows == reference.rows
 
-
-def test_other_config_in_same_directory_is_refused(data, reference_run):
-    x, y = data
-    manifest = (reference_run.run_dir / "manifest.json").read_text()
+    # another configuration or other data in the same directory: refused, nothing written
+    manifest = (reference.run_dir / "manifest.json").read_text()
     with pytest.raises(RunDirectoryError, match=r"another configuration \(different: candidates"):
-        losslab.compare(None, x, y, out=reference_run.run_dir, **{**SETTINGS, "losses": ["mse", "huber"]})
+        losslab.compare(None, x, y, out=reference.run_dir, **{**SETTINGS, "losses": ["mse", "huber"]})
     with pytest.raises(RunDirectoryError, match="different data"):
-        losslab.compare(None, x, y + 1.0, out=reference_run.run_dir, **SETTINGS)
-    assert (reference_run.run_dir / "manifest.json").read_text() == manifest
-    assert _lines(reference_run.run_dir / "trials.jsonl") == 4
+        losslab.compare(None, x, y + 1.0, out=reference.run_dir, **SETTINGS)
+    assert (reference.run_dir / "manifest.json").read_text() == manifest
+    assert _lines(reference.run_dir / "trials.jsonl") == 4
 
-
-def test_results_reload_from_the_run_directory(reference_run):
-    loaded = losslab.experiment.Results.load(reference_run.run_dir)
-    assert loaded.rows == reference_run.rows
-    assert loaded.leaderboard.equals(reference_run.leaderboard)
-    m = json.loads((reference_run.run_dir / "manifest.json").read_text())
+    # the results reload from the run directory alone
+    loaded = losslab.experiment.Results.load(reference.run_dir)
+    assert loaded.rows == reference.rows
+    assert loaded.leaderboard.equals(reference.leaderboard)
+    m = json.loads((reference.run_dir / "manifest.json").read_text())
     assert m["environment"]["backend"] == os.environ.get("KERAS_BACKEND", "jax")
     assert m["data"]["fingerprint"].startswith("sha256:") and m["format_version"] == 1
