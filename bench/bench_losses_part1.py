@@ -592,8 +592,9 @@ def main() -> None:
     print(
         "(a) = direct formula, one flat mean; (a') = direct formula reduced per sample then batch"
     )
-    head = f"{'backend':7s} {'loss':36s} {'losslab':>10s} {'vs (a)':>7s} {'vs (a)':>7s} {'vs (b)':>7s}  public (b)"
-    print(head.replace("vs (a) vs (a)", "vs (a) vs (a')"))
+    print(
+        f"{'backend':7s} {'loss':36s} {'losslab':>10s} {'vs (a)':>7s} {'vs (a)':>7s}' {'vs (b)':>7s}  public (b)"
+    )
     for r in rows:
         pub = (
             f"{r['vs_public']:7.2f}  {r['public']}"

@@ -364,3 +364,26 @@ def test_every_classification_loss_trains_a_model():
         params = {"samples_per_class": [10, 12, 10]} if name.startswith("class_balanced") else {}
         cases.append((name, params, y, 3, act))
     _fit_together(x, cases)
+
+
+def test_half_precision_inputs_are_computed_in_float32():
+    import keras
+
+    from losslab.catalog.inputs import generate
+
+    for name in ALL:
+        spec = losslab.get_spec(name)
+        for dtype in ("float16", "bfloat16"):
+            y, p = generate(spec.inputs, 8, {**spec.defaults, "from_logits": True}, seed=3)
+            p16 = np.asarray(p, dtype="float32").astype(dtype) if dtype == "float16" else p
+            loss = losslab.get(name, from_logits=True, reduction=None)
+            got = loss(y, keras.ops.cast(p16, dtype))
+            assert str(got.dtype).endswith("float32"), (name, dtype, got.dtype)
+            rounded = np.asarray(
+                keras.ops.convert_to_numpy(keras.ops.cast(keras.ops.cast(p16, dtype), "float32"))
+            )
+            np.testing.assert_allclose(
+                np.asarray(keras.ops.convert_to_numpy(got)),
+                spec.reference_values(y, rounded, from_logits=True),
+                rtol=1e-5,
+            )

@@ -224,3 +224,18 @@ def test_every_ordinal_loss_trains_a_model():
         ("weighted_kappa", {}, np.eye(4, dtype="float32")[labels], 4, "softmax"),
     ]
     _fit_together(x, cases)
+
+
+def test_half_precision_inputs_are_computed_in_float32():
+    import keras
+
+    rng = np.random.default_rng(25)
+    labels = rng.integers(0, 4, size=8)
+    z = keras.ops.cast(rng.normal(size=(8, 3)), "bfloat16")
+    z32 = np.asarray(keras.ops.convert_to_numpy(keras.ops.cast(z, "float32")))
+    for name in ("coral", "corn"):
+        got = losslab.get(name, reduction=None)(labels, z)
+        assert str(got.dtype).endswith("float32")
+        np.testing.assert_allclose(
+            _np(got), losslab.get_spec(name).reference_values(labels, z32), rtol=1e-5
+        )

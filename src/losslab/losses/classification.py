@@ -62,10 +62,16 @@ def _pred(y_pred: Any) -> Any:
 
 
 def _pow(base: Any, exponent: float) -> Any:
-    """``base ** exponent`` for base in [0, 1] with a finite gradient at base = 0 for any
-    exponent (the base is floored at 1e-30; exactly 1 when the exponent is 0)."""
+    """``base ** exponent`` for base in [0, 1] with a finite gradient at base = 0.
+
+    Integer exponents use repeated multiplication (``integer_pow``: cheaper than ``exp(e log b)``
+    and exact at 0); other exponents floor the base at 1e-30 so ``e b^(e-1)`` stays finite.
+    Exactly 1 when the exponent is 0.
+    """
     if exponent == 0:
         return 1.0
+    if float(exponent).is_integer():
+        return ops.power(base, int(exponent))
     return ops.power(ops.maximum(base, 1e-30), exponent)
 
 
