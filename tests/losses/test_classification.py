@@ -243,7 +243,7 @@ def test_asymmetric_loss_matches_the_authors_algorithm():
 
 
 # ----------------------------------------------------------------------------- properties
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(
     z=arrays(np.float32, (5, 4), elements=st.floats(-20, 20, width=32)),
     labels=arrays(np.int32, (5,), elements=st.integers(0, 3)),
@@ -284,7 +284,7 @@ def test_focal_with_gamma_zero_is_ce_and_focal_never_exceeds_ce(z, labels, gamma
     np.testing.assert_allclose(poly0, ce, rtol=1e-5, atol=1e-6)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(
     labels=arrays(np.int32, (6,), elements=st.integers(0, 3)),
     name=st.sampled_from([n for n in SPARSE + ONEHOT if "smoothed" not in n]),

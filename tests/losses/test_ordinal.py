@@ -165,7 +165,7 @@ def test_helpers_between_labels_levels_outputs_and_predictions():
     assert losslab.get_spec("corn").to_prediction(zc).shape == (50, 4)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(labels=arrays(np.int32, (6,), elements=st.integers(0, 3)), margin=st.floats(0.5, 30))
 def test_confident_correct_logits_beat_wrong_ones(labels, margin):
     levels = (labels[:, None] > np.arange(3)).astype(np.float32)

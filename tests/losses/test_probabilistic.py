@@ -177,7 +177,7 @@ def test_mean_scale_target_shapes():
 
 
 # ----------------------------------------------------------------------------- properties
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(
     y=arrays(np.float64, (4, 2), elements=st.floats(0.01, 100.0)),
     d=arrays(np.float64, (4, 2), elements=st.floats(-3, 3)),

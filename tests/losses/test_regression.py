@@ -163,7 +163,7 @@ def test_general_robust_is_continuous_at_its_limits():
 _finite = st.floats(-50, 50, allow_nan=False, width=32)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(
     y=arrays(np.float32, (4, 3), elements=_finite),
     d=arrays(np.float32, (4, 3), elements=st.floats(-5, 5, width=32)),
