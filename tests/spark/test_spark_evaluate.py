@@ -316,3 +316,41 @@ def test_bad_input_errors(spark: Any) -> None:
     s = spark.createDataFrame([("a", 1.0)], "y string, p double")
     with pytest.raises(DataError, match="must be numeric.*Received: type string"):
         evaluate(s, label="y", prediction="p", losses=["mse"])
+
+
+def test_cli_engine_spark(spark: Any, tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """`losslab evaluate --engine spark` reads the file with Spark and prints JSON."""
+    import json
+
+    import pandas as pd
+
+    from losslab.cli import main
+
+    rng = np.random.default_rng(9)
+    t, p = rng.normal(size=40), rng.normal(size=40)
+    path = tmp_path / "preds.parquet"
+    pd.DataFrame({"y": t, "p": p}).to_parquet(path)
+    code = main(
+        [
+            "evaluate",
+            str(path),
+            "-y",
+            "y",
+            "-p",
+            "p",
+            "-l",
+            "mse,mae",
+            "--engine",
+            "spark",
+            "--json",
+        ]
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert (
+        code == 0 and data["engine"] == "spark" and data["methods"] == {"mse": "sql", "mae": "sql"}
+    )
+    assert data["values"]["mse"] == pytest.approx(float(np.mean((t - p) ** 2)), rel=REL)  # formula
+    assert data["values"]["mae"] == pytest.approx(float(np.mean(np.abs(t - p))), rel=REL)
+    code = main(["evaluate", str(path), "-y", "y", "-p", "nope", "-l", "mse", "--engine", "spark"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Prediction column 'nope' not found" in err and "Traceback" not in err
