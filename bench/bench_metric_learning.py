@@ -7,7 +7,8 @@ method computes loss + backward on CPU:
   ``TripletMarginMiner(type_of_triplets="semihard")``;
 - losslab ``triplet_hard_loss`` vs ``TripletMarginLoss`` with ``BatchHardMiner``.
 
-Time: median wall time of several runs after a warm-up, in the same process.
+Time: the fastest of several runs after a warm-up, in the same process (the minimum is the
+figure least disturbed by other processes on a shared machine).
 Peak memory: every (method, batch size) runs in a fresh subprocess; we report the growth of
 the peak resident set size (``resource.getrusage(...).ru_maxrss``) from just before the
 first loss call to the end (RSS covers torch's C++ allocations, which tracemalloc cannot see).
@@ -110,14 +111,15 @@ def _worker(method: str, b: int, repeats: int) -> dict:
     return {
         "method": method,
         "batch": b,
-        "seconds": statistics.median(times),
+        "seconds": min(times),
+        "median_seconds": statistics.median(times),
         "peak_rss_growth_mb": max(peak - rss0, 0) / 1024.0,
         "loss": value,
     }
 
 
 def _run(method: str, b: int) -> dict:
-    repeats = 5 if b <= 512 else 3
+    repeats = {128: 20, 512: 8}.get(b, 4)
     out = subprocess.run(
         [sys.executable, __file__, "--worker", method, str(b), str(repeats)],
         capture_output=True,
