@@ -47,6 +47,7 @@ class SparkEngine:
         master: Spark master URL (``local[2]`` by default, ``spark://host:7077``, ``yarn``,
             ``k8s://...``); ignored when a session is already active or ``spark`` is given.
         max_failures: attempts per trial before the run fails.
+            The session starts when the engine is created.
         parallelism: trials in flight at once (default: the cluster's default parallelism).
         spark: an existing SparkSession to use.
         conf: extra Spark settings for a new session.
@@ -83,6 +84,9 @@ class SparkEngine:
         self.parallelism = parallelism
         self._spark = spark
         self._conf = dict(conf or {})
+        # start the JVM now, before the experiment imports JAX: launching it later means
+        # forking a multithreaded process (harmless here, but JAX warns about it)
+        _ = self.spark
 
     @property
     def spark(self) -> SparkSession:
