@@ -591,7 +591,15 @@ def _report(results: Results, quiet: bool) -> dict[str, Path]:
     except ImportError:
         write_report = None
     if write_report is not None:
-        files = dict(write_report(results.run_dir))
+        try:
+            files = dict(write_report(results.run_dir))
+        except Exception as e:  # the trials are stored: never lose the run to a rendering error
+            import sys
+
+            sys.stderr.write(
+                f"Warning: the report could not be written ({type(e).__name__}: {e}). The results are "
+                f"stored in {results.run_dir}; re-render with `losslab report {results.run_dir}`.\n"
+            )
     if not quiet:
         _print_leaderboard(results)
     return files
