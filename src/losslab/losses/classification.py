@@ -64,14 +64,22 @@ def _pred(y_pred: Any) -> Any:
 def _pow(base: Any, exponent: float) -> Any:
     """``base ** exponent`` for base in [0, 1] with a finite gradient at base = 0.
 
-    Integer exponents use repeated multiplication (``integer_pow``: cheaper than ``exp(e log b)``
-    and exact at 0); other exponents floor the base at 1e-30 so ``e b^(e-1)`` stays finite.
+    Integer exponents up to 16 use repeated multiplication (cheaper than ``exp(e log b)`` and
+    exact at 0); other exponents floor the base at 1e-30 so ``e b^(e-1)`` stays finite.
     Exactly 1 when the exponent is 0.
     """
     if exponent == 0:
         return 1.0
-    if float(exponent).is_integer():
-        return ops.power(base, int(exponent))
+    if float(exponent).is_integer() and 0 < exponent <= 16:
+        # square-and-multiply: keras.ops.power would hand XLA a general pow(x, y)
+        n, out, sq = int(exponent), None, base
+        while n:
+            if n & 1:
+                out = sq if out is None else out * sq
+            n >>= 1
+            if n:
+                sq = sq * sq
+        return out
     return ops.power(ops.maximum(base, 1e-30), exponent)
 
 
