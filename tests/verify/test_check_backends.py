@@ -15,16 +15,23 @@ _CANDIDATES = [b for b in ("torch", "jax") if b in installed_backends() and b !=
 OTHERS = _CANDIDATES[:1]
 
 pytestmark = [
-    pytest.mark.slow,
     pytest.mark.skipif(not OTHERS, reason="only one Keras backend is installed: nothing to compare with"),
 ]
 
 
-def test_backend_dependent_loss_fails_and_correct_loss_passes() -> None:
-    only = ["backends", "jit"]
-    bad = losslab.check(broken_losses.backend_dependent, backends=OTHERS, only=only)
+@pytest.mark.slow
+def test_backend_dependent_loss_fails() -> None:
+    bad = losslab.check(broken_losses.backend_dependent, backends=OTHERS, only=["backends"])
     assert bad["backends"].status == "fail", str(bad)
-    assert "gives" in bad["backends"].evidence and bad["backends"].fix
+    here = keras.backend.backend()
+    # 1.5 x the squared error away from jax, 1.0 x on jax
+    assert f"{OTHERS[0]} gives" in bad["backends"].evidence and f"{here} gives" in bad["backends"].evidence
+    assert bad["backends"].fix
+
+
+@pytest.mark.slow
+def test_correct_loss_passes_on_another_backend() -> None:
+    only = ["backends", "jit"]
     good = losslab.check(good_losses.scaled_mae, backends=OTHERS, only=only, params={"scale": 2.0})
     assert good["backends"].status == "pass", str(good)
     for b in OTHERS:
