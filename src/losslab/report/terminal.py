@@ -46,7 +46,9 @@ def render_loss_table(specs: Sequence[LossSpec]) -> None:
             escape(_params_text(s)),
         )
     console().print(table)
-    console().print("Run [bold]losslab explain NAME[/bold] for the formula, when to use it and an example.")
+    console().print(
+        "Run [bold]losslab explain NAME[/bold] for the formula, when to use it and an example."
+    )
 
 
 def spec_to_dict(spec: LossSpec) -> dict[str, Any]:
@@ -107,7 +109,9 @@ def render_explain(spec: LossSpec) -> None:
     if spec.requires:
         c.print(f"[bold]requires[/bold] {escape(', '.join(spec.requires))}")
     if spec.per_batch:
-        c.print("[bold]note[/bold]   defined on the whole batch: one value per batch, not per sample")
+        c.print(
+            "[bold]note[/bold]   defined on the whole batch: one value per batch, not per sample"
+        )
     c.print()
     c.print("[bold]When to use[/bold]")
     c.print("  " + escape(spec.when_to_use or "-"))
