@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,9 @@ def load_target(text: str) -> Any:
             f"Expected 'package.module:attribute' or a catalog loss name. Received: {text!r}. "
             "For example: losslab check mypkg.losses:focal_mse"
         )
+    cwd = os.getcwd()
+    if cwd not in sys.path and "" not in sys.path:
+        sys.path.insert(0, cwd)  # like `python -m`: modules of the current directory import
     try:
         obj: Any = importlib.import_module(module)
     except ImportError as e:
