@@ -171,7 +171,6 @@ def evaluate(
     compiled: dict[str, CompiledLoss] = {}
     arrow_items: list[LossItem] = []
     for it in items:
-        t_use = t_op
         if label_is_index(it.spec) and t_op.kind != "scalar":
             raise DataError(
                 f"Loss {it.key!r} reads the label as class indices. Received: an array label "
@@ -179,7 +178,7 @@ def evaluate(
                 "one-hot labels)."
             )
         try:
-            compiled[it.key] = compile_loss(it.spec, t_use, p_op, it.params)
+            compiled[it.key] = compile_loss(it.spec, t_op, p_op, it.params)
         except NotCompilable as e:
             if not fallback:
                 raise InvalidParameterError(
