@@ -90,3 +90,12 @@ def test_bad_targets_are_clear_errors(target, kwargs: dict, match: str) -> None:
 
 def test_not_a_loss_error_is_a_losslab_error() -> None:
     assert issubclass(NotALossError, losslab.LosslabError)
+
+
+def test_instance_hyperparameters_choose_the_inputs() -> None:
+    # a from_logits=True instance is checked on logits (its catalog entry's generator reads
+    # from_logits), so the minimum is looked for at large logits, not at probabilities
+    report = losslab.check(keras.losses.BinaryCrossentropy(from_logits=True), backends=None, skip=("save_load",))
+    assert report.passed, str(report)
+    assert report["minimum"].status == "pass"
+    assert "logits of +/-1e4" in report["edges"].evidence

@@ -203,7 +203,15 @@ def make_subject(loss: Any, params: dict[str, Any] | None = None) -> Subject:
             recipe = {"ref": ref, "params": {}}
         if recipe is not None and "<locals>" in type(loss).__qualname__:
             recipe, problem = None, f"class {type(loss).__qualname__} is defined inside a function"
-        return Subject(getattr(loss, "name", type(loss).__name__), loss, spec, {}, recipe, problem)
+        # the instance's hyperparameters (from_logits ...) choose the inputs it is checked on
+        seen: dict[str, Any] = {}
+        if spec is not None:
+            try:
+                cfg = loss.get_config()
+            except Exception:
+                cfg = {}
+            seen = {p.name: cfg[p.name] for p in spec.params if p.name in cfg}
+        return Subject(getattr(loss, "name", type(loss).__name__), loss, spec, seen, recipe, problem)
     if callable(loss) and not inspect.isclass(loss):
         try:
             sig = inspect.signature(loss)

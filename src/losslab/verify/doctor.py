@@ -301,7 +301,16 @@ def doctor(
         x, y = x[idx], y[idx]
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight)[idx]
+    if len(getattr(m, "outputs", None) or [None]) > 1:
+        raise DataError(
+            f"doctor checks single-output models. Received a model with {len(m.outputs)} outputs. "
+            "Build a model of the output to check (keras.Model(m.inputs, m.outputs[i])) and pass its loss."
+        )
     loss_obj = loss if loss is not None else getattr(m, "loss", None)
+    if isinstance(loss_obj, dict | list | tuple):
+        raise DataError(
+            f"doctor checks one loss. Received {type(loss_obj).__name__} of losses. Pass loss=... for the output to check."
+        )
     if loss_obj is None:
         raise DataError("The model is not compiled and no loss was given. Compile it (model.compile(loss=...)) or pass loss=... (CLI: --loss NAME).")
     info = _identify_loss(loss_obj)
