@@ -19,12 +19,12 @@ import losslab
 from losslab.experiment.store import RunDirectoryError
 from tests.experiment._data import regression_data
 
-SETTINGS = {"losses": ["mse", "mae"], "seeds": 2, "max_epochs": 8, "hidden": (16,), "quiet": True, "report": False}
+SETTINGS = {"losses": ["mse", "mae"], "seeds": 2, "max_epochs": 5, "hidden": (16,), "quiet": True, "report": False}
 
 SCRIPT = """
 import sys, numpy as np, losslab
 d = np.load(sys.argv[1])
-losslab.compare(None, d["x"], d["y"], losses=["mse", "mae"], seeds=2, max_epochs=8, hidden=(16,),
+losslab.compare(None, d["x"], d["y"], losses=["mse", "mae"], seeds=2, max_epochs=5, hidden=(16,),
                 quiet=True, report=False, out=sys.argv[2])
 """
 
