@@ -386,3 +386,17 @@ def test_store_ignores_torn_line_and_repairs_it(tmp_path):
     assert json.loads(store.trial_json("a").read_text())["v"] == 1
     with np.load(store.trial_npz("a")) as z:
         np.testing.assert_array_equal(z["raw"], np.zeros(3))
+
+
+def test_table_group_and_time_columns_are_taken_out_of_the_features():
+    from losslab.experiment.api import _xy
+
+    df = pd.DataFrame(
+        {"a": np.arange(40.0), "g": np.repeat(np.arange(10), 4), "t": pd.date_range("2024-01-01", periods=40), "y": np.arange(40.0)}
+    )
+    x, y, groups, order, source, columns = _xy(df, None, "y", "g", "t")
+    assert columns == ["a"] and source == "pandas.DataFrame"
+    np.testing.assert_array_equal(groups, np.repeat(np.arange(10), 4))
+    assert np.all(np.diff(order) > 0)  # datetimes as sortable integers
+    with pytest.raises(DataError, match="The group column 'nope' is not in the table"):
+        _xy(df, None, "y", "nope", None)
