@@ -1,7 +1,7 @@
 """Benchmark: losslab triplet semi-hard / hard vs pytorch-metric-learning on the torch backend.
 
 For batch sizes 128 / 512 / 2048 (P x K batches, K = 4 samples per class, d = 128), each
-method computes loss + backward on CPU:
+method computes loss + backward on CPU, one thread:
 
 - losslab ``triplet_semihard_loss`` vs pytorch-metric-learning ``TripletMarginLoss`` with
   ``TripletMarginMiner(type_of_triplets="semihard")``;
@@ -32,6 +32,9 @@ DIM = 128
 K_PER_CLASS = 4
 MARGIN = 1.0
 RESULTS = Path(__file__).resolve().parent / "results"
+# One intra-op thread for both libraries: on a small shared machine, multi-threaded BLAS
+# calls spin against other processes and make timings erratic. Same for JAX (XLA flags).
+THREADS = 1
 
 
 def _data(b: int):
@@ -54,6 +57,7 @@ def _worker(method: str, b: int, repeats: int) -> dict:
     labels, emb = _data(b)
 
     if backend == "jax":
+        os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
         import jax
         import jax.numpy as jnp
 
@@ -71,7 +75,7 @@ def _worker(method: str, b: int, repeats: int) -> dict:
     else:
         import torch
 
-        torch.set_num_threads(max(1, torch.get_num_threads()))
+        torch.set_num_threads(THREADS)
         y = torch.as_tensor(labels)
         if method.startswith("losslab"):
             from losslab.losses.metric_learning import triplet_hard_loss, triplet_semihard_loss
@@ -172,7 +176,7 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / "metric_learning.json"
     path.write_text(json.dumps({"rows": rows, "summary": summary, "dim": DIM,
-                                "samples_per_class": K_PER_CLASS}, indent=2))
+                                "samples_per_class": K_PER_CLASS, "threads": THREADS}, indent=2))
     print(f"wrote {path}")
 
 
