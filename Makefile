@@ -47,8 +47,12 @@ lint: setup
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy src/losslab
 
+## bench: every benchmark script (prints ratios against baselines measured in the same run)
 bench: setup
-	KERAS_BACKEND=jax $(PY) bench/bench_catalog.py
+	for b in bench/bench_*.py; do echo "== $$b"; KERAS_BACKEND=jax $(PY) $$b || exit 1; done
+
+bench-%: setup
+	KERAS_BACKEND=jax $(PY) bench/bench_$*.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache demo-run
