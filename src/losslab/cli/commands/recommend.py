@@ -124,6 +124,14 @@ def recommend(
         bool, typer.Option("--json", help="Print the JSON document (schema in docs/advisor.md).")
     ] = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown.")] = False,
+    report: Annotated[
+        str | None,
+        typer.Option(
+            "--report",
+            help="Also write report.html (self-contained), report.md and summary.json of the "
+            "recommendation into this directory (created).",
+        ),
+    ] = None,
 ) -> None:
     """Profile DATA, infer the task and recommend losses with configured hyperparameters."""
     import sys
@@ -137,6 +145,16 @@ def recommend(
         parse_task(task)
     if goal is not None:
         Goal.parse(goal)
+    if report is not None:
+        from pathlib import Path
+
+        from losslab.errors import InvalidParameterError
+
+        if Path(report).exists() and not Path(report).is_dir():
+            raise InvalidParameterError(
+                f"--report needs a directory. Received: {report!r}, which is a file. "
+                "Pass a new or existing directory, e.g. --report reports/data."
+            )
     targets = [c.strip() for c in target.split(",") if c.strip()]
     rec = _recommend(
         data,
@@ -146,6 +164,12 @@ def recommend(
         top=top,
         sample_size=sample_size,
     )
+    if report is not None:
+        from losslab.report import write_recommendation_report
+
+        files = write_recommendation_report(rec, report)
+        if not as_json and not markdown:
+            sys.stderr.write(f"report: {files['html']}\n")
     if as_json:
         import json
 
