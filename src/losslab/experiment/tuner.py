@@ -11,10 +11,21 @@
   ``RUN_DIR/tune/journal.log``; re-running the same command resumes the study.
 - Equal budget: with several losses, each trial's loss is enqueued so every loss gets
   ``n_trials`` trials (the loss is the categorical parameter ``loss``).
+- Engines: with ``engine=None`` trials run in this process one after another and the pruning
+  callback stops unpromising trials live. With an engine (``LocalEngine()``,
+  ``SparkEngine(...)``), Optuna's ask/tell stays on the driver: a batch of
+  ``trials_per_batch`` trials is asked, mapped through the engine in parallel and each trial
+  is told (and stored) as it finishes; the next batch is asked once the whole batch is told,
+  so the same seed and batch width give the same study on every engine. A trial running in
+  another process cannot be stopped by the driver's pruner: its per-epoch ``val_judge``
+  values are reported to Optuna after it finishes (history and plots stay complete) and no
+  trial is pruned (EarlyStopping still ends each trial).
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +33,7 @@ from typing import Any, Literal
 
 from losslab.errors import InvalidParameterError
 from losslab.experiment import api, judge
+from losslab.experiment.engine import Engine, LocalEngine
 from losslab.experiment.models import BuildModel, mlp_config
 from losslab.experiment.protocol import SplitConfig
 from losslab.experiment.store import atomic_write_json
@@ -117,6 +129,9 @@ def tune(
     pruning: bool = True,
     refit_seeds: int = 0,
     out: str | Path | None = None,
+    engine: Engine | None = None,
+    trials_per_batch: int | None = None,
+    report: bool = True,
     quiet: bool = False,
 ) -> TuneResult:
     """Tune learning rate, batch size and loss hyperparameters with Optuna.
@@ -138,6 +153,17 @@ def tune(
         refit_seeds: when > 0, compare each loss's best configuration over this many seeds on
             the test split (stored in ``RUN_DIR/refit``).
         out: the run directory (default ``losslab-runs/tune-<hash>``); re-running resumes the study.
+        engine: where trials run. ``None`` (default): in this process with live pruning.
+            An engine (``LocalEngine()``, ``losslab.spark.engine.SparkEngine(master=...)``):
+            batches of asked trials are mapped through it in parallel and told as they
+            finish; pruning then reports each trial's per-epoch values after it finishes and
+            prunes nothing (a trial in another process cannot be stopped). The refit
+            comparison runs on the same engine.
+        trials_per_batch: trials asked before any of them is told (engine only; default: the
+            engine's ``parallelism`` or the Spark cluster's default parallelism, 1 for
+            ``LocalEngine``). Pass the same value on two engines to get the same study.
+        report: write report.html / report.md / summary.json into the run directory and
+            print the leaderboard of the tuning trials.
         quiet: no progress output.
 
     Returns:
@@ -158,6 +184,10 @@ def tune(
     lo, hi = (float(v) for v in learning_rate)
     if not 0 < lo <= hi:
         raise InvalidParameterError(f"learning_rate must be a range (low, high) with 0 < low <= high. Received: {learning_rate!r}.")
+    if engine is not None and not isinstance(engine, Engine):
+        raise InvalidParameterError(
+            f"engine must implement map(fn, tasks) (LocalEngine, SparkEngine). Received: {engine!r}."
+        )
     bss = sorted({int(b) for b in batch_sizes})
     if not bss or bss[0] < 1:
         raise InvalidParameterError(f"batch_sizes must be positive integers. Received: {list(batch_sizes)!r}.")
@@ -189,7 +219,8 @@ def tune(
         training=training,
         task_reasons=reasons,
     )
-    tune_cfg = {
+    width = _batch_width(engine, trials_per_batch)
+    tune_cfg: dict[str, Any] = {
         "tune": {
             "n_trials_per_loss": int(n_trials),
             "learning_rate": [lo, hi],
@@ -200,6 +231,11 @@ def tune(
             "pruning_monitor": VAL_JUDGE,
         }
     }
+    if engine is not None:
+        # the batch width decides which trials the sampler has seen when it asks (part of
+        # what the study computes); the engine itself is not (it only decides where)
+        tune_cfg["tune"]["trials_per_batch"] = width
+        tune_cfg["tune"]["pruning_mode"] = "reported after each trial (nothing pruned)" if pruning else "off"
     store, prepared, manifest = api._setup(
         plan, xx, yy, groups, order, source=source, columns=columns, target=target, out=out, extra_config=tune_cfg
     )
@@ -225,7 +261,8 @@ def tune(
     labels = [c.label for c in cands]
     from losslab.experiment.trial import TrialTask, run_trial
 
-    def objective(trial: Any) -> float:
+    def make_task(trial: Any) -> tuple[dict[str, Any], TrialTask]:
+        """Suggest this trial's configuration (on the driver) and describe its training."""
         label = trial.suggest_categorical("loss", labels)
         cand = by_label[label]
         lr = trial.suggest_float("learning_rate", lo, hi, log=True)
@@ -248,14 +285,23 @@ def tune(
             model=model,
             training={**training, "learning_rate": lr, "batch_size": bs},
         )
-        cbs = [KerasPruningCallback(trial, VAL_JUDGE)] if pruning else []
-        rec = run_trial(task_, callbacks=cbs, judge_each_epoch=VAL_JUDGE)
+        return params, task_
+
+    def record(trial: Any, params: Mapping[str, Any], rec: Any) -> float | None:
+        """Store a finished trial and attach its results to the Optuna trial."""
         value = rec.val_metrics.get(primary) if rec.status == "ok" else None
         trial.set_user_attr("loss_params", {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()})
         trial.set_user_attr("test_metrics", rec.metrics)
         trial.set_user_attr("epochs_run", rec.epochs_run)
         store.append(rec.to_dict(), rec.arrays)
-        return float("nan") if value is None else float(value)
+        return None if value is None else float(value)
+
+    def objective(trial: Any) -> float:
+        params, task_ = make_task(trial)
+        cbs = [KerasPruningCallback(trial, VAL_JUDGE)] if pruning else []
+        rec = run_trial(task_, callbacks=cbs, judge_each_epoch=VAL_JUDGE)
+        value = record(trial, params, rec)
+        return float("nan") if value is None else value
 
     def counts() -> dict[str, int]:
         c = dict.fromkeys(labels, 0)
@@ -263,6 +309,12 @@ def tune(
             if t.state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL) and t.params.get("loss") in c:
                 c[t.params["loss"]] += 1
         return c
+
+    def next_label(c: dict[str, int]) -> str | None:
+        remaining = [lab for lab in labels if c[lab] < n_trials]
+        if not remaining:
+            return None
+        return min(remaining, key=lambda lab: (c[lab], labels.index(lab)))
 
     total = n_trials * len(labels)
     done = sum(counts().values())
@@ -283,16 +335,46 @@ def tune(
         progress.__enter__()
         bar = progress.add_task("tune trials", total=total, completed=done)
     try:
-        while True:
-            c = counts()
-            remaining = [lab for lab in labels if c[lab] < n_trials]
-            if not remaining:
-                break
-            nxt = min(remaining, key=lambda lab: (c[lab], labels.index(lab)))
-            study.enqueue_trial({"loss": nxt}, skip_if_exists=False)
-            study.optimize(objective, n_trials=1, catch=(), gc_after_trial=False)
-            if progress is not None:
-                progress.update(bar, completed=sum(counts().values()))
+        if engine is None:
+            while (nxt := next_label(counts())) is not None:
+                study.enqueue_trial({"loss": nxt}, skip_if_exists=False)
+                study.optimize(objective, n_trials=1, catch=(), gc_after_trial=False)
+                if progress is not None:
+                    progress.update(bar, completed=sum(counts().values()))
+        else:
+            fn = functools.partial(run_trial, judge_each_epoch=VAL_JUDGE)
+            while True:
+                c = counts()
+                batch: dict[str, tuple[Any, dict[str, Any], TrialTask]] = {}
+                while len(batch) < width and (nxt := next_label(c)) is not None:
+                    c[nxt] += 1  # asked trials count against the loss's budget
+                    study.enqueue_trial({"loss": nxt}, skip_if_exists=False)
+                    trial = study.ask()
+                    params, task_ = make_task(trial)
+                    batch[task_.trial_id] = (trial, params, task_)
+                if not batch:
+                    break
+                told: set[str] = set()
+                try:
+                    for rec in engine.map(fn, [b[2] for b in batch.values()]):
+                        trial, params, _ = batch[rec.trial_id]
+                        value = record(trial, params, rec)
+                        if pruning:
+                            for step, v in enumerate(rec.history.get(VAL_JUDGE) or []):
+                                if v is not None and math.isfinite(v):
+                                    trial.report(float(v), step)
+                        if value is None or not math.isfinite(value):
+                            study.tell(trial, state=TrialState.FAIL)
+                        else:
+                            study.tell(trial, value)
+                        told.add(rec.trial_id)
+                        if progress is not None:
+                            progress.update(bar, completed=sum(counts().values()))
+                finally:
+                    # a trial that raised (e.g. in a user's build_model) is not left RUNNING
+                    for tid, (trial, _, _) in batch.items():
+                        if tid not in told:
+                            study.tell(trial, state=TrialState.FAIL)
     finally:
         if progress is not None:
             progress.__exit__(None, None, None)
@@ -343,11 +425,53 @@ def tune(
             val_size=val_size,
             split_seed=split_seed,
             out=store.path / "refit",
+            engine=engine,
             quiet=quiet,
         )
     elif not quiet:
         _print_best(result)
+    if report:
+        _report(store.path, quiet)
     return result
+
+
+def _report(run_dir: Path, quiet: bool) -> None:
+    """Write the main run directory's report and print the tuning trials' leaderboard (a
+    rendering error warns: the study and its trials are stored either way)."""
+    import sys
+
+    from losslab.report import print_leaderboard, write_report
+
+    try:
+        write_report(run_dir)
+    except Exception as e:  # never lose a finished study to a rendering error
+        sys.stderr.write(
+            f"Warning: the report could not be written ({type(e).__name__}: {e}). The study is "
+            f"stored in {run_dir}; re-render with `losslab report {run_dir}`.\n"
+        )
+    if not quiet:
+        print_leaderboard(run_dir)
+
+
+def _batch_width(engine: Engine | None, trials_per_batch: int | None) -> int:
+    """How many trials are asked before any is told."""
+    if trials_per_batch is not None:
+        if isinstance(trials_per_batch, bool) or not isinstance(trials_per_batch, int) or trials_per_batch < 1:
+            raise InvalidParameterError(
+                f"trials_per_batch must be an integer >= 1 or None. Received: trials_per_batch={trials_per_batch!r}."
+            )
+        if engine is None:
+            raise InvalidParameterError(
+                f"trials_per_batch applies to an engine only. Received: trials_per_batch={trials_per_batch}, "
+                "engine=None. Pass engine=LocalEngine() (or a SparkEngine) or leave trials_per_batch out."
+            )
+        return trials_per_batch
+    if engine is None or isinstance(engine, LocalEngine):
+        return 1
+    width = getattr(engine, "parallelism", None)
+    if width is None and getattr(engine, "spark", None) is not None:
+        width = int(engine.spark.sparkContext.defaultParallelism)  # type: ignore[attr-defined]
+    return max(1, int(width or 1))
 
 
 def _print_best(result: TuneResult) -> None:

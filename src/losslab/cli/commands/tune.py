@@ -10,12 +10,15 @@ from losslab.cli.commands.compare import (
     AsJson,
     ClassWeight,
     EarlyStop,
+    EngineOpt,
     Goal,
     Hidden,
+    Master,
     MaxEpochs,
     Metric,
     MinDelta,
     Monitor,
+    NoReport,
     Out,
     Patience,
     Quantile,
@@ -27,6 +30,7 @@ from losslab.cli.commands.compare import (
     Task,
     TestSize,
     ValSize,
+    make_engine,
     parse_hidden,
 )
 from losslab.errors import InvalidParameterError
@@ -73,13 +77,27 @@ def tune(
     val_size: ValSize = 0.2,
     split_seed: SplitSeed = 0,
     out: Out = None,
+    engine: EngineOpt = "local",
+    master: Master = None,
+    trials_per_batch: Annotated[
+        int | None,
+        typer.Option(
+            "--trials-per-batch",
+            min=1,
+            help="With --engine spark: trials run in parallel per batch (default: the cluster's "
+            "parallelism). The same value locally (--engine local --trials-per-batch N) gives the same study.",
+        ),
+    ] = None,
     quiet: Quiet = False,
+    no_report: NoReport = False,
     as_json: AsJson = False,
 ) -> None:
     """Tune with Optuna: learning rate, batch size and each loss's hyperparameters (catalog
     search spaces); the objective is the primary judge metric on the validation split; pruning
     watches that metric every epoch; the study is stored in RUN_DIR/tune/journal.log and
-    resumes when the command is re-run."""
+    resumes when the command is re-run. With --engine spark, Optuna's ask/tell stays on this
+    machine and each batch of trials runs as parallel Spark tasks (pruning then reports each
+    trial's values after it finishes and prunes nothing). Writes RUN_DIR/report.html."""
     from losslab.experiment.tuner import tune as _tune
     from losslab.report.terminal import print_json
 
@@ -91,6 +109,12 @@ def tune(
         ) from None
     if class_weight is not None and class_weight != "balanced":
         raise InvalidParameterError(f"--class-weight must be 'balanced'. Received: {class_weight!r}.")
+    eng = make_engine(engine, master)
+    if eng is None and trials_per_batch is not None:
+        from losslab.experiment.engine import LocalEngine
+
+        # batches of asked trials on this machine: reproduces a Spark study of the same width
+        eng = LocalEngine()
     result = _tune(
         None,
         data,
@@ -120,6 +144,9 @@ def tune(
         pruning=pruning,
         refit_seeds=refit_seeds,
         out=out,
+        engine=eng,
+        trials_per_batch=trials_per_batch,
+        report=not no_report,
         quiet=quiet or as_json,
     )
     if as_json:
