@@ -8,7 +8,6 @@ minimum, jit, half precision) run on a batch of 16.
 
 from __future__ import annotations
 
-import keras
 import pytest
 
 import losslab
@@ -19,18 +18,10 @@ N = 16  # the conformance suite's batch: same shapes, so a worker reuses jax's c
 # Real defects found by the battery, in Keras 3.15.1 itself (the catalog entries wrap the
 # Keras functions), seen on jax and torch. strict there: the test fails as soon as they are
 # fixed, so the mark goes.
-KNOWN_DEFECTS = {
-    "cosine_similarity": "keras.ops.normalize has a NaN gradient at an all-zero y_pred",
-    "categorical_generalized_cross_entropy": "Keras computes p**q without clipping: infinite gradient at p = 0",
-}
 
 
 def _param(spec):
     marks = []
-    if spec.name in KNOWN_DEFECTS:
-        marks.append(
-            pytest.mark.xfail(reason=KNOWN_DEFECTS[spec.name], strict=keras.backend.backend() in ("jax", "torch"))
-        )
     if spec.name == "ctc":
         marks.append(pytest.mark.slow)
     return pytest.param(spec, id=spec.name, marks=marks)

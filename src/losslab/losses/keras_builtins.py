@@ -24,8 +24,9 @@ from typing import Any
 
 import keras
 import numpy as np
+from keras import ops
 
-from losslab.losses._base import register_loss_class
+from losslab.losses._base import align_ranks, register_loss_class
 
 __all__ = [
     "CategoricalGeneralizedCrossEntropy",
@@ -57,7 +58,8 @@ class Huber(keras.losses.Huber):
 
 @register_loss_class
 class CosineSimilarity(keras.losses.CosineSimilarity):
-    """``keras.losses.CosineSimilarity`` whose ``get_config`` keeps ``axis``."""
+    """``keras.losses.CosineSimilarity`` whose ``get_config`` keeps ``axis`` and whose gradient
+    stays finite at an all-zero prediction (Keras 3.15 gives NaN there)."""
 
     def __init__(
         self,
@@ -67,10 +69,42 @@ class CosineSimilarity(keras.losses.CosineSimilarity):
         dtype: Any = None,
     ) -> None:
         super().__init__(axis=axis, reduction=reduction, name=name, dtype=dtype)
+        self.fn = cosine_similarity
         self.axis = axis
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "axis": self.axis}
+
+
+def _l2_normalize(x: Any, axis: int) -> Any:
+    # Same values as keras.ops.normalize (``x * min(rsqrt(sum x^2), 1/eps)``), but the
+    # clamp sits inside the rsqrt, so an all-zero vector gets a finite gradient instead of
+    # Keras 3.15's NaN (rsqrt'(0) = inf times 0).
+    eps = keras.backend.epsilon()
+    square_sum = ops.sum(ops.square(x), axis=axis, keepdims=True)
+    return x * ops.rsqrt(ops.maximum(square_sum, eps * eps))
+
+
+def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Any:
+    """``-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)``, Keras's values with a
+    finite gradient at an all-zero prediction."""
+    y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.convert_to_tensor(y_true, dtype=y_pred.dtype)
+    y_true, y_pred = align_ranks(y_true, y_pred)
+    return -ops.sum(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis), axis=axis)
+
+
+def categorical_generalized_cross_entropy(y_true: Any, y_pred: Any, q: float) -> Any:
+    """``(1 - max(p, eps)^q) / q`` with ``p`` the probability of the true class: Keras's
+    formula with ``p`` clipped at ``eps = 1e-7``, so the gradient ``p^(q-1)`` stays finite at
+    ``p = 0`` (Keras 3.15 returns inf there)."""
+    y_pred = ops.convert_to_tensor(y_pred)
+    labels = ops.cast(y_true, "int32")
+    if len(labels.shape) == len(y_pred.shape) and labels.shape[-1] == 1:
+        labels = ops.squeeze(labels, -1)
+    one_hot = ops.one_hot(labels, ops.shape(y_pred)[-1], dtype=y_pred.dtype)
+    p = ops.maximum(ops.sum(y_pred * one_hot, axis=-1), keras.backend.epsilon())
+    return (1.0 - ops.power(p, q)) / q
 
 
 @register_loss_class
@@ -157,4 +191,16 @@ class Tversky(keras.losses.Tversky):
 @register_loss_class
 class CategoricalGeneralizedCrossEntropy(keras.losses.CategoricalGeneralizedCrossEntropy):
     """``keras.losses.CategoricalGeneralizedCrossEntropy``, registered as
-    ``losslab>CategoricalGeneralizedCrossEntropy`` so models using it reload by that name."""
+    ``losslab>CategoricalGeneralizedCrossEntropy`` so models using it reload by that name,
+    with the true-class probability clipped at ``eps`` so its gradient stays finite at 0."""
+
+    def __init__(
+        self,
+        q: float = 0.5,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "categorical_generalized_cross_entropy",
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(q=q, reduction=reduction, name=name, dtype=dtype)
+        self.fn = categorical_generalized_cross_entropy
+

@@ -347,13 +347,14 @@ def sparse_categorical_crossentropy_mask(
 def categorical_generalized_cross_entropy(
     y_true: Any, y_pred: Any, *, q: float = 0.5
 ) -> np.ndarray:
-    """``(1 - p[y]^q) / q`` for integer labels ``y`` and probabilities ``p`` (Zhang &
-    Sabuncu, 2018): cross-entropy as ``q -> 0``, MAE-like as ``q -> 1``."""
+    """``(1 - max(p[y], eps)^q) / q`` for integer labels ``y`` and probabilities ``p`` (Zhang &
+    Sabuncu, 2018): cross-entropy as ``q -> 0``, MAE-like as ``q -> 1``. losslab clips ``p``
+    at ``eps = 1e-7`` (Keras 3.15 does not, and its gradient is infinite at ``p = 0``)."""
     p = as_f64(y_pred)
     y = np.rint(as_f64(y_true)).astype(np.int64)
     if y.ndim == p.ndim and y.shape[-1] == 1:
         y = y[..., 0]
-    py = np.take_along_axis(p, y[..., None], axis=-1)[..., 0]
+    py = np.maximum(np.take_along_axis(p, y[..., None], axis=-1)[..., 0], EPSILON)
     return (1.0 - py**q) / q
 
 
