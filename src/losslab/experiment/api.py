@@ -859,6 +859,11 @@ def run(
 ) -> Results:
     """The main job: recommend a shortlist (advisor) -> compare it -> leaderboard -> report.
 
+    When the advisor finds imbalanced classes it gives class weights for ``model.fit``; each
+    plain cross-entropy candidate of the shortlist then also runs with those weights (a
+    second candidate labelled ``<loss>@weighted``, its weights stored in the run's config and
+    each trial record), unless ``class_weight`` is given, which applies to every candidate.
+
     Args:
         data: CSV / Parquet path, pandas DataFrame or pyarrow Table.
         target: the target column.
@@ -898,6 +903,7 @@ def run(
     # keep the recommended losses that fit this experiment's targets (the advisor's list is
     # for the task; a tabular experiment cannot train e.g. a per-batch loss)
     y = table[target].to_numpy()
+    weights = _advisor_class_weight(rec.class_weight, y, kind)
     fitting: list[Any] = []
     for it in items:
         cand = parse_candidate(it, kwargs.get("class_weight"))
@@ -907,6 +913,13 @@ def run(
             continue
         if cand.id not in {f.id for f in fitting}:
             fitting.append(cand)
+        # the advisor's class weights (imbalanced classes) go with plain cross-entropy, as its
+        # note says; the unweighted candidate stays (it keeps probabilities calibrated), so the
+        # leaderboard shows whether weighting helps. A --class-weight of the user wins.
+        if weights is not None and cand.class_weight is None and cand.spec.name in _PLAIN_CROSS_ENTROPY:
+            twin = _make_candidate(cand.spec, cand.params, weights)
+            if twin.id not in {f.id for f in fitting}:
+                fitting.append(twin)
     if not fitting:
         raise DataError(
             f"None of the recommended losses ({', '.join(c.loss for c in rec.candidates)}) fits a tabular "
@@ -925,6 +938,30 @@ def run(
         _recommendation=rec.to_dict(),
         **kwargs,
     )
+
+
+_PLAIN_CROSS_ENTROPY = frozenset({"binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"})
+
+
+def _advisor_class_weight(weights: Mapping[Any, float] | None, y: np.ndarray, kind: str) -> dict[int, float] | None:
+    """The advisor's ``{class label: weight}`` as ``{class code: weight}`` in the class order
+    of the experiment (the protocol's sorted labels), or None when it gives none or a label
+    cannot be matched."""
+    if not weights or kind not in ("binary", "multiclass", "ordinal"):
+        return None
+    from losslab.experiment.protocol import _encode_target
+
+    try:
+        _, classes = _encode_target(np.asarray(y), kind, None)
+    except LosslabError:
+        return None
+    out: dict[int, float] = {}
+    for i, c in enumerate(classes or []):
+        match = [w for k, w in weights.items() if k == c or str(k) == str(c)]
+        if not match:
+            return None
+        out[i] = float(match[0])
+    return out
 
 
 def iter_records(run_dir: str | Path) -> Iterator[dict[str, Any]]:
