@@ -45,7 +45,7 @@ DIRECTIONS: dict[str, str] = {
     "brier": "min",
     "ece": "min",
 }
-GOALS = ("mean", "median", "quantile", "probability", "labels", "ranking")
+GOALS = ("mean", "median", "quantile", "probability", "labels", "ranking")  # advisor.GOAL_KINDS
 _ALIASES = {
     "root_mean_squared_error": "rmse",
     "mean_absolute_error": "mae",
@@ -81,15 +81,21 @@ def normalize_metric(name: str) -> str:
 
 
 def primary_metric(task: str, goal: str | None) -> str:
-    """The primary judge metric for a task and goal (the advisor's vocabulary)."""
-    classification = task in ("binary", "multiclass", "multilabel", "ordinal")
+    """The primary judge metric for a task and goal, from the advisor's one table
+    (:data:`losslab.advisor.JUDGE_METRICS`, :data:`losslab.advisor.DEFAULT_GOALS`)."""
+    from losslab.advisor import DEFAULT_GOALS, GOALS_FOR_TASK, JUDGE_METRICS
+
     if goal is None:
-        goal = "probability" if classification else "mean"
-    if goal not in GOALS:
+        goal = DEFAULT_GOALS.get(task, "mean")
+    if goal not in JUDGE_METRICS:
         raise InvalidParameterError(f"Unknown goal {goal!r}. Expected one of {', '.join(GOALS)}.")
-    if classification:
-        return {"probability": "log_loss", "labels": "accuracy", "ranking": "roc_auc"}.get(goal, "log_loss")
-    return {"mean": "rmse", "median": "mae", "quantile": "pinball"}.get(goal, "rmse")
+    allowed = GOALS_FOR_TASK.get(task)
+    if allowed is not None and goal not in allowed:
+        raise InvalidParameterError(
+            f"Goal {goal!r} does not fit a {task} task. Received: goal={goal!r}. "
+            f"Use one of: {', '.join(allowed)}."
+        )
+    return JUDGE_METRICS[goal][0]
 
 
 def better(metric: str, a: float, b: float) -> bool:
