@@ -107,3 +107,26 @@ def test_cli_tune_writes_the_report_and_prints_the_leaderboard(tmp_path, capsys)
     assert [ln for ln in err.splitlines() if ln.startswith("Error:")] == [
         "Error: --master applies to --engine spark only. Received --engine local."
     ]
+
+
+class _StopsAfterFirst:
+    """An engine whose run is interrupted after the first finished trial."""
+
+    def map(self, fn, tasks):
+        tasks = list(tasks)
+        yield fn(tasks[0])
+        raise RuntimeError("engine lost")
+
+
+def test_an_interrupted_batch_is_redone_on_resume(tmp_path):
+    x, y = _data()
+    kw = dict(losses=["mse"], n_trials=3, trials_per_batch=2, out=tmp_path / "run", report=False, **TINY)
+    with pytest.raises(RuntimeError, match="engine lost"):
+        losslab.tune(None, x, y, engine=_StopsAfterFirst(), **kw)
+    res = losslab.tune(None, x, y, engine=LocalEngine(), **kw)
+    states = [(t.number, t.state.name, bool(t.user_attrs.get("interrupted"))) for t in res.study.trials]
+    # trial 1 was cut short: marked failed and interrupted, then redone; 3 complete in all
+    assert states[1] == (1, "FAIL", True)
+    assert sum(s == "COMPLETE" for _, s, _ in states) == 3
+    recs = _records(tmp_path / "run")
+    assert "tune-0001" not in recs and len(recs) == 3

@@ -255,6 +255,7 @@ def tune(
     )
     # a trial left RUNNING by a killed process never finishes: mark it failed and redo it
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        storage.set_trial_user_attr(t._trial_id, "interrupted", True)
         storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL)
 
     by_label = {c.label: c for c in cands}
@@ -306,6 +307,8 @@ def tune(
     def counts() -> dict[str, int]:
         c = dict.fromkeys(labels, 0)
         for t in study.get_trials(deepcopy=False):
+            if t.user_attrs.get("interrupted"):  # killed mid-trial: it does not use the budget
+                continue
             if t.state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL) and t.params.get("loss") in c:
                 c[t.params["loss"]] += 1
         return c
@@ -371,9 +374,11 @@ def tune(
                         if progress is not None:
                             progress.update(bar, completed=sum(counts().values()))
                 finally:
-                    # a trial that raised (e.g. in a user's build_model) is not left RUNNING
+                    # a trial cut short (an error, Ctrl-C) is not left RUNNING; it does not
+                    # use its loss's budget, so re-running the command redoes it
                     for tid, (trial, _, _) in batch.items():
                         if tid not in told:
+                            trial.set_user_attr("interrupted", True)
                             study.tell(trial, state=TrialState.FAIL)
     finally:
         if progress is not None:
