@@ -75,7 +75,9 @@ def run(
 ) -> None:
     """The main job: the advisor recommends a shortlist of losses for DATA, they are compared
     fairly (same split and initial weights, EarlyStopping, judge metrics, seeds), then the
-    leaderboard is printed and report.html written. Re-running resumes the run."""
+    leaderboard is printed and report.html written. Re-running resumes the run. With
+    imbalanced classes, each plain cross-entropy candidate also runs with the advisor's class
+    weights (labelled <loss>@weighted), unless --class-weight is given."""
     from losslab.experiment.api import _split_top
     from losslab.experiment.api import run as _run
 
