@@ -161,7 +161,7 @@ def test_portable_binary_search_matches_native_searchsorted(strict):
     values = rng.integers(-1, 8, size=(12, 12)).astype("float32")
     native = _np(ml._count_in_sorted(rows, values, strict=strict))
     portable = _np(ml._count_in_sorted(rows, values, strict=strict, native=False))
-    expected = np.array([np.searchsorted(r, v, side="left" if strict else "right") for r, v in zip(rows, values)])
+    expected = np.array([np.searchsorted(r, v, side="left" if strict else "right") for r, v in zip(rows, values, strict=True)])
     np.testing.assert_array_equal(native, expected)
     np.testing.assert_array_equal(portable, expected)
 

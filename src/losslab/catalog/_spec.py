@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal
 
 from losslab._params import Param, validate_all
@@ -18,7 +18,7 @@ from losslab._params import Param, validate_all
 __all__ = ["Family", "Head", "LossSpec", "Robustness", "resolve"]
 
 
-class Family(str, Enum):
+class Family(StrEnum):
     """Task family a loss serves. CLI spelling uses hyphens (``metric-learning``)."""
 
     REGRESSION = "regression"
@@ -46,7 +46,7 @@ class Family(str, Enum):
         )
 
 
-class Head(str, Enum):
+class Head(StrEnum):
     """The output layer a model needs for a loss, and how its raw output is read.
 
     - ``identity``: linear outputs, the prediction itself (regression).
@@ -81,7 +81,7 @@ class Head(str, Enum):
     SEQUENCE = "sequence"
 
 
-class Robustness(str, Enum):
+class Robustness(StrEnum):
     """How much a few gross outliers in y_true pull the fit."""
 
     NONE = "none"  # quadratic or worse growth (MSE, MSLE on large values)

@@ -67,8 +67,5 @@ def reduce(
     total = v.sum()
     if reduction == "sum":
         return np.asarray(total)
-    if reduction == "mean_with_sample_weight" and w is not None:
-        denom = w.sum()
-    else:
-        denom = float(v.size)
+    denom = w.sum() if reduction == "mean_with_sample_weight" and w is not None else float(v.size)
     return np.asarray(0.0 if denom == 0 else total / denom)
