@@ -11,6 +11,7 @@ from losslab.catalog._registry import (
     loss_names,
     parse_loss_string,
     register,
+    split_loss_list,
     unregister,
 )
 from losslab.catalog._spec import Family, Head, LossSpec, Robustness, resolve
@@ -30,5 +31,6 @@ __all__ = [
     "parse_loss_string",
     "register",
     "resolve",
+    "split_loss_list",
     "unregister",
 ]

@@ -7,6 +7,7 @@ import ast
 import difflib
 import importlib
 import pkgutil
+import re
 import threading
 from typing import Any
 
@@ -20,6 +21,7 @@ __all__ = [
     "loss_names",
     "parse_loss_string",
     "register",
+    "split_loss_list",
     "unregister",
 ]
 
@@ -165,6 +167,47 @@ def _parse_value(text: str) -> Any:
         return low
 
 
+def _split_outside_brackets(text: str, seps: str) -> list[str]:
+    parts: list[str] = []
+    depth = 0
+    cur = ""
+    for ch in text:
+        if ch in "[(":
+            depth += 1
+        elif ch in "])":
+            depth -= 1
+        if ch in seps and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    return parts
+
+
+_PARAM_START = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*=")
+
+
+def split_loss_list(text: str) -> list[str]:
+    """Split a comma-separated list of loss strings, as ``--losses`` takes it.
+
+    Commas inside brackets belong to a value, and a comma followed by ``name=`` continues
+    the previous loss's parameters:
+
+        >>> split_loss_list("mse, huber:delta=2,pinball:tau=[0.1,0.9],crossing_penalty=1, mae")
+        ['mse', 'huber:delta=2', 'pinball:tau=[0.1,0.9],crossing_penalty=1', 'mae']
+    """
+    out: list[str] = []
+    for part in (p.strip() for p in _split_outside_brackets(text, ",")):
+        if not part:
+            continue
+        if out and ":" in out[-1] and _PARAM_START.match(part):
+            out[-1] += "," + part
+        else:
+            out.append(part)
+    return out
+
+
 def parse_loss_string(text: str) -> tuple[LossSpec, dict[str, Any]]:
     """Parse ``"huber:delta=2"`` or ``"quantile:quantile=[0.1,0.5,0.9]"`` into a spec and
     validated parameters (defaults filled in)."""
@@ -172,21 +215,7 @@ def parse_loss_string(text: str) -> tuple[LossSpec, dict[str, Any]]:
     spec = get_spec(name.strip())
     given: dict[str, Any] = {}
     if rest.strip():
-        # split on commas that are not inside brackets
-        parts: list[str] = []
-        depth = 0
-        cur = ""
-        for ch in rest:
-            if ch in "[(":
-                depth += 1
-            elif ch in "])":
-                depth -= 1
-            if ch in ",;" and depth == 0:
-                parts.append(cur)
-                cur = ""
-            else:
-                cur += ch
-        parts.append(cur)
+        parts = _split_outside_brackets(rest, ",;")
         for part in parts:
             if not part.strip():
                 continue

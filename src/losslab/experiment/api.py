@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from losslab.catalog import LossSpec, get_spec, parse_loss_string
+from losslab.catalog import LossSpec, get_spec, parse_loss_string, split_loss_list
 from losslab.errors import DataError, InvalidParameterError, LosslabError
 from losslab.experiment import heads, judge, statistics
 from losslab.experiment.engine import Engine, LocalEngine
@@ -168,30 +168,7 @@ def _candidates(losses: Sequence[Any], class_weight: Any) -> list[Candidate]:
     return cands
 
 
-def _split_top(text: str) -> list[str]:
-    """Split ``"mse,huber:delta=2,quantile:quantile=[0.1,0.9]"`` on top-level commas that
-    start a new loss (a comma followed by ``name=`` continues the parameters)."""
-    parts: list[str] = []
-    depth = 0
-    cur = ""
-    for ch in text:
-        if ch in "[(":
-            depth += 1
-        elif ch in "])":
-            depth -= 1
-        if ch == "," and depth == 0:
-            parts.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    parts.append(cur)
-    out: list[str] = []
-    for p in parts:
-        if out and re.match(r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*=", p) and ":" in out[-1]:
-            out[-1] += "," + p
-        else:
-            out.append(p.strip())
-    return out
+_split_top = split_loss_list  # the CLI's --losses splitting, one implementation
 
 
 # ---------------------------------------------------------------------------- results

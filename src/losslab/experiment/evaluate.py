@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from losslab.catalog import LossSpec, parse_loss_string
+from losslab.catalog import LossSpec, parse_loss_string, split_loss_list
 from losslab.errors import DataError, InvalidParameterError, LosslabError
 
 __all__ = [
@@ -99,7 +99,7 @@ def parse_losses(losses: str | Sequence[str | LossSpec]) -> list[LossItem]:
         InvalidParameterError: a bad hyperparameter, no loss given, or a per-batch loss.
     """
     if isinstance(losses, str):
-        losses = _split_top_level(losses)
+        losses = split_loss_list(losses)
     items: list[LossItem] = []
     for entry in losses:
         if isinstance(entry, LossSpec):
@@ -119,33 +119,6 @@ def parse_losses(losses: str | Sequence[str | LossSpec]) -> list[LossItem]:
             "No loss to evaluate. Received: losses=[]. Pass at least one name, e.g. losses=['mse']."
         )
     return items
-
-
-def _split_top_level(text: str) -> list[str]:
-    """Split ``"mse,quantile:quantile=[0.1,0.9],mae"`` on commas outside brackets; a comma
-    followed by ``name=`` belongs to the previous loss's parameters."""
-    parts: list[str] = []
-    depth, cur = 0, ""
-    for ch in text:
-        if ch in "[(":
-            depth += 1
-        elif ch in "])":
-            depth -= 1
-        if ch == "," and depth == 0:
-            parts.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    parts.append(cur)
-    merged: list[str] = []
-    for part in (p.strip() for p in parts):
-        if not part:
-            continue
-        if merged and ":" in merged[-1] and "=" in part and ":" not in part.split("=")[0]:
-            merged[-1] += "," + part  # "huber:delta=2,foo=1" style parameter continuation
-        else:
-            merged.append(part)
-    return merged
 
 
 @dataclass
