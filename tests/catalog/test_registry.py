@@ -54,3 +54,13 @@ def test_unknown_name_suggests_and_points_to_the_listing() -> None:
 def test_bad_parameters_say_what_and_how(text: str, message: str) -> None:
     with pytest.raises(InvalidParameterError, match=message):
         parse_loss_string(text)
+
+
+def test_every_losslab_loss_class_is_reachable_from_the_package() -> None:
+    """Each catalog entry served by a losslab class is importable as ``losslab.losses.<Class>``."""
+    import losslab.losses as pkg
+
+    for spec in losslab.list_losses():
+        module, _, attr = spec.keras.partition(":")
+        if module.startswith("losslab.losses.") and not spec.extra.get("custom"):
+            assert getattr(pkg, attr) is spec.keras_class(), spec.name

@@ -44,6 +44,30 @@ _LAZY_CLASSES: dict[str, str] = {
         "classification",
     ),
     **dict.fromkeys(("CoralLoss", "CornLoss", "WeightedKappaLoss"), "ordinal"),
+    **dict.fromkeys(
+        (
+            "ContrastiveLoss",
+            "TripletSemiHardLoss",
+            "TripletHardLoss",
+            "TripletBatchAllLoss",
+            "LiftedStructLoss",
+            "NpairsLoss",
+            "NpairsMultilabelLoss",
+            "NTXentLoss",
+            "SupervisedContrastiveLoss",
+        ),
+        "metric_learning",
+    ),
+    **dict.fromkeys(
+        ("DiceLoss", "JaccardLoss", "FocalTverskyLoss", "MCCLoss", "LovaszHingeLoss", "LovaszSoftmaxLoss"),
+        "segmentation",
+    ),
+    "GIoULoss": "boxes",
+    "SparsemaxLoss": "sparsemax",
+    **dict.fromkeys(
+        ("Huber", "CosineSimilarity", "SparseCategoricalCrossentropy", "Tversky", "CategoricalGeneralizedCrossEntropy"),
+        "keras_builtins",
+    ),
 }
 
 
@@ -53,3 +77,7 @@ def __getattr__(name: str) -> object:
 
         return getattr(importlib.import_module(f"losslab.losses.{_LAZY_CLASSES[name]}"), name)
     raise AttributeError(f"module 'losslab.losses' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, *_LAZY_CLASSES])
