@@ -10,14 +10,9 @@ import pytest
 from losslab.losses import boxes
 from losslab.reference import boxes as ref
 from tests.conftest import load_reference_cases
+from tests.losses._helpers import to_numpy
 
 GIOU = [c for c in load_reference_cases("tfa_loss_cases.json") if c["loss"] == "giou"]
-
-
-def _np(x):
-    from keras import ops
-
-    return np.asarray(ops.convert_to_numpy(x))
 
 
 # Source: tensorflow_addons/losses/tests/giou_loss_test.py (each case's notes name the test).
@@ -29,13 +24,17 @@ def test_tfa_giou_cases(case):
     if reduction is None:
         got = boxes.giou_loss(t, p, **kwargs)
     else:  # the Keras-object form
-        got = boxes.GIoULoss(reduction=reduction, **kwargs)(t.astype("float32"), p.astype("float32"))
+        got = boxes.GIoULoss(reduction=reduction, **kwargs)(
+            t.astype("float32"), p.astype("float32")
+        )
     # one value per box; the broadcast case gives shape (2, 1), TFA lists its 2 values
-    got = _np(got)
+    got = to_numpy(got)
     assert got.size == np.size(case["expected"])
     np.testing.assert_allclose(got.ravel(), np.ravel(case["expected"]), rtol=1e-6)
     if reduction is None:
-        np.testing.assert_allclose(np.ravel(ref.iou_loss(t, p, **kwargs)), np.ravel(case["expected"]), rtol=1e-6)
+        np.testing.assert_allclose(
+            np.ravel(ref.iou_loss(t, p, **kwargs)), np.ravel(case["expected"]), rtol=1e-6
+        )
 
 
 def test_diou_and_ciou_by_hand():
@@ -47,9 +46,9 @@ def test_diou_and_ciou_by_hand():
     diou = iou - 3.25 / 25
     v = 4 / math.pi**2 * (math.atan(2 / 2) - math.atan(3 / 2)) ** 2
     ciou = diou - v / (1 - iou + v) * v
-    np.testing.assert_allclose(_np(boxes.giou_loss(t, p, mode="diou")), [1 - diou], rtol=1e-6)
-    np.testing.assert_allclose(_np(boxes.giou_loss(t, p, mode="ciou")), [1 - ciou], rtol=1e-6)
-    np.testing.assert_allclose(_np(boxes.giou_loss(t, t, mode="ciou")), [0.0], atol=1e-7)
+    np.testing.assert_allclose(to_numpy(boxes.giou_loss(t, p, mode="diou")), [1 - diou], rtol=1e-6)
+    np.testing.assert_allclose(to_numpy(boxes.giou_loss(t, p, mode="ciou")), [1 - ciou], rtol=1e-6)
+    np.testing.assert_allclose(to_numpy(boxes.giou_loss(t, t, mode="ciou")), [0.0], atol=1e-7)
 
 
 @pytest.mark.backends
@@ -60,7 +59,12 @@ def test_random_boxes_match_oracle(mode):
 
     spec = get_spec("giou")
     t, p = generate(spec.inputs, 32, {"mode": mode}, seed=1)
-    np.testing.assert_allclose(_np(boxes.giou_loss(t, p, mode=mode)), ref.iou_loss(t, p, mode=mode), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        to_numpy(boxes.giou_loss(t, p, mode=mode)),
+        ref.iou_loss(t, p, mode=mode),
+        rtol=1e-5,
+        atol=1e-6,
+    )
 
 
 def test_gradients_finite_for_disjoint_and_degenerate_boxes():

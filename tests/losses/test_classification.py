@@ -18,6 +18,7 @@ from hypothesis.extra.numpy import arrays
 import losslab
 from losslab.errors import InvalidParameterError
 from tests.conftest import load_reference_cases
+from tests.losses._helpers import fit_together, loss_value
 
 SPARSE = [
     "sparse_categorical_focal",
@@ -28,13 +29,6 @@ SPARSE = [
 ONEHOT = ["poly1_crossentropy", "symmetric_crossentropy"]
 MULTILABEL = ["weighted_binary_crossentropy", "asymmetric_loss"]
 ALL = SPARSE + ONEHOT + MULTILABEL
-
-
-def _value(loss, y_true, y_pred, sample_weight=None):
-    import keras
-
-    out = loss(np.asarray(y_true), np.asarray(y_pred, "float32"), sample_weight=sample_weight)
-    return np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float64)
 
 
 def _softmax(z):
@@ -57,7 +51,7 @@ def test_poly1_matches_optax_cases(case):
     # Source: google-deepmind/optax@2edbcbe2 optax/losses/_classification_test.py (atol 1e-4)
     loss = losslab.get("poly1_crossentropy", from_logits=True, reduction=None, **case["kwargs"])
     y_true = np.atleast_2d(np.asarray(case["y_true"], "float32"))
-    got = _value(loss, y_true, np.atleast_2d(case["y_pred"]))
+    got = loss_value(loss, y_true, np.atleast_2d(case["y_pred"]))
     np.testing.assert_allclose(got, np.ravel(case["expected"]), atol=1e-3)
 
 
@@ -66,7 +60,7 @@ def test_weighted_bce_matches_torch_docstring_and_random():
     import torch
 
     # torch/nn/modules/loss.py docstring: pos_weight = ones(64), logits 1.5, targets 1 -> -log(sigmoid(1.5)) = 0.20...
-    got = _value(
+    got = loss_value(
         losslab.get("weighted_binary_crossentropy", pos_weight=[1.0] * 64, from_logits=True),
         np.ones((10, 64), "float32"),
         np.full((10, 64), 1.5),
@@ -79,12 +73,12 @@ def test_weighted_bce_matches_torch_docstring_and_random():
     for pw in ([3.0, 0.5, 1.0], 2.5):
         crit = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(np.broadcast_to(pw, (3,)).copy()))
         expected = crit(torch.tensor(z), torch.tensor(y)).item()
-        got = _value(
+        got = loss_value(
             losslab.get("weighted_binary_crossentropy", pos_weight=pw, from_logits=True), y, z
         )
         np.testing.assert_allclose(got, expected, rtol=1e-5)
         p = 1 / (1 + np.exp(-z))
-        got = _value(losslab.get("weighted_binary_crossentropy", pos_weight=pw), y, p)
+        got = loss_value(losslab.get("weighted_binary_crossentropy", pos_weight=pw), y, p)
         np.testing.assert_allclose(got, expected, rtol=1e-4)
 
 
@@ -111,14 +105,14 @@ def test_reductions_to_cross_entropy_match_sklearn_log_loss():
     ]
     for name, params, y in cases:
         for from_logits, pred in ((True, z), (False, _softmax(z))):
-            got = _value(losslab.get(name, from_logits=from_logits, **params), y, pred)
+            got = loss_value(losslab.get(name, from_logits=from_logits, **params), y, pred)
             np.testing.assert_allclose(
                 got, expected, rtol=1e-5, err_msg=f"{name} from_logits={from_logits}"
             )
     # binary: pos_weight 1 is plain BCE (mean over labels)
     y = rng.integers(0, 2, size=(60, 1))
     np.testing.assert_allclose(
-        _value(losslab.get("weighted_binary_crossentropy", from_logits=True), y, z[:, :1]),
+        loss_value(losslab.get("weighted_binary_crossentropy", from_logits=True), y, z[:, :1]),
         log_loss(y[:, 0], 1 / (1 + np.exp(-z[:, 0]))),
         rtol=1e-5,
     )
@@ -136,7 +130,7 @@ def test_sparse_focal_and_smoothing_match_keras_categorical_versions():
         expected = keras.losses.CategoricalFocalCrossentropy(
             alpha=alpha, gamma=gamma, from_logits=True
         )(onehot, z)
-        got = _value(
+        got = loss_value(
             losslab.get("sparse_categorical_focal", alpha=alpha, gamma=gamma, from_logits=True),
             labels,
             z,
@@ -146,7 +140,7 @@ def test_sparse_focal_and_smoothing_match_keras_categorical_versions():
         expected = keras.losses.CategoricalCrossentropy(label_smoothing=ls, from_logits=True)(
             onehot, z
         )
-        got = _value(
+        got = loss_value(
             losslab.get(
                 "sparse_categorical_crossentropy_smoothed", label_smoothing=ls, from_logits=True
             ),
@@ -156,7 +150,9 @@ def test_sparse_focal_and_smoothing_match_keras_categorical_versions():
         np.testing.assert_allclose(got, float(expected), rtol=1e-5)
     # (N, 1) labels work like (N,)
     loss = losslab.get("sparse_categorical_crossentropy_smoothed", from_logits=True)
-    np.testing.assert_allclose(_value(loss, labels[:, None], z), _value(loss, labels, z), rtol=1e-6)
+    np.testing.assert_allclose(
+        loss_value(loss, labels[:, None], z), loss_value(loss, labels, z), rtol=1e-6
+    )
 
 
 def test_per_class_alpha_and_class_balanced_weights():
@@ -166,7 +162,7 @@ def test_per_class_alpha_and_class_balanced_weights():
     logp = np.log(_softmax(z))[np.arange(20), labels]
     alpha = np.array([0.2, 1.0, 3.0])
     focal = -((1 - np.exp(logp)) ** 2) * logp
-    got = _value(
+    got = loss_value(
         losslab.get(
             "sparse_categorical_focal", alpha=list(alpha), from_logits=True, reduction=None
         ),
@@ -178,7 +174,7 @@ def test_per_class_alpha_and_class_balanced_weights():
     counts, beta = np.array([1000.0, 100.0, 10.0]), 0.999
     w = (1 - beta) / (1 - beta**counts)
     w = w / w.sum() * 3
-    got = _value(
+    got = loss_value(
         losslab.get(
             "class_balanced_focal",
             samples_per_class=list(counts),
@@ -193,7 +189,7 @@ def test_per_class_alpha_and_class_balanced_weights():
     with pytest.raises(
         InvalidParameterError, match="samples_per_class has 2 entries but y_pred has 3 classes"
     ):
-        _value(losslab.get("class_balanced_crossentropy", samples_per_class=[5, 6]), labels, z)
+        loss_value(losslab.get("class_balanced_crossentropy", samples_per_class=[5, 6]), labels, z)
 
 
 def test_symmetric_ce_reverse_term():
@@ -201,7 +197,7 @@ def test_symmetric_ce_reverse_term():
     rng = np.random.default_rng(15)
     labels = rng.integers(0, 4, size=12)
     p = _softmax(rng.normal(size=(12, 4)))
-    got = _value(
+    got = loss_value(
         losslab.get("symmetric_crossentropy", alpha=0.0, beta=1.0, reduction=None),
         np.eye(4)[labels],
         p,
@@ -236,9 +232,9 @@ def test_asymmetric_loss_matches_the_authors_algorithm():
     for gn, gp, clip in ((4.0, 1.0, 0.05), (2.0, 0.0, 0.0), (0.0, 0.0, 0.2)):
         expected = _asl_authors(torch.tensor(z), torch.tensor(y), gn, gp, clip)
         params = {"gamma_neg": gn, "gamma_pos": gp, "clip": clip, "reduction": None}
-        got = _value(losslab.get("asymmetric_loss", from_logits=True, **params), y, z)
+        got = loss_value(losslab.get("asymmetric_loss", from_logits=True, **params), y, z)
         np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
-        got = _value(losslab.get("asymmetric_loss", **params), y, 1 / (1 + np.exp(-z)))
+        got = loss_value(losslab.get("asymmetric_loss", **params), y, 1 / (1 + np.exp(-z)))
         np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
 
 
@@ -250,14 +246,14 @@ def test_asymmetric_loss_matches_the_authors_algorithm():
     gamma=st.floats(0.0, 5.0),
 )
 def test_focal_with_gamma_zero_is_ce_and_focal_never_exceeds_ce(z, labels, gamma):
-    ce = _value(
+    ce = loss_value(
         losslab.get(
             "sparse_categorical_focal", alpha=None, gamma=0.0, from_logits=True, reduction=None
         ),
         labels,
         z,
     )
-    ref = _value(
+    ref = loss_value(
         losslab.get(
             "sparse_categorical_crossentropy_smoothed",
             label_smoothing=0.0,
@@ -268,7 +264,7 @@ def test_focal_with_gamma_zero_is_ce_and_focal_never_exceeds_ce(z, labels, gamma
         z,
     )
     np.testing.assert_allclose(ce, ref, rtol=1e-5, atol=1e-6)
-    focal = _value(
+    focal = loss_value(
         losslab.get(
             "sparse_categorical_focal", alpha=None, gamma=gamma, from_logits=True, reduction=None
         ),
@@ -276,7 +272,7 @@ def test_focal_with_gamma_zero_is_ce_and_focal_never_exceeds_ce(z, labels, gamma
         z,
     )
     assert np.all(focal <= ce + 1e-6)
-    poly0 = _value(
+    poly0 = loss_value(
         losslab.get("poly1_crossentropy", epsilon=0.0, from_logits=True, reduction=None),
         np.eye(4)[labels],
         z,
@@ -298,7 +294,7 @@ def test_minimum_at_perfect_prediction(labels, name):
     rng = np.random.default_rng(int(labels.sum()))
     other = _softmax(rng.normal(size=(6, 4)))
     loss = losslab.get(name, reduction=None)
-    at_truth, off = _value(loss, y, perfect), _value(loss, y, other)
+    at_truth, off = loss_value(loss, y, perfect), loss_value(loss, y, other)
     assert np.all(at_truth <= off + 1e-6)
     np.testing.assert_allclose(at_truth, 0.0, atol=1e-4)
 
@@ -327,26 +323,6 @@ def test_finite_values_and_gradients_at_extremes(name):
 
 
 # ----------------------------------------------------------------------------- model.fit
-def _fit_together(x, cases):
-    """One model, one output head per loss (a single compile for all of them), 2 epochs;
-    returns the model and its per-output loss histories."""
-    import keras
-
-    inp = keras.Input((x.shape[1],))
-    outs = [
-        keras.layers.Dense(units, activation=act, name=name)(inp)
-        for name, _, _, units, act in cases
-    ]
-    model = keras.Model(inp, outs)
-    losses = [losslab.get(name, **params) for name, params, _, _, _ in cases]
-    model.compile(optimizer=keras.optimizers.SGD(0.02), loss=losses)
-    hist = model.fit(x, [y for _, _, y, _, _ in cases], epochs=2, batch_size=16, verbose=0).history
-    for name, *_ in cases:
-        assert np.all(np.isfinite(hist[f"{name}_loss"])), (name, hist[f"{name}_loss"])
-    assert np.all(np.isfinite(hist["loss"]))
-    return model, hist
-
-
 @pytest.mark.backends
 def test_every_classification_loss_trains_a_model():
     rng = np.random.default_rng(17)
@@ -363,7 +339,7 @@ def test_every_classification_loss_trains_a_model():
             y, act = multilabel, "sigmoid"
         params = {"samples_per_class": [10, 12, 10]} if name.startswith("class_balanced") else {}
         cases.append((name, params, y, 3, act))
-    _fit_together(x, cases)
+    fit_together(x, cases)
 
 
 def test_half_precision_inputs_are_computed_in_float32():

@@ -19,16 +19,7 @@ import losslab
 from losslab.errors import InvalidParameterError
 from losslab.reference import ordinal as ref
 from tests.conftest import load_reference_cases
-
-
-def _np(x):
-    import keras
-
-    return np.asarray(keras.ops.convert_to_numpy(x), dtype=np.float64)
-
-
-def _value(loss, y_true, y_pred):
-    return _np(loss(np.asarray(y_true), np.asarray(y_pred, "float32")))
+from tests.losses._helpers import fit_together, loss_value, to_numpy
 
 
 # ----------------------------------------------------------------------------- weighted kappa
@@ -43,11 +34,13 @@ def test_weighted_kappa_matches_tensorflow_addons_docstring():
 
     loss = WeightedKappaLoss(**case["kwargs"])
     np.testing.assert_allclose(
-        _value(loss, case["y_true"], case["y_pred"]), case["expected"], rtol=1e-5
+        loss_value(loss, case["y_true"], case["y_pred"]), case["expected"], rtol=1e-5
     )
     # integer labels give the same value as one-hot labels
     labels = np.argmax(case["y_true"], axis=-1)
-    np.testing.assert_allclose(_value(loss, labels, case["y_pred"]), case["expected"], rtol=1e-5)
+    np.testing.assert_allclose(
+        loss_value(loss, labels, case["y_pred"]), case["expected"], rtol=1e-5
+    )
 
 
 @pytest.mark.parametrize("weightage", ["linear", "quadratic"])
@@ -60,13 +53,15 @@ def test_weighted_kappa_is_log_one_minus_sklearn_kappa_on_hard_predictions(weigh
         pred = np.clip(y + rng.integers(-1, 2, size=n), 0, k - 1)
         kappa = cohen_kappa_score(y, pred, weights=weightage)
         loss = losslab.get("weighted_kappa", num_classes=k, weightage=weightage, epsilon=1e-6)
-        got = _value(loss, np.eye(k)[y], np.eye(k)[pred])
+        got = loss_value(loss, np.eye(k)[y], np.eye(k)[pred])
         np.testing.assert_allclose(got, np.log(1 - kappa + 1e-6), rtol=1e-5)
 
 
 def test_weighted_kappa_rejects_wrong_num_classes():
     with pytest.raises(InvalidParameterError, match="num_classes=3 but y_pred has 4 columns"):
-        _value(losslab.get("weighted_kappa", num_classes=3), np.eye(4)[[0, 1]], np.eye(4)[[0, 1]])
+        loss_value(
+            losslab.get("weighted_kappa", num_classes=3), np.eye(4)[[0, 1]], np.eye(4)[[0, 1]]
+        )
     with pytest.raises(
         InvalidParameterError, match="weightage must be one of 'linear', 'quadratic'"
     ):
@@ -86,15 +81,15 @@ def test_coral_matches_torch_bce_form():
         torch.tensor(z), torch.tensor(levels), reduction="none"
     )
     np.testing.assert_allclose(
-        _value(losslab.get("coral", reduction=None), labels, z), bce.sum(-1).numpy(), rtol=1e-5
+        loss_value(losslab.get("coral", reduction=None), labels, z), bce.sum(-1).numpy(), rtol=1e-5
     )
     w = np.array([1.0, 0.5, 2.0, 0.1])
-    got = _value(losslab.get("coral", importance=list(w), reduction=None), labels, z)
+    got = loss_value(losslab.get("coral", importance=list(w), reduction=None), labels, z)
     np.testing.assert_allclose(got, (bce.numpy() * w).sum(-1), rtol=1e-5)
     with pytest.raises(
         InvalidParameterError, match=r"importance needs one weight per task \(K-1 = 4\)"
     ):
-        _value(losslab.get("coral", importance=[1.0, 2.0]), labels, z)
+        loss_value(losslab.get("coral", importance=[1.0, 2.0]), labels, z)
 
 
 def _corn_pytorch(logits, y_train, num_classes):
@@ -131,7 +126,7 @@ def test_corn_matches_coral_pytorch_up_to_its_batch_normalisation():
     z = rng.normal(scale=2, size=(40, 4))
     expected, used = _corn_pytorch(torch.tensor(z), torch.tensor(labels), 5)
     # losslab: per-sample sums averaged over the batch; coral-pytorch divides by the pairs used
-    got = _value(losslab.get("corn"), labels, z)
+    got = loss_value(losslab.get("corn"), labels, z)
     np.testing.assert_allclose(got, expected.item() * used / 40, rtol=1e-5)
 
 
@@ -141,18 +136,27 @@ def test_helpers_between_labels_levels_outputs_and_predictions():
     labels = np.array([0, 2, 1, 3])
     expected_levels = [[0, 0, 0], [1, 1, 0], [1, 0, 0], [1, 1, 1]]
     np.testing.assert_array_equal(ref.labels_to_levels(labels, 4), expected_levels)
-    np.testing.assert_array_equal(_np(keras_ordinal.labels_to_levels(labels, 4)), expected_levels)
+    np.testing.assert_array_equal(
+        to_numpy(keras_ordinal.labels_to_levels(labels, 4), np.float64), expected_levels
+    )
     # confident CORAL logits for the labels above decode back to them
     z = np.where(np.asarray(expected_levels) > 0, 8.0, -8.0)
-    for probs in (ref.coral_probabilities(z), _np(keras_ordinal.coral_probabilities(z))):
+    for probs in (
+        ref.coral_probabilities(z),
+        to_numpy(keras_ordinal.coral_probabilities(z), np.float64),
+    ):
         np.testing.assert_allclose(probs.sum(-1), 1.0, rtol=1e-6)
         np.testing.assert_array_equal(ref.ordinal_labels(probs), labels)
-        np.testing.assert_array_equal(_np(keras_ordinal.ordinal_labels(probs)), labels)
+        np.testing.assert_array_equal(
+            to_numpy(keras_ordinal.ordinal_labels(probs), np.float64), labels
+        )
     # CORN: conditional logits; P(y > k) = prod sigmoid, so decreasing whatever the logits
     rng = np.random.default_rng(23)
     zc = rng.normal(scale=3, size=(50, 3))
     pc = ref.corn_probabilities(zc)
-    np.testing.assert_allclose(pc, _np(keras_ordinal.corn_probabilities(zc)), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(
+        pc, to_numpy(keras_ordinal.corn_probabilities(zc), np.float64), rtol=1e-5, atol=1e-7
+    )
     cum_greater = 1 - np.cumsum(pc, -1)[:, :-1]
     np.testing.assert_allclose(
         cum_greater, np.cumprod(1 / (1 + np.exp(-zc)), -1), rtol=1e-6, atol=1e-9
@@ -173,7 +177,7 @@ def test_confident_correct_logits_beat_wrong_ones(labels, margin):
     wrong = -right
     for name in ("coral", "corn"):
         loss = losslab.get(name, reduction=None)
-        assert np.all(_value(loss, labels, right) < _value(loss, labels, wrong))
+        assert np.all(loss_value(loss, labels, right) < loss_value(loss, labels, wrong))
 
 
 @pytest.mark.backends
@@ -193,26 +197,6 @@ def test_finite_values_and_gradients_at_extreme_logits():
 
 
 # ----------------------------------------------------------------------------- model.fit
-def _fit_together(x, cases):
-    """One model, one output head per loss (a single compile for all of them), 2 epochs;
-    returns the model and its per-output loss histories."""
-    import keras
-
-    inp = keras.Input((x.shape[1],))
-    outs = [
-        keras.layers.Dense(units, activation=act, name=name)(inp)
-        for name, _, _, units, act in cases
-    ]
-    model = keras.Model(inp, outs)
-    losses = [losslab.get(name, **params) for name, params, _, _, _ in cases]
-    model.compile(optimizer=keras.optimizers.SGD(0.02), loss=losses)
-    hist = model.fit(x, [y for _, _, y, _, _ in cases], epochs=2, batch_size=16, verbose=0).history
-    for name, *_ in cases:
-        assert np.all(np.isfinite(hist[f"{name}_loss"])), (name, hist[f"{name}_loss"])
-    assert np.all(np.isfinite(hist["loss"]))
-    return model, hist
-
-
 @pytest.mark.backends
 def test_every_ordinal_loss_trains_a_model():
     rng = np.random.default_rng(24)
@@ -223,7 +207,7 @@ def test_every_ordinal_loss_trains_a_model():
         ("corn", {}, labels, 3, None),
         ("weighted_kappa", {}, np.eye(4, dtype="float32")[labels], 4, "softmax"),
     ]
-    _fit_together(x, cases)
+    fit_together(x, cases)
 
 
 def test_half_precision_inputs_are_computed_in_float32():
@@ -237,5 +221,7 @@ def test_half_precision_inputs_are_computed_in_float32():
         got = losslab.get(name, reduction=None)(labels, z)
         assert str(got.dtype).endswith("float32")
         np.testing.assert_allclose(
-            _np(got), losslab.get_spec(name).reference_values(labels, z32), rtol=1e-5
+            to_numpy(got, np.float64),
+            losslab.get_spec(name).reference_values(labels, z32),
+            rtol=1e-5,
         )

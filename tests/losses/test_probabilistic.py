@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import losslab
+from tests.losses._helpers import fit_together, loss_value_f32
 
 PROBABILISTIC = [
     "tweedie_deviance",
@@ -23,13 +24,6 @@ PROBABILISTIC = [
     "gaussian_nll",
     "student_t_nll",
 ]
-
-
-def _value(loss, y_true, y_pred):
-    import keras
-
-    out = loss(np.asarray(y_true, "float32"), np.asarray(y_pred, "float32"))
-    return np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float64)
 
 
 def _inv_softplus(v: np.ndarray) -> np.ndarray:
@@ -41,11 +35,11 @@ def test_deviances_match_sklearn_docstrings():
     # scikit-learn 1.9.1 docstrings (tests/data/reference-cases/other_loss_cases.json):
     # mean_tweedie_deviance(power=1) = mean_poisson_deviance = 1.4260..., mean_gamma_deviance = 1.0568...
     y, mu = [[2.0, 0.0, 1.0, 4.0]], [[0.5, 0.5, 2.0, 2.0]]
-    got = _value(losslab.get("tweedie_deviance", power=1.0, log_input=False), y, mu)
+    got = loss_value_f32(losslab.get("tweedie_deviance", power=1.0, log_input=False), y, mu)
     np.testing.assert_allclose(got, 1.4260, atol=1e-4)
-    got = _value(losslab.get("tweedie_deviance", power=1.0), y, np.log(mu))
+    got = loss_value_f32(losslab.get("tweedie_deviance", power=1.0), y, np.log(mu))
     np.testing.assert_allclose(got, 1.4260, atol=1e-4)
-    got = _value(losslab.get("gamma_deviance", log_input=False), [[2.0, 0.5, 1.0, 4.0]], mu)
+    got = loss_value_f32(losslab.get("gamma_deviance", log_input=False), [[2.0, 0.5, 1.0, 4.0]], mu)
     np.testing.assert_allclose(got, 1.0568, atol=1e-4)
 
 
@@ -60,10 +54,12 @@ def test_tweedie_matches_sklearn(power):
     mu = rng.gamma(2.0, 1.0, size=(64, 1)) + 0.1
     expected = mean_tweedie_deviance(y[:, 0], mu[:, 0], power=power)
     np.testing.assert_allclose(
-        _value(losslab.get("tweedie_deviance", power=power), y, np.log(mu)), expected, rtol=2e-5
+        loss_value_f32(losslab.get("tweedie_deviance", power=power), y, np.log(mu)),
+        expected,
+        rtol=2e-5,
     )
     np.testing.assert_allclose(
-        _value(losslab.get("tweedie_deviance", power=power, log_input=False), y, mu),
+        loss_value_f32(losslab.get("tweedie_deviance", power=power, log_input=False), y, mu),
         expected,
         rtol=2e-5,
     )
@@ -76,14 +72,14 @@ def test_gamma_and_poisson_deviances_match_sklearn():
     y = rng.gamma(2.0, 1.0, size=(50, 1)) + 0.05
     mu = rng.gamma(2.0, 1.0, size=(50, 1)) + 0.05
     np.testing.assert_allclose(
-        _value(losslab.get("gamma_deviance"), y, np.log(mu)),
+        loss_value_f32(losslab.get("gamma_deviance"), y, np.log(mu)),
         mean_gamma_deviance(y[:, 0], mu[:, 0]),
         rtol=2e-5,
     )
     counts = rng.poisson(2.0, size=(50, 1)).astype(float)
     # the Poisson NLL differs from half the Poisson deviance by a term free of mu:
     # 2 (nll(y, mu) - nll(y, y)) = deviance, with nll(y, y) = y - y log y
-    nll = _value(losslab.get("poisson_nll", reduction=None), counts, np.log(mu))
+    nll = loss_value_f32(losslab.get("poisson_nll", reduction=None), counts, np.log(mu))
     ylogy = np.where(counts > 0, counts * np.log(np.where(counts > 0, counts, 1)), 0)[:, 0]
     deviance = 2 * (nll - (counts[:, 0] - ylogy))
     np.testing.assert_allclose(
@@ -103,7 +99,7 @@ def test_poisson_nll_matches_torch(log_input, full):
     expected = torch.nn.PoissonNLLLoss(log_input=log_input, full=full)(
         torch.tensor(raw), torch.tensor(y)
     ).item()
-    got = _value(losslab.get("poisson_nll", log_input=log_input, full=full), y, raw)
+    got = loss_value_f32(losslab.get("poisson_nll", log_input=log_input, full=full), y, raw)
     np.testing.assert_allclose(got, expected, rtol=2e-5)
 
 
@@ -121,7 +117,7 @@ def test_gaussian_nll_matches_torch(full, link):
     expected = torch.nn.GaussianNLLLoss(full=full, eps=1e-6)(
         torch.tensor(mu), torch.tensor(y), torch.tensor(var)
     )
-    got = _value(
+    got = loss_value_f32(
         losslab.get("gaussian_nll", full=full, variance_link=link),
         y,
         np.concatenate([mu, raw_scale], -1),
@@ -154,11 +150,11 @@ def test_student_t_matches_scipy():
     sigma = rng.gamma(2.0, 0.5, size=(40, 2)) + 0.05
     for df in (1.0, 3.0, 30.0):
         expected = -stats.t.logpdf(y, df, loc=mu, scale=sigma).mean()
-        got = _value(
+        got = loss_value_f32(
             losslab.get("student_t_nll", df=df), y, np.concatenate([mu, _inv_softplus(sigma)], -1)
         )
         np.testing.assert_allclose(got, expected, rtol=2e-5)
-        got = _value(
+        got = loss_value_f32(
             losslab.get("student_t_nll", df=df, scale_link="exp"),
             y,
             np.concatenate([mu, np.log(sigma)], -1),
@@ -171,7 +167,9 @@ def test_mean_scale_target_shapes():
     rng = np.random.default_rng(9)
     y, raw = rng.normal(size=(10,)), rng.normal(size=(10, 2))
     loss = losslab.get("gaussian_nll", reduction=None)
-    np.testing.assert_allclose(_value(loss, y, raw), _value(loss, y[:, None], raw), rtol=1e-6)
+    np.testing.assert_allclose(
+        loss_value_f32(loss, y, raw), loss_value_f32(loss, y[:, None], raw), rtol=1e-6
+    )
     np.testing.assert_allclose(losslab.get_spec("gaussian_nll").to_prediction(raw), raw[:, :1])
     np.testing.assert_allclose(losslab.get_spec("poisson_nll").to_prediction(raw), np.exp(raw))
 
@@ -185,14 +183,15 @@ def test_mean_scale_target_shapes():
 )
 def test_deviance_is_zero_at_truth_and_positive_elsewhere(y, d, power):
     loss = losslab.get("tweedie_deviance", power=power, reduction=None)
-    at_truth = _value(loss, y, np.log(y))
+    at_truth = loss_value_f32(loss, y, np.log(y))
     np.testing.assert_allclose(at_truth, 0.0, atol=1e-4 * max(1.0, float(y.max())))
-    off = _value(loss, y, np.log(y) + d)
+    off = loss_value_f32(loss, y, np.log(y) + d)
     assert np.all(off >= -1e-4 * max(1.0, float(y.max())))
     # the NLL is minimal at the truth too (it is not zero there)
     nll = losslab.get("poisson_nll", reduction=None)
     assert np.all(
-        _value(nll, y, np.log(y) + d) >= _value(nll, y, np.log(y)) - 1e-4 * max(1.0, float(y.max()))
+        loss_value_f32(nll, y, np.log(y) + d)
+        >= loss_value_f32(nll, y, np.log(y)) - 1e-4 * max(1.0, float(y.max()))
     )
 
 
@@ -226,26 +225,6 @@ def test_finite_values_and_gradients_at_extreme_inputs():
 
 
 # ----------------------------------------------------------------------------- model.fit
-def _fit_together(x, cases):
-    """One model, one output head per loss (a single compile for all of them), 2 epochs;
-    returns the model and its per-output loss histories."""
-    import keras
-
-    inp = keras.Input((x.shape[1],))
-    outs = [
-        keras.layers.Dense(units, activation=act, name=name)(inp)
-        for name, _, _, units, act in cases
-    ]
-    model = keras.Model(inp, outs)
-    losses = [losslab.get(name, **params) for name, params, _, _, _ in cases]
-    model.compile(optimizer=keras.optimizers.SGD(0.02), loss=losses)
-    hist = model.fit(x, [y for _, _, y, _, _ in cases], epochs=2, batch_size=16, verbose=0).history
-    for name, *_ in cases:
-        assert np.all(np.isfinite(hist[f"{name}_loss"])), (name, hist[f"{name}_loss"])
-    assert np.all(np.isfinite(hist["loss"]))
-    return model, hist
-
-
 @pytest.mark.backends
 def test_every_probabilistic_loss_trains_a_model():
     rng = np.random.default_rng(10)
@@ -262,4 +241,4 @@ def test_every_probabilistic_loss_trains_a_model():
         ("student_t_nll", {}, real, 2, None),
     ]
     assert sorted(c[0] for c in cases) == sorted(PROBABILISTIC)
-    _fit_together(x, cases)
+    fit_together(x, cases)

@@ -19,17 +19,9 @@ from hypothesis.extra.numpy import arrays
 import losslab
 from losslab.errors import InvalidParameterError
 from tests.conftest import load_reference_cases
+from tests.losses._helpers import fit_together, loss_value_f32
 
 REGRESSION = ["pinball", "cauchy", "pseudo_huber", "smooth_l1", "general_robust"]
-
-
-def _value(loss, y_true, y_pred, sample_weight=None):
-    import keras
-
-    out = loss(
-        np.asarray(y_true, "float32"), np.asarray(y_pred, "float32"), sample_weight=sample_weight
-    )
-    return np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float64)
 
 
 # ----------------------------------------------------------------------------- pinball
@@ -46,7 +38,7 @@ def test_pinball_matches_tensorflow_addons_cases(case):
     reduction = kwargs.pop("reduction", "sum_over_batch_size")
     loss = losslab.get("pinball", reduction=reduction, **kwargs)
     sw = case.get("sample_weight")
-    got = _value(
+    got = loss_value_f32(
         loss, case["y_true"], case["y_pred"], None if sw is None else np.asarray(sw, "float32")
     )
     expected = case.get("expected_value", case["expected"])
@@ -64,13 +56,13 @@ def test_pinball_matches_sklearn_docstring_and_random():
         (0.9, [1, 2, 4], 0.0333),
         (0.1, [1, 2, 3], 0.0),
     ]:
-        got = _value(losslab.get("pinball", tau=alpha), [[1, 2, 3]], [pred])
+        got = loss_value_f32(losslab.get("pinball", tau=alpha), [[1, 2, 3]], [pred])
         np.testing.assert_allclose(got, expected, atol=1e-3)
     rng = np.random.default_rng(0)
     y, p = rng.normal(size=(50, 1)), rng.normal(size=(50, 1))
     for tau in (0.05, 0.5, 0.95):
         np.testing.assert_allclose(
-            _value(losslab.get("pinball", tau=tau), y, p),
+            loss_value_f32(losslab.get("pinball", tau=tau), y, p),
             mean_pinball_loss(y, p, alpha=tau),
             rtol=1e-5,
         )
@@ -84,13 +76,15 @@ def test_pinball_several_levels_is_the_mean_of_single_levels_plus_crossing_penal
     y = rng.normal(size=(40,))
     q = rng.normal(size=(40, 3))  # unsorted: some rows cross
     expected = np.mean([mean_pinball_loss(y, q[:, j], alpha=t) for j, t in enumerate(taus)])
-    np.testing.assert_allclose(_value(losslab.get("pinball", tau=taus), y, q), expected, rtol=1e-5)
+    np.testing.assert_allclose(
+        loss_value_f32(losslab.get("pinball", tau=taus), y, q), expected, rtol=1e-5
+    )
     crossing = np.mean(np.maximum(q[:, :-1] - q[:, 1:], 0.0).mean(axis=-1))
-    got = _value(losslab.get("pinball", tau=taus, crossing_penalty=2.0), y, q)
+    got = loss_value_f32(losslab.get("pinball", tau=taus, crossing_penalty=2.0), y, q)
     np.testing.assert_allclose(got, expected + 2.0 * crossing, rtol=1e-5)
     # (N, 1) targets work the same as (N,)
     np.testing.assert_allclose(
-        _value(losslab.get("pinball", tau=taus), y[:, None], q), expected, rtol=1e-5
+        loss_value_f32(losslab.get("pinball", tau=taus), y[:, None], q), expected, rtol=1e-5
     )
 
 
@@ -115,7 +109,7 @@ def test_smooth_l1_matches_torch():
     for beta in (0.0, 0.5, 1.0, 3.0):
         expected = torch.nn.SmoothL1Loss(beta=beta)(torch.tensor(p), torch.tensor(y)).item()
         np.testing.assert_allclose(
-            _value(losslab.get("smooth_l1", beta=beta), y, p), expected, rtol=1e-5
+            loss_value_f32(losslab.get("smooth_l1", beta=beta), y, p), expected, rtol=1e-5
         )
 
 
@@ -123,10 +117,12 @@ def test_cauchy_and_pseudo_huber_formulas():
     # hand-computed from the formulas: e = 3, c = delta = 2
     # Cauchy: c^2/2 log(1 + (e/c)^2) = 2 log(3.25); pseudo-Huber: 4 (sqrt(3.25) - 1)
     np.testing.assert_allclose(
-        _value(losslab.get("cauchy", scale=2.0), [[0.0]], [[3.0]]), 2 * np.log(3.25), rtol=1e-6
+        loss_value_f32(losslab.get("cauchy", scale=2.0), [[0.0]], [[3.0]]),
+        2 * np.log(3.25),
+        rtol=1e-6,
     )
     np.testing.assert_allclose(
-        _value(losslab.get("pseudo_huber", delta=2.0), [[0.0]], [[3.0]]),
+        loss_value_f32(losslab.get("pseudo_huber", delta=2.0), [[0.0]], [[3.0]]),
         4 * (np.sqrt(3.25) - 1),
         rtol=1e-6,
     )
@@ -145,7 +141,7 @@ def test_cauchy_and_pseudo_huber_formulas():
 def test_general_robust_special_cases(alpha, closed_form):
     # Barron (2019), eq. 3-8: the special cases of rho for z = (x / c)^2
     x = np.linspace(-6, 6, 25).reshape(-1, 1)
-    got = _value(
+    got = loss_value_f32(
         losslab.get("general_robust", alpha=alpha, scale=1.5, reduction=None), np.zeros_like(x), x
     )
     np.testing.assert_allclose(got, closed_form((x[:, 0] / 1.5) ** 2), rtol=1e-5, atol=1e-7)
@@ -154,8 +150,12 @@ def test_general_robust_special_cases(alpha, closed_form):
 def test_general_robust_is_continuous_at_its_limits():
     x = np.linspace(-5, 5, 11).reshape(-1, 1)
     for limit, near in [(0.0, 1e-5), (0.0, -1e-5), (2.0, 2.0 - 1e-5), (-np.inf, -1e6)]:
-        a = _value(losslab.get("general_robust", alpha=limit, reduction=None), np.zeros_like(x), x)
-        b = _value(losslab.get("general_robust", alpha=near, reduction=None), np.zeros_like(x), x)
+        a = loss_value_f32(
+            losslab.get("general_robust", alpha=limit, reduction=None), np.zeros_like(x), x
+        )
+        b = loss_value_f32(
+            losslab.get("general_robust", alpha=near, reduction=None), np.zeros_like(x), x
+        )
         np.testing.assert_allclose(a, b, rtol=2e-3, atol=1e-5)
 
 
@@ -173,8 +173,8 @@ def test_minimum_at_perfect_prediction(y, d, name):
     spec = losslab.get_spec(name)
     assert spec.minimum_at_truth
     loss = losslab.get(name, reduction=None)
-    at_truth = _value(loss, y, y)
-    off = _value(loss, y, y + d)
+    at_truth = loss_value_f32(loss, y, y)
+    off = loss_value_f32(loss, y, y + d)
     np.testing.assert_allclose(at_truth, 0.0, atol=1e-6)
     assert np.all(off >= 0.0)
     assert np.all(off[np.any(np.abs(d) > 1e-2, axis=-1)] > 0)
@@ -189,31 +189,11 @@ def test_half_precision_is_computed_in_float32(name):
     assert str(got.dtype).endswith("float32")
     expected = losslab.get_spec(name).reference_values(y.astype("float16"), p.astype("float16"))
     np.testing.assert_allclose(
-        _value(loss, y.astype("float16"), p.astype("float16")), expected, rtol=1e-5
+        loss_value_f32(loss, y.astype("float16"), p.astype("float16")), expected, rtol=1e-5
     )
 
 
 # ----------------------------------------------------------------------------- model.fit
-def _fit_together(x, cases):
-    """One model, one output head per loss (a single compile for all of them), 2 epochs;
-    returns the model and its per-output loss histories."""
-    import keras
-
-    inp = keras.Input((x.shape[1],))
-    outs = [
-        keras.layers.Dense(units, activation=act, name=name)(inp)
-        for name, _, _, units, act in cases
-    ]
-    model = keras.Model(inp, outs)
-    losses = [losslab.get(name, **params) for name, params, _, _, _ in cases]
-    model.compile(optimizer=keras.optimizers.SGD(0.02), loss=losses)
-    hist = model.fit(x, [y for _, _, y, _, _ in cases], epochs=2, batch_size=16, verbose=0).history
-    for name, *_ in cases:
-        assert np.all(np.isfinite(hist[f"{name}_loss"])), (name, hist[f"{name}_loss"])
-    assert np.all(np.isfinite(hist["loss"]))
-    return model, hist
-
-
 @pytest.mark.backends
 def test_every_regression_loss_trains_a_model():
     # (the .keras round trip with a list of levels is in tests/catalog/test_conformance.py,
@@ -223,7 +203,7 @@ def test_every_regression_loss_trains_a_model():
     y = (x @ rng.normal(size=(4,)) + 0.1 * rng.normal(size=32)).astype("float32")
     taus = {"tau": [0.1, 0.5, 0.9], "crossing_penalty": 1.0}
     cases = [(n, {}, y, 1, None) for n in REGRESSION if n != "pinball"]
-    _fit_together(x, [*cases, ("pinball", taus, y, 3, None)])
+    fit_together(x, [*cases, ("pinball", taus, y, 3, None)])
 
 
 def test_classes_are_reachable_from_the_package():

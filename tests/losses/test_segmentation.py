@@ -10,14 +10,9 @@ from losslab.errors import DataError
 from losslab.losses import segmentation as seg
 from losslab.reference import segmentation as ref
 from tests.conftest import load_reference_cases
+from tests.losses._helpers import to_numpy
 
 OTHER = load_reference_cases("other_loss_cases.json")
-
-
-def _np(x):
-    from keras import ops
-
-    return np.asarray(ops.convert_to_numpy(x))
 
 
 def _smp(name: str) -> list[dict]:
@@ -25,7 +20,9 @@ def _smp(name: str) -> list[dict]:
 
 
 def _expected(case: dict) -> float:
-    return float(eval(case["expected_expr"])) if "expected_expr" in case else float(case["expected"])  # noqa: S307
+    return (
+        float(eval(case["expected_expr"])) if "expected_expr" in case else float(case["expected"])
+    )  # noqa: S307
 
 
 # ----------------------------------------------------------------- segmentation_models.pytorch
@@ -41,12 +38,14 @@ def test_smp_scores(case):
     t = np.array(case["y_true"], dtype="float32").reshape(1, -1, 1)
     p = np.array(case["y_pred"], dtype="float32").reshape(1, -1, 1)
     if case["loss"] == "soft_jaccard_score":
-        got = 1.0 - _np(seg.jaccard_loss(t, p, smooth=0.0))
+        got = 1.0 - to_numpy(seg.jaccard_loss(t, p, smooth=0.0))
     elif case["loss"] == "soft_dice_score":
-        got = 1.0 - _np(seg.dice_loss(t, p, smooth=0.0))
+        got = 1.0 - to_numpy(seg.dice_loss(t, p, smooth=0.0))
     else:  # focal Tversky with gamma = 1 is the Tversky loss
         kw = case["kwargs"]
-        got = 1.0 - _np(seg.focal_tversky_loss(t, p, alpha=kw["alpha"], beta=kw["beta"], gamma=1.0, smooth=0.0))
+        got = 1.0 - to_numpy(
+            seg.focal_tversky_loss(t, p, alpha=kw["alpha"], beta=kw["beta"], gamma=1.0, smooth=0.0)
+        )
     np.testing.assert_allclose(got, [_expected(case)], rtol=1e-5)
 
 
@@ -55,7 +54,7 @@ def test_smp_per_sample_jaccard(case):
     # dims=[1] scores each row separately: losslab's per_sample=True, then the batch mean.
     t = np.array(case["y_true"], dtype="float32")[..., None]
     p = np.array(case["y_pred"], dtype="float32")[..., None]
-    score = 1.0 - _np(seg.JaccardLoss(smooth=0.0)(t, p))
+    score = 1.0 - to_numpy(seg.JaccardLoss(smooth=0.0)(t, p))
     np.testing.assert_allclose(score, _expected(case), atol=1e-5)
 
 
@@ -64,9 +63,12 @@ def test_smp_dice_loss_binary_cases():
     # are zeroed ("worst case" [0,0,0] vs [1,1,1] -> 0): losslab's ignore_empty=True.
     loss = seg.DiceLoss(smooth=0.0, ignore_empty=True)
     worst = loss(np.zeros((1, 3, 1), "float32"), np.ones((1, 3, 1), "float32"))
-    np.testing.assert_allclose(_np(worst), 0.0, atol=1e-7)
-    miss = loss(np.array([0, 1, 0], "float32").reshape(1, 3, 1), np.array([1, 0, 1], "float32").reshape(1, 3, 1))
-    np.testing.assert_allclose(_np(miss), 1.0, atol=1e-6)
+    np.testing.assert_allclose(to_numpy(worst), 0.0, atol=1e-7)
+    miss = loss(
+        np.array([0, 1, 0], "float32").reshape(1, 3, 1),
+        np.array([1, 0, 1], "float32").reshape(1, 3, 1),
+    )
+    np.testing.assert_allclose(to_numpy(miss), 1.0, atol=1e-6)
 
 
 def test_smp_jaccard_multiclass_and_multilabel():
@@ -75,12 +77,12 @@ def test_smp_jaccard_multiclass_and_multilabel():
     p = np.transpose(np.array(case_mc["y_pred"], "float32"), (0, 2, 1))
     t = np.array(case_mc["y_true"])
     got = seg.JaccardLoss(mode="multiclass", smooth=0.0)(t, p)
-    np.testing.assert_allclose(_np(got), _expected(case_mc), rtol=1e-5)
+    np.testing.assert_allclose(to_numpy(got), _expected(case_mc), rtol=1e-5)
     case_ml = next(c for c in _smp("JaccardLoss(mode='multilabel', from_logits=False)"))
     p = np.transpose(np.array(case_ml["y_pred"], "float32"), (0, 2, 1))
     t = np.transpose(np.array(case_ml["y_true"], "float32"), (0, 2, 1))
     got = seg.JaccardLoss(mode="multilabel", smooth=0.0)(t, p)
-    np.testing.assert_allclose(_np(got), _expected(case_ml), rtol=1e-5)
+    np.testing.assert_allclose(to_numpy(got), _expected(case_ml), rtol=1e-5)
 
 
 @pytest.mark.parametrize("case", _smp("MCCLoss"), ids=lambda c: str(c["expected"]))
@@ -91,20 +93,34 @@ def test_smp_mcc(case):
     p = np.transpose(np.array(case["y_pred"], "float32"), (0, 2, 1))
     got = seg.mcc_loss(t, p, mode="multilabel", eps=case["kwargs"]["eps"])
     # eps in every count moves a perfect MCC to 1 / (1 + eps): smp's own value is 1e-5 off
-    np.testing.assert_allclose(_np(got), [case["expected"]], rtol=1e-4, atol=2e-5)
+    np.testing.assert_allclose(to_numpy(got), [case["expected"]], rtol=1e-4, atol=2e-5)
 
 
 # Source: keras-team/keras@3422977a5e keras/src/losses/losses_test.py, Dice with
 # axis=[1, 2, 3] and reduction=None: the per-sample Dice, [0.5, 0.75757575].
 def test_keras_per_sample_dice_case():
-    case = next(c for c in OTHER if c.get("lib") == "keras" and c["loss"] == "Dice"
-                and c["kwargs"].get("axis") == [1, 2, 3])
-    got = seg.DiceLoss(smooth=0.0, reduction=None)(np.array(case["y_true"], "float32"), np.array(case["y_pred"], "float32"))
-    np.testing.assert_allclose(_np(got), case["expected"], rtol=1e-5)
+    case = next(
+        c
+        for c in OTHER
+        if c.get("lib") == "keras" and c["loss"] == "Dice" and c["kwargs"].get("axis") == [1, 2, 3]
+    )
+    got = seg.DiceLoss(smooth=0.0, reduction=None)(
+        np.array(case["y_true"], "float32"), np.array(case["y_pred"], "float32")
+    )
+    np.testing.assert_allclose(to_numpy(got), case["expected"], rtol=1e-5)
     # and the batch-pooled Keras default (docstring value 0.6164384) is per_sample=False
-    pooled = next(c for c in OTHER if c.get("lib") == "keras" and c["loss"] == "Dice" and c["expected"] == 0.6164384)
-    got = seg.dice_loss(np.array(pooled["y_true"], "float32"), np.array(pooled["y_pred"], "float32"), smooth=0.0, per_sample=False)
-    np.testing.assert_allclose(_np(got), pooled["expected"], rtol=1e-5)
+    pooled = next(
+        c
+        for c in OTHER
+        if c.get("lib") == "keras" and c["loss"] == "Dice" and c["expected"] == 0.6164384
+    )
+    got = seg.dice_loss(
+        np.array(pooled["y_true"], "float32"),
+        np.array(pooled["y_pred"], "float32"),
+        smooth=0.0,
+        per_sample=False,
+    )
+    np.testing.assert_allclose(to_numpy(got), pooled["expected"], rtol=1e-5)
 
 
 # ----------------------------------------------------------------- Lovász vs scikit-learn
@@ -116,7 +132,7 @@ def test_lovasz_hinge_equals_twice_jaccard_loss_for_unit_logits():
     rng = np.random.default_rng(0)
     t = (rng.uniform(size=(3, 6, 6, 1)) > 0.5).astype("float32")
     x = np.where(rng.uniform(size=t.shape) > 0.3, 2 * t - 1, 1 - 2 * t).astype("float32")
-    got = _np(seg.lovasz_hinge_loss(t, x))
+    got = to_numpy(seg.lovasz_hinge_loss(t, x))
     for i in range(3):
         iou = jaccard_score(t[i].ravel(), (x[i] > 0).ravel())
         np.testing.assert_allclose(got[i], 2 * (1 - iou), rtol=1e-5)
@@ -129,7 +145,7 @@ def test_lovasz_softmax_equals_mean_jaccard_loss_for_one_hot_predictions():
     t = rng.integers(0, 3, size=(2, 6, 6))
     guess = np.where(rng.uniform(size=t.shape) > 0.3, t, rng.integers(0, 3, size=t.shape))
     p = np.eye(3, dtype="float32")[guess]
-    got = _np(seg.lovasz_softmax_loss(t, p))
+    got = to_numpy(seg.lovasz_softmax_loss(t, p))
     for i in range(2):
         present = np.unique(t[i])
         ious = jaccard_score(t[i].ravel(), guess[i].ravel(), labels=present, average=None)
@@ -149,26 +165,48 @@ def _masks(mode: str, logits: bool, seed: int = 0):
 def test_overlap_losses_match_oracles(mode):
     for logits in (False, True):
         y, p = _masks(mode, logits)
-        for fn, oracle in [(seg.dice_loss, ref.dice), (seg.jaccard_loss, ref.jaccard),
-                           (seg.focal_tversky_loss, ref.focal_tversky), (seg.mcc_loss, ref.mcc)]:
-            for per_sample in ((True, False) if not logits else (True,)):
+        for fn, oracle in [
+            (seg.dice_loss, ref.dice),
+            (seg.jaccard_loss, ref.jaccard),
+            (seg.focal_tversky_loss, ref.focal_tversky),
+            (seg.mcc_loss, ref.mcc),
+        ]:
+            for per_sample in (True, False) if not logits else (True,):
                 kw = {"mode": mode, "from_logits": logits, "per_sample": per_sample}
-                np.testing.assert_allclose(_np(fn(y, p, **kw)), oracle(y, p, **kw), rtol=1e-5, atol=1e-6,
-                                           err_msg=f"{fn.__name__} {kw}")
+                np.testing.assert_allclose(
+                    to_numpy(fn(y, p, **kw)),
+                    oracle(y, p, **kw),
+                    rtol=1e-5,
+                    atol=1e-6,
+                    err_msg=f"{fn.__name__} {kw}",
+                )
 
 
 @pytest.mark.backends
 def test_segmentation_losses_match_oracles_on_backend():
     y, p = _masks("multiclass", True, seed=5)
-    np.testing.assert_allclose(_np(seg.dice_loss(y, p, mode="multiclass", from_logits=True)),
-                               ref.dice(y, p, mode="multiclass", from_logits=True), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(_np(seg.lovasz_softmax_loss(y, p, from_logits=True)),
-                               ref.lovasz_softmax(y, p, from_logits=True), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        to_numpy(seg.dice_loss(y, p, mode="multiclass", from_logits=True)),
+        ref.dice(y, p, mode="multiclass", from_logits=True),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+    np.testing.assert_allclose(
+        to_numpy(seg.lovasz_softmax_loss(y, p, from_logits=True)),
+        ref.lovasz_softmax(y, p, from_logits=True),
+        rtol=1e-5,
+        atol=1e-6,
+    )
     yb, pb = _masks("multilabel", True, seed=6)
-    np.testing.assert_allclose(_np(seg.lovasz_hinge_loss(yb, pb)), ref.lovasz_hinge(yb, pb), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(_np(seg.focal_tversky_loss(yb, pb, mode="multilabel", from_logits=True, gamma=0.5)),
-                               ref.focal_tversky(yb, pb, mode="multilabel", from_logits=True, gamma=0.5),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        to_numpy(seg.lovasz_hinge_loss(yb, pb)), ref.lovasz_hinge(yb, pb), rtol=1e-5, atol=1e-6
+    )
+    np.testing.assert_allclose(
+        to_numpy(seg.focal_tversky_loss(yb, pb, mode="multilabel", from_logits=True, gamma=0.5)),
+        ref.focal_tversky(yb, pb, mode="multilabel", from_logits=True, gamma=0.5),
+        rtol=1e-5,
+        atol=1e-6,
+    )
 
 
 def test_perfect_prediction_is_zero_with_finite_gradient():
@@ -176,7 +214,7 @@ def test_perfect_prediction_is_zero_with_finite_gradient():
 
     t = (np.random.default_rng(2).uniform(size=(2, 6, 6, 1)) > 0.5).astype("float32")
     for fn in (seg.dice_loss, seg.jaccard_loss, seg.focal_tversky_loss):
-        np.testing.assert_allclose(_np(fn(t, t)), 0.0, atol=1e-6)
+        np.testing.assert_allclose(to_numpy(fn(t, t)), 0.0, atol=1e-6)
         g = jax.jit(jax.grad(lambda p, fn=fn: fn(t, p).sum()))(t)
         assert np.isfinite(np.asarray(g)).all(), fn.__name__
 

@@ -9,12 +9,7 @@ import pytest
 import losslab.losses
 from losslab.losses.sparsemax import SparsemaxLoss, sparsemax, sparsemax_loss
 from losslab.reference import sparsemax as ref
-
-
-def _np(x):
-    from keras import ops
-
-    return np.asarray(ops.convert_to_numpy(x))
+from tests.losses._helpers import to_numpy
 
 
 def _logits(seed: int = 0):
@@ -28,31 +23,33 @@ def _logits(seed: int = 0):
 def test_sparsemax_by_hand():
     # [2, 1, -1]: support {2} (1 + 2*1 = 3 is not > 2 + 1), tau = 1 -> [1, 0, 0].
     # [0.5, 0.3, 0.1]: full support, tau = (0.9 - 1) / 3 -> z + 1/30.
-    got = _np(sparsemax(np.array([[2.0, 1.0, -1.0], [0.5, 0.3, 0.1]], "float32")))
-    np.testing.assert_allclose(got, [[1.0, 0.0, 0.0], [0.5 + 1 / 30, 0.3 + 1 / 30, 0.1 + 1 / 30]], atol=1e-6)
+    got = to_numpy(sparsemax(np.array([[2.0, 1.0, -1.0], [0.5, 0.3, 0.1]], "float32")))
+    np.testing.assert_allclose(
+        got, [[1.0, 0.0, 0.0], [0.5 + 1 / 30, 0.3 + 1 / 30, 0.1 + 1 / 30]], atol=1e-6
+    )
 
 
 def test_sparsemax_is_a_projection_onto_the_simplex():
     z, _ = _logits()
-    p = _np(sparsemax(z))
+    p = to_numpy(sparsemax(z))
     np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-5)
     assert (p >= 0).all() and (p == 0).any()
     np.testing.assert_allclose(p, ref.sparsemax(z), atol=1e-6)
     # axis argument: the same on the transposed array
-    np.testing.assert_allclose(_np(sparsemax(z.T, axis=0)), p.T, atol=1e-6)
+    np.testing.assert_allclose(to_numpy(sparsemax(z.T, axis=0)), p.T, atol=1e-6)
 
 
 def test_loss_propositions_from_the_paper():
     # Martins & Astudillo (2016), as tested by tensorflow_addons/losses/tests/sparsemax_loss_test.py:
     # Prop. 3 shift invariance, Prop. 4 non-negativity, Prop. 5 zero when z_k >= 1 + max_{j != k} z_j.
     z, q = _logits(1)
-    loss = _np(sparsemax_loss(q, z))
+    loss = to_numpy(sparsemax_loss(q, z))
     assert (loss >= -1e-6).all()
-    np.testing.assert_allclose(_np(sparsemax_loss(q, z + 7.5)), loss, atol=1e-4)
+    np.testing.assert_allclose(to_numpy(sparsemax_loss(q, z + 7.5)), loss, atol=1e-4)
     k = q.argmax(axis=1)
     z0 = z.copy()
     z0[np.arange(17), k] = np.max(np.where(q > 0, -np.inf, z), axis=1) + 1.0
-    np.testing.assert_allclose(_np(sparsemax_loss(q, z0)), 0.0, atol=1e-5)
+    np.testing.assert_allclose(to_numpy(sparsemax_loss(q, z0)), 0.0, atol=1e-5)
     np.testing.assert_allclose(loss, ref.sparsemax_loss(q, z), rtol=1e-5, atol=1e-5)
 
 
@@ -68,8 +65,13 @@ def test_gradient_is_sparsemax_minus_target():
 @pytest.mark.backends
 def test_sparsemax_matches_oracle_on_backend():
     z, q = _logits(3)
-    np.testing.assert_allclose(_np(SparsemaxLoss(reduction=None)(q, z)), ref.sparsemax_loss(q, z), rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(_np(sparsemax(z)), ref.sparsemax(z), atol=1e-6)
+    np.testing.assert_allclose(
+        to_numpy(SparsemaxLoss(reduction=None)(q, z)),
+        ref.sparsemax_loss(q, z),
+        rtol=1e-5,
+        atol=1e-5,
+    )
+    np.testing.assert_allclose(to_numpy(sparsemax(z)), ref.sparsemax(z), atol=1e-6)
 
 
 def test_activation_in_a_saved_model(tmp_path):
