@@ -32,7 +32,7 @@ test: setup
 	$(MAKE) --no-print-directory test-backends
 
 test-jax: setup
-	KERAS_BACKEND=jax $(PYTEST) -n 2 --dist loadgroup -m "not backends" tests
+	KERAS_BACKEND=jax $(PYTEST) -n 2 --dist loadgroup --durations=10 -m "not backends" tests
 
 test-backends: setup
 	KERAS_BACKEND=jax $(PYTEST) -n 2 -m backends tests
