@@ -15,8 +15,7 @@ Optuna or Spark until they are needed)::
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from losslab import _lazy
 
 __version__ = "0.1.0"
 
@@ -50,16 +49,4 @@ _SUBMODULES = {"catalog", "losses", "reference", "callbacks", "spark", "data", "
 __all__ = sorted([*_LAZY, "__version__"])
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module, _, attr = _LAZY[name].partition(":")
-        value = getattr(importlib.import_module(module), attr)
-        globals()[name] = value
-        return value
-    if name in _SUBMODULES:
-        return importlib.import_module(f"losslab.{name}")
-    raise AttributeError(f"module 'losslab' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*__all__, *_SUBMODULES])
+__getattr__, __dir__ = _lazy.lazy_attributes(__name__, globals(), _LAZY, submodules=_SUBMODULES)

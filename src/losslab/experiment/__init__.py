@@ -12,8 +12,7 @@ docs/experiments.md and docs/run-directory.md.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from losslab import _lazy
 
 __all__ = ["Candidate", "Engine", "LocalEngine", "Results", "TuneResult", "compare", "run", "tune"]
 
@@ -29,14 +28,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module, _, attr = _LAZY[name].partition(":")
-        value = getattr(importlib.import_module(module), attr)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'losslab.experiment' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = _lazy.lazy_attributes(__name__, globals(), _LAZY)

@@ -10,8 +10,7 @@ Public API (imported lazily: ``losslab.report.terminal`` is on the ``--help`` pa
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from losslab import _lazy
 
 __all__ = ["load_run", "print_leaderboard", "write_recommendation_report", "write_report"]
 
@@ -23,14 +22,6 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module, _, attr = _LAZY[name].partition(":")
-        value = getattr(importlib.import_module(module), attr)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'losslab.report' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*__all__, "terminal", "leaderboard", "html"])
+__getattr__, __dir__ = _lazy.lazy_attributes(
+    __name__, globals(), _LAZY, also_listed=("terminal", "leaderboard", "html")
+)

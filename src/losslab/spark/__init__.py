@@ -17,8 +17,7 @@ and ``engine`` (named apart from the public functions so importing one never sha
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from losslab import _lazy
 
 _LAZY: dict[str, str] = {
     "get_session": "losslab.spark.session:get_session",
@@ -35,14 +34,4 @@ _LAZY: dict[str, str] = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module, _, attr = _LAZY[name].partition(":")
-        value = getattr(importlib.import_module(module), attr)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'losslab.spark' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = _lazy.lazy_attributes(__name__, globals(), _LAZY)

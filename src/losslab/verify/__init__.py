@@ -12,8 +12,7 @@ Public API (lazy, so importing this package does not import Keras)::
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from losslab import _lazy
 
 _LAZY: dict[str, str] = {
     "loss": "losslab.verify.authoring:loss",
@@ -29,14 +28,4 @@ _LAZY: dict[str, str] = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module, _, attr = _LAZY[name].partition(":")
-        value = getattr(importlib.import_module(module), attr)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'losslab.verify' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return list(__all__)
+__getattr__, __dir__ = _lazy.lazy_attributes(__name__, globals(), _LAZY)
