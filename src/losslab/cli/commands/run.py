@@ -6,10 +6,11 @@ from typing import Annotated
 
 import typer
 
-from losslab.cli.commands.compare import (
+from losslab.cli.commands._options import (
     AsJson,
     BatchSize,
     ClassWeight,
+    DataFile,
     EarlyStop,
     EngineOpt,
     Goal,
@@ -40,7 +41,7 @@ from losslab.cli.commands.compare import (
 
 
 def run(
-    data: Annotated[str, typer.Argument(help="CSV or Parquet file.")],
+    data: DataFile,
     target: Target,
     task: Task = None,
     goal: Goal = None,
@@ -78,37 +79,10 @@ def run(
     leaderboard is printed and report.html written. Re-running resumes the run. With
     imbalanced classes, each plain cross-entropy candidate also runs with the advisor's class
     weights (labelled <loss>@weighted), unless --class-weight is given."""
+    kwargs = common_kwargs(locals())
     from losslab.experiment.api import _split_top
     from losslab.experiment.api import run as _run
 
-    kwargs = common_kwargs(
-        task=task,
-        goal=goal,
-        quantile=quantile,
-        metric=None,
-        seeds=seeds,
-        max_epochs=max_epochs,
-        batch_size=batch_size,
-        learning_rate=learning_rate,
-        patience=patience,
-        monitor=monitor,
-        min_delta=min_delta,
-        restore_best_weights=restore_best_weights,
-        early_stopping=early_stopping,
-        hidden=hidden,
-        class_weight=class_weight,
-        scale_target=scale_target,
-        test_size=test_size,
-        val_size=val_size,
-        group=group,
-        time=time,
-        split_seed=split_seed,
-        out=out,
-        engine=engine,
-        master=master,
-        quiet=quiet or as_json,
-        no_report=no_report,
-    )
     for k in ("task", "goal", "quantile", "metric"):
         kwargs.pop(k)
     extra = [s for s in _split_top(add) if s] if add else None

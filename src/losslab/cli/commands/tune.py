@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 
-from losslab.cli.commands.compare import (
+from losslab.cli.commands._options import (
     AsJson,
     ClassWeight,
+    DataFile,
     EarlyStop,
     EngineOpt,
     Goal,
@@ -30,6 +31,9 @@ from losslab.cli.commands.compare import (
     Task,
     TestSize,
     ValSize,
+    check_class_weight,
+    early_stopping_setting,
+    finish,
     make_engine,
     parse_hidden,
 )
@@ -37,7 +41,7 @@ from losslab.errors import InvalidParameterError
 
 
 def tune(
-    data: Annotated[str, typer.Argument(help="CSV or Parquet file.")],
+    data: DataFile,
     target: Target,
     losses: Annotated[
         str,
@@ -98,8 +102,8 @@ def tune(
     resumes when the command is re-run. With --engine spark, Optuna's ask/tell stays on this
     machine and each batch of trials runs as parallel Spark tasks (pruning then reports each
     trial's values after it finishes and prunes nothing). Writes RUN_DIR/report.html."""
+    options = dict(locals())
     from losslab.experiment.tuner import tune as _tune
-    from losslab.report.terminal import print_json
 
     try:
         bss = [int(b) for b in batch_sizes.split(",") if b.strip()]
@@ -107,8 +111,7 @@ def tune(
         raise InvalidParameterError(
             f"--batch-sizes must be comma-separated integers. Received: {batch_sizes!r}."
         ) from None
-    if class_weight is not None and class_weight != "balanced":
-        raise InvalidParameterError(f"--class-weight must be 'balanced'. Received: {class_weight!r}.")
+    check_class_weight(class_weight)
     eng = make_engine(engine, master)
     if eng is None and trials_per_batch is not None:
         from losslab.experiment.engine import LocalEngine
@@ -129,11 +132,7 @@ def tune(
         batch_sizes=bss,
         tune_loss_params=loss_params,
         max_epochs=max_epochs,
-        early_stopping=(
-            {"monitor": monitor, "patience": patience, "min_delta": min_delta, "restore_best_weights": restore_best_weights}
-            if early_stopping
-            else False
-        ),
+        early_stopping=early_stopping_setting(options),
         hidden=parse_hidden(hidden),
         class_weight=class_weight,
         scale_target=scale_target,
@@ -149,10 +148,7 @@ def tune(
         report=not no_report,
         quiet=quiet or as_json,
     )
-    if as_json:
-        print_json(result.to_dict())
-    elif quiet:
-        typer.echo(str(result.run_dir))
+    finish(result, quiet=quiet, as_json=as_json)
 
 
 def register(app: typer.Typer) -> None:

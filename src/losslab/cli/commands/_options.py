@@ -1,0 +1,285 @@
+"""Options and option handling shared by ``losslab compare``, ``run`` and ``tune``.
+
+Each option is declared once here as an ``Annotated`` type (flag names and help text); the
+commands give the defaults. A module whose name starts with ``_`` is not registered as a
+command. Heavy imports happen inside functions only (this module is on the ``--help`` path).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+import typer
+
+from losslab.errors import InvalidParameterError
+
+DataFile = Annotated[str, typer.Argument(help="CSV or Parquet file.")]
+Target = Annotated[str, typer.Option("--target", "-t", help="Target column.")]
+Task = Annotated[
+    str | None,
+    typer.Option(
+        "--task",
+        help="regression, count, positive, proportion, binary, multiclass, multilabel or ordinal (inferred when omitted).",
+    ),
+]
+Goal = Annotated[
+    str | None,
+    typer.Option(
+        "--goal",
+        help="mean, median, quantile, probability, labels or ranking: picks the primary judge metric.",
+    ),
+]
+Quantile = Annotated[
+    float | None, typer.Option("--quantile", help="Quantile level of a quantile goal (pinball).")
+]
+Metric = Annotated[
+    str | None, typer.Option("--metric", help="Override the primary judge metric (e.g. pr_auc).")
+]
+Seeds = Annotated[
+    int, typer.Option("--seeds", "-r", min=1, help="Training seeds per loss (repeats).")
+]
+MaxEpochs = Annotated[int, typer.Option("--max-epochs", min=1, help="Epoch cap per trial.")]
+BatchSize = Annotated[int, typer.Option("--batch-size", min=1, help="Batch size.")]
+LearningRate = Annotated[float, typer.Option("--learning-rate", "--lr", help="Adam learning rate.")]
+Patience = Annotated[
+    int, typer.Option("--patience", min=0, help="EarlyStopping patience (epochs).")
+]
+Monitor = Annotated[str, typer.Option("--monitor", help="EarlyStopping monitor.")]
+MinDelta = Annotated[float, typer.Option("--min-delta", help="EarlyStopping min_delta.")]
+Restore = Annotated[
+    bool,
+    typer.Option(
+        "--restore-best-weights/--no-restore-best-weights",
+        help="EarlyStopping restore_best_weights.",
+    ),
+]
+EarlyStop = Annotated[
+    bool, typer.Option("--early-stopping/--no-early-stopping", help="Use EarlyStopping at all.")
+]
+ScaleTarget = Annotated[
+    bool,
+    typer.Option(
+        "--scale-target/--no-scale-target",
+        help="Train regression heads on the standardized target (loss parameters like Huber's delta then refer to it).",
+    ),
+]
+Hidden = Annotated[
+    str, typer.Option("--hidden", help="Hidden layer widths of the default MLP, comma-separated.")
+]
+ClassWeight = Annotated[
+    str | None,
+    typer.Option(
+        "--class-weight", help="'balanced' to weight classes n/(K n_k) for every candidate."
+    ),
+]
+TestSize = Annotated[float, typer.Option("--test-size", help="Fraction of rows in the test split.")]
+ValSize = Annotated[
+    float, typer.Option("--val-size", help="Fraction of rows in the validation split.")
+]
+Group = Annotated[
+    str | None, typer.Option("--group", help="Column whose groups never straddle two splits.")
+]
+TimeCol = Annotated[
+    str | None,
+    typer.Option("--time", help="Column ordering rows in time (train oldest, test newest)."),
+]
+SplitSeed = Annotated[
+    int, typer.Option("--split-seed", help="Seed of the train/validation/test split.")
+]
+Out = Annotated[
+    str | None,
+    typer.Option("--out", "-o", help="Run directory (re-running the same command resumes it)."),
+]
+EngineOpt = Annotated[str, typer.Option("--engine", help="local (default) or spark.")]
+Master = Annotated[
+    str | None, typer.Option("--master", help="Spark master URL (with --engine spark).")
+]
+Quiet = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress bars or tables; print the run directory.")
+]
+NoReport = Annotated[
+    bool, typer.Option("--no-report", help="Do not write report.html / report.md.")
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the leaderboard as JSON.")]
+
+
+def parse_hidden(text: str) -> tuple[int, ...]:
+    """Parse ``--hidden`` into layer widths.
+
+    Args:
+        text: Comma-separated positive integers.
+
+    Returns:
+        The widths, in order.
+
+    Raises:
+        InvalidParameterError: A non-integer or non-positive width, or no width at all.
+
+    Example:
+        >>> parse_hidden("32,16")
+        (32, 16)
+    """
+    try:
+        widths = tuple(int(t) for t in text.split(",") if t.strip())
+    except ValueError:
+        raise InvalidParameterError(
+            f"--hidden must be comma-separated integers. Received: {text!r}. Write e.g. --hidden 32,32."
+        ) from None
+    if not widths or min(widths) < 1:
+        raise InvalidParameterError(
+            f"--hidden needs positive widths. Received: {text!r}. Write e.g. --hidden 32,32."
+        )
+    return widths
+
+
+def make_engine(engine: str, master: str | None) -> Any:
+    """The trial engine named by ``--engine`` / ``--master``.
+
+    Args:
+        engine: ``"local"`` or ``"spark"``.
+        master: Spark master URL (``--engine spark`` only; ``local[2]`` when omitted).
+
+    Returns:
+        ``None`` for the local engine (the experiment API's default), else a ``SparkEngine``.
+
+    Raises:
+        InvalidParameterError: An unknown engine, ``--master`` without Spark, or no pyspark.
+
+    Example:
+        >>> make_engine("local", None) is None
+        True
+    """
+    if engine == "local":
+        if master is not None:
+            raise InvalidParameterError(
+                "--master applies to --engine spark only. Received --engine local."
+            )
+        return None
+    if engine == "spark":
+        try:
+            from losslab.spark.engine import SparkEngine  # type: ignore[import-not-found]
+        except ImportError as e:
+            raise InvalidParameterError(
+                f"The Spark engine is not available ({e}). Install pyspark (pip install 'losslab[spark]') "
+                "or use --engine local."
+            ) from None
+        return SparkEngine(master=master or "local[2]")
+    raise InvalidParameterError(f"Unknown engine {engine!r}. Use --engine local or --engine spark.")
+
+
+def check_class_weight(class_weight: str | None) -> str | None:
+    """Validate ``--class-weight``.
+
+    Args:
+        class_weight: The option's value: ``None`` or ``"balanced"``.
+
+    Returns:
+        The value unchanged.
+
+    Raises:
+        InvalidParameterError: Any other value.
+
+    Example:
+        >>> check_class_weight("balanced")
+        'balanced'
+    """
+    if class_weight is not None and class_weight != "balanced":
+        raise InvalidParameterError(
+            f"--class-weight must be 'balanced'. Received: {class_weight!r}."
+        )
+    return class_weight
+
+
+def early_stopping_setting(options: Mapping[str, Any]) -> dict[str, Any] | bool:
+    """The ``early_stopping`` argument of the experiment API from the EarlyStopping options.
+
+    Args:
+        options: The command's parameters (``early_stopping``, ``monitor``, ``patience``,
+            ``min_delta``, ``restore_best_weights``).
+
+    Returns:
+        ``False`` with ``--no-early-stopping``, else the EarlyStopping keyword arguments.
+
+    Example:
+        >>> early_stopping_setting({"early_stopping": False})
+        False
+    """
+    if not options["early_stopping"]:
+        return False
+    return {
+        "monitor": options["monitor"],
+        "patience": options["patience"],
+        "min_delta": options["min_delta"],
+        "restore_best_weights": options["restore_best_weights"],
+    }
+
+
+def common_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Translate a command's options into :func:`losslab.experiment.compare` keyword arguments.
+
+    Args:
+        options: The command's parameters by name (its ``locals()`` on entry). ``metric`` and
+            ``as_json`` may be absent (``None`` / ``False``); ``--json`` implies ``quiet``.
+
+    Returns:
+        The keyword arguments shared by ``compare`` and ``run``: task, goal, quantile, metric,
+        seeds, training, early stopping, model, split, output and engine settings.
+
+    Raises:
+        InvalidParameterError: A bad ``--class-weight``, ``--hidden`` or ``--engine``/``--master``.
+
+    Example:
+        >>> common_kwargs(dict(task=None, goal=None, quantile=None, seeds=3, max_epochs=5,
+        ...     batch_size=32, learning_rate=1e-3, early_stopping=False, hidden="8",
+        ...     class_weight=None, scale_target=True, test_size=0.2, val_size=0.2, group=None,
+        ...     time=None, split_seed=0, out=None, engine="local", master=None, quiet=False,
+        ...     no_report=True))["hidden"]
+        (8,)
+    """
+    class_weight = check_class_weight(options["class_weight"])
+    return {
+        "task": options["task"],
+        "goal": options["goal"],
+        "quantile": options["quantile"],
+        "metric": options.get("metric"),
+        "seeds": options["seeds"],
+        "max_epochs": options["max_epochs"],
+        "batch_size": options["batch_size"],
+        "learning_rate": options["learning_rate"],
+        "early_stopping": early_stopping_setting(options),
+        "hidden": parse_hidden(options["hidden"]),
+        "class_weight": class_weight,
+        "scale_target": options["scale_target"],
+        "test_size": options["test_size"],
+        "val_size": options["val_size"],
+        "group": options["group"],
+        "time": options["time"],
+        "split_seed": options["split_seed"],
+        "out": options["out"],
+        "engine": make_engine(options["engine"], options["master"]),
+        "quiet": options["quiet"] or options.get("as_json", False),
+        "report": not options["no_report"],
+    }
+
+
+def finish(results: Any, *, quiet: bool, as_json: bool) -> None:
+    """Print a finished run: the results as JSON with ``--json``, its directory with ``--quiet``.
+
+    Args:
+        results: The experiment API's result (``to_dict()`` and ``run_dir``).
+        quiet: ``--quiet`` was given.
+        as_json: ``--json`` was given.
+
+    Returns:
+        None. Without either flag the run's own progress output already showed everything.
+
+    Example:
+        >>> finish(None, quiet=False, as_json=False)
+    """
+    from losslab.report.terminal import print_json
+
+    if as_json:
+        print_json(results.to_dict())
+    elif quiet:
+        typer.echo(str(results.run_dir))
