@@ -124,6 +124,9 @@ def test_run_cli_end_to_end(reg_csv, tmp_path, capsys):
     assert code == 0, captured.err
     m = json.loads((out / "manifest.json").read_text())
     assert m["kind"] == "run" and m["recommendation"]["task"]["kind"] == "regression"
+    # the report names the file and explains the task with the advisor's reasons
+    assert m["data"]["source"] == str(reg_csv)
+    assert m["task"]["reasons"] == m["recommendation"]["task"]["reasons"] != ["given by the user"]
     recommended = [c["loss"] for c in m["recommendation"]["candidates"]]
     compared = [c["loss"] for c in m["config"]["candidates"]]
     assert compared and set(compared) <= set(recommended)

@@ -731,6 +731,7 @@ def compare(
     _kind: str = "compare",
     _recommendation: Mapping[str, Any] | None = None,
     _classes: list[Any] | None = None,
+    _source: str | None = None,
 ) -> Results:
     """Train the same model with each loss under one fair protocol and rank them.
 
@@ -789,7 +790,10 @@ def compare(
         >>> res.leaderboard[["candidate", "rmse", "ci_low", "ci_high"]]  # doctest: +SKIP
     """
     x, y, groups, order, source, columns = _xy(x, y, target, group, time)
+    source = _source or source
     kind, reasons, goal, quantile, primary = _resolve_task_goal(task, goal, quantile, metric, y)
+    if _recommendation is not None:  # `run`: the advisor inferred the task, keep its reasons
+        reasons = list(_recommendation.get("task", {}).get("reasons") or reasons)
     split = SplitConfig(test_size=test_size, val_size=val_size, stratify=stratify, group=group if isinstance(group, str) else None, time=time if isinstance(time, str) else None, seed=split_seed)
     if not (0 < test_size < 1 and 0 < val_size < 1 and test_size + val_size < 1):
         raise InvalidParameterError(
@@ -913,6 +917,7 @@ def run(
         metric=metric,
         _kind="run",
         _recommendation=rec.to_dict(),
+        _source=str(data) if isinstance(data, str | Path) else None,
         **kwargs,
     )
 
