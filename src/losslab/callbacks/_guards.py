@@ -98,6 +98,8 @@ class OverfittingMonitor(keras.callbacks.Callback):
         action: ``"warn"`` (default) or ``"stop"`` (warn and set ``model.stop_training``).
         monitor: validation key in the logs. Default ``"val_loss"``.
         train_monitor: training key in the logs. Default ``"loss"``.
+        warn: issue the :class:`OverfittingWarning` (default True). With ``warn=False`` the
+            events are only collected in :attr:`events` (nothing is printed).
 
     Attributes:
         events: the :class:`Event` records issued (kind ``"overfitting"``).
@@ -119,6 +121,7 @@ class OverfittingMonitor(keras.callbacks.Callback):
         action: Action = "warn",
         monitor: str = "val_loss",
         train_monitor: str = "loss",
+        warn: bool = True,
     ) -> None:
         super().__init__()
         owner = "OverfittingMonitor"
@@ -132,6 +135,7 @@ class OverfittingMonitor(keras.callbacks.Callback):
         self.action = _check_action(action, owner)
         self.monitor = monitor
         self.train_monitor = train_monitor
+        self.warn = bool(warn)
         self._reset()
 
     def _reset(self) -> None:
@@ -212,7 +216,8 @@ class OverfittingMonitor(keras.callbacks.Callback):
                 },
             )
         )
-        warnings.warn(msg, OverfittingWarning, stacklevel=2)
+        if self.warn:
+            warnings.warn(msg, OverfittingWarning, stacklevel=2)
         if stop and self.model is not None:
             self.model.stop_training = True
 
@@ -240,6 +245,8 @@ class DivergenceGuard(keras.callbacks.Callback):
         stuck_epochs: epochs without movement that count as stuck. Default 3.
         stuck_rtol: relative change below which the loss "did not move". Default 1e-4.
         monitor: the training key in the logs. Default ``"loss"``.
+        warn: issue the :class:`DivergenceWarning` (default True). With ``warn=False`` the
+            events are only collected in :attr:`events` (nothing is printed).
 
     Attributes:
         events: the :class:`Event` records issued; ``details["causes"]`` lists the causes.
@@ -260,6 +267,7 @@ class DivergenceGuard(keras.callbacks.Callback):
         stuck_epochs: int = 3,
         stuck_rtol: float = 1e-4,
         monitor: str = "loss",
+        warn: bool = True,
     ) -> None:
         super().__init__()
         owner = "DivergenceGuard"
@@ -278,6 +286,7 @@ class DivergenceGuard(keras.callbacks.Callback):
             )
         self.stuck_rtol = float(stuck_rtol)
         self.monitor = monitor
+        self.warn = bool(warn)
         self._reset()
 
     def _reset(self) -> None:
@@ -374,6 +383,7 @@ class DivergenceGuard(keras.callbacks.Callback):
                 },
             )
         )
-        warnings.warn(msg, DivergenceWarning, stacklevel=2)
+        if self.warn:
+            warnings.warn(msg, DivergenceWarning, stacklevel=2)
         if stop and self.model is not None:
             self.model.stop_training = True

@@ -80,6 +80,7 @@ class TrialRecord:
     train_seconds: float
     seconds: float
     finished: str
+    events: list[dict[str, Any]] = field(default_factory=list)
     arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -138,6 +139,45 @@ def make_val_judge_callback(
     return _ValJudge()
 
 
+def _watchers(es_cfg: Mapping[str, Any]) -> list[Any]:
+    """The training watchers of a trial: they collect events and never print or stop.
+
+    A :class:`~losslab.callbacks.DivergenceGuard` always (NaN/inf, explosion, stuck; NaN
+    itself is stopped by TerminateOnNaN). An :class:`~losslab.callbacks.OverfittingMonitor`
+    only when early stopping is off or does not restore the best weights: otherwise a rising
+    validation loss is what early stopping already handles (its weights are not kept), and
+    flagging it would mark nearly every early-stopped trial.
+    """
+    from losslab.callbacks import DivergenceGuard, OverfittingMonitor
+
+    out: list[Any] = [DivergenceGuard(action="warn", warn=False)]
+    if not es_cfg.get("enabled", True) or not es_cfg.get("restore_best_weights", False):
+        out.append(OverfittingMonitor(action="warn", warn=False))
+    return out
+
+
+def _event_records(watchers: Sequence[Any]) -> list[dict[str, Any]]:
+    """The watchers' events as stored in a trial record (docs/run-directory.md)."""
+    out: list[dict[str, Any]] = []
+    for w in watchers:
+        monitor = type(w).__name__ == "OverfittingMonitor"
+        source = "overfitting_monitor" if monitor else "divergence_guard"
+        for ev in w.events:
+            details = dict(ev.details)
+            out.append(
+                {
+                    "source": source,
+                    "kind": ev.kind,
+                    "epoch": int(ev.epoch) + 1,
+                    "batch": None if ev.batch is None else int(ev.batch) + 1,
+                    "message": ev.message,
+                    "causes": [str(c) for c in details.pop("causes", [])],
+                    "details": details,
+                }
+            )
+    return sorted(out, key=lambda d: (d["epoch"], d["batch"] or 0))
+
+
 def run_trial(
     task: TrialTask,
     *,
@@ -157,7 +197,7 @@ def run_trial(
 
     Returns:
         The :class:`TrialRecord` (status ``"nan"`` when TerminateOnNaN stopped training or
-        the outputs are not finite). Exceptions from a user's ``build_model`` propagate.
+        the outputs are not finite; ``events`` holds what the training watchers noticed). Exceptions from a user's ``build_model`` propagate.
 
     Example:
         >>> rec = run_trial(task)  # doctest: +SKIP
@@ -230,6 +270,8 @@ def run_trial(
     if es_cfg.get("enabled", True):
         es = keras.callbacks.EarlyStopping(**{k: v for k, v in es_cfg.items() if k != "enabled"})
         cbs.append(es)
+    watchers = _watchers(es_cfg)
+    cbs.extend(watchers)
     if tr.get("terminate_on_nan", True):
         cbs.append(keras.callbacks.TerminateOnNaN())
     if judge_each_epoch:
@@ -304,5 +346,6 @@ def run_trial(
         train_seconds=round(train_seconds, 4),
         seconds=round(time.perf_counter() - t0, 4),
         finished=utc_now(),
+        events=_event_records(watchers),
         arrays=arrays,
     )

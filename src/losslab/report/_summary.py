@@ -8,7 +8,7 @@ from typing import Any
 
 from losslab.report._run import RunData
 
-__all__ = ["build_summary", "fmt", "params_text", "render_markdown"]
+__all__ = ["build_summary", "fmt", "params_text", "render_markdown", "trial_warnings"]
 
 SUMMARY_FORMAT_VERSION = 1
 
@@ -43,10 +43,39 @@ def _trial_counts(run: RunData) -> dict[str, int]:
     return counts
 
 
+_EVENT_KEYS = ("source", "kind", "epoch", "batch", "message", "causes")
+
+
+def trial_warnings(rec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The training watchers' events of one trial record, as shown in the report.
+
+    Args:
+        rec: a stored trial record (a record without ``events`` has none).
+
+    Returns:
+        ``[{"trial_id", "seed", "source", "kind", "epoch", "batch", "message", "causes"}]``,
+        in epoch order; events that are not dicts are skipped.
+
+    Example:
+        >>> trial_warnings({"trial_id": "mse--seed0", "seed": 0})
+        []
+    """
+    out = []
+    for ev in rec.get("events") or []:
+        if not isinstance(ev, dict):
+            continue
+        item = {"trial_id": rec.get("trial_id"), "seed": rec.get("seed")}
+        item.update({k: ev.get(k) for k in _EVENT_KEYS})
+        item["causes"] = [str(c) for c in item["causes"] or []]
+        out.append(item)
+    return out
+
+
 def _training(run: RunData) -> list[dict[str, Any]]:
     out = []
     for cid in run.candidate_ids():
         recs = run.trials_of(cid)
+        warnings = [w for r in recs for w in trial_warnings(r)]
         out.append(
             {
                 "candidate_id": cid,
@@ -57,6 +86,7 @@ def _training(run: RunData) -> list[dict[str, Any]]:
                 "stopped_early": [r.get("stopped_early") for r in recs],
                 "status": [r.get("status") for r in recs],
                 "errors": [r.get("error") for r in recs if r.get("error")],
+                "warnings": warnings,
             }
         )
     return out
@@ -277,6 +307,19 @@ def render_markdown(run: RunData, summary: dict[str, Any]) -> str:
                 f"{_md(', '.join(fmt(v) for v in t['stopped_early']))} | "
                 f"{_md(', '.join(str(v) for v in t['status']))} |"
             )
+        lines.append("")
+    warned = [t for t in summary["training"] if t.get("warnings")]
+    if warned:
+        lines += ["## Training warnings", ""]
+        for t in warned:
+            for w in t["warnings"]:
+                where = f"epoch {fmt(w.get('epoch'))}" + (
+                    f", batch {fmt(w.get('batch'))}" if w.get("batch") is not None else ""
+                )
+                lines.append(
+                    f"- **{_md(t['label'])}**, seed {_md(fmt(w.get('seed')))}, {where} "
+                    f"({_md(w.get('kind'))}): {_md(w.get('message'))}"
+                )
         lines.append("")
     if (run.path / "refit" / "manifest.json").exists():
         lines += [

@@ -11,7 +11,7 @@ import html
 from typing import Any
 
 from losslab.report._run import CLASSIFICATION_KINDS, REGRESSION_KINDS, RunData
-from losslab.report._summary import fmt, params_text
+from losslab.report._summary import fmt, params_text, trial_warnings
 
 __all__ = ["render_html"]
 
@@ -337,6 +337,23 @@ def _section_training(page: _Page, run: RunData) -> None:
         parts.append(
             "<h3>Trials that did not finish</h3>"
             + _table(["candidate", "seed", "status", "error"], rows)
+        )
+    warn_rows = []
+    for cid in run.candidate_ids():
+        for rec in run.trials_of(cid):
+            for w in trial_warnings(rec):
+                where = fmt(w.get("epoch")) + (
+                    f", batch {fmt(w.get('batch'))}" if w.get("batch") is not None else ""
+                )
+                cells = [run.label(cid), w.get("seed"), where, w.get("kind"), w.get("message")]
+                warn_rows.append([_td(c) for c in cells])
+    if warn_rows:
+        parts.append(
+            '<h3 id="training-warnings">Training warnings</h3>'
+            '<p class="note">What the training watchers noticed (divergence guard: NaN/inf, loss '
+            "explosion, loss stuck at its initial value; overfitting monitor when early stopping "
+            "does not restore the best weights), with the likely causes.</p>"
+            + _table(["candidate", "seed", "epoch", "kind", "message"], warn_rows)
         )
     if parts:
         page.section("training", "Training", "\n".join(parts))
