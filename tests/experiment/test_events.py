@@ -14,6 +14,7 @@ import json
 import warnings
 
 import numpy as np
+import pytest
 
 import losslab
 from losslab.callbacks import DivergenceWarning, Event, OverfittingWarning
@@ -37,6 +38,7 @@ def _overfitting_epochs(train: list[float], val: list[float], patience: int = 3)
     return out
 
 
+@pytest.mark.slow
 def test_diverging_candidate_stores_an_event_and_the_report_shows_it(tmp_path, capsys):
     # Adam at learning rate 1 blows the MSE up in the first epoch (the squared error of a
     # huge step), while MAE's bounded gradient keeps it in range
