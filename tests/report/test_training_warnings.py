@@ -8,7 +8,9 @@ import json
 import shutil
 from pathlib import Path
 
-from losslab.report import write_report
+from rich.console import Console
+
+from losslab.report import print_leaderboard, write_report
 from losslab.report._summary import trial_warnings
 
 from .conftest import XSS
@@ -57,6 +59,9 @@ def test_records_without_events_render_no_warnings(regression_run: Path, tmp_pat
         "events" not in json.loads(x) for x in (run_dir / "trials.jsonl").read_text().splitlines()
     )
     paths = write_report(run_dir)
+    con = Console(record=True, width=200)
+    print_leaderboard(run_dir, console=con)
+    assert "Training warnings" not in con.export_text()
     assert "Training warnings" not in paths["html"].read_text()
     assert "Training warnings" not in paths["markdown"].read_text()
     summary = json.loads(paths["summary"].read_text())
@@ -96,6 +101,13 @@ def test_planted_events_are_listed_per_candidate_and_seed_and_escaped(
     ]
     assert warned["huber-delta=2"][0]["message"] == EVENT["message"]  # JSON keeps the raw text
     assert warned["huber-delta=2"][0]["causes"] == EVENT["causes"]
+
+    con = Console(record=True, width=200)
+    print_leaderboard(run_dir, console=con)
+    assert (
+        "Training warnings: 2 in 1 trial (explosion, nonfinite) (listed in the report)."
+        in con.export_text()
+    )
 
 
 def test_trial_warnings_skips_malformed_events() -> None:

@@ -97,6 +97,20 @@ def leaderboard_table(leaderboard: dict[str, Any], *, title: str | None = None) 
     return table
 
 
+def _warning_summary(run_dir: str) -> str:
+    """``"2 in 1 trial (explosion, nonfinite)"`` for the stored events of a run, or ``""``."""
+    from losslab.report._run import load_run
+    from losslab.report._summary import trial_warnings
+
+    per_trial = [trial_warnings(r) for r in load_run(run_dir).records]
+    events = [w for ws in per_trial for w in ws]
+    if not events:
+        return ""
+    n_trials = sum(1 for ws in per_trial if ws)
+    kinds = ", ".join(sorted({str(w.get("kind")) for w in events}))
+    return f"{len(events)} in {n_trials} trial{'s' if n_trials > 1 else ''} ({kinds})"
+
+
 def print_leaderboard(results_or_run_dir: Any, *, console: Any = None) -> None:
     """Print the leaderboard with intervals and "≈ best" marks to the terminal.
 
@@ -118,6 +132,9 @@ def print_leaderboard(results_or_run_dir: Any, *, console: Any = None) -> None:
     if leaderboard.get("test"):
         c.print(f"≈ best: {escape(str(leaderboard['test']))}.")
     if run_dir is not None:
+        warned = _warning_summary(run_dir)
+        if warned:
+            c.print(f"[yellow]Training warnings[/yellow]: {escape(warned)} (listed in the report).")
         report = Path(run_dir) / "report.html"
         if report.exists():
             c.print(f"Report: {escape(str(report))}")
