@@ -98,3 +98,13 @@ def test_table_for_a_class_target(tmp_path, capsys):
     assert main(["recommend", str(path), "--target", "GRADE", "--goal", "labels"]) == 0
     out = capsys.readouterr().out
     assert "binary because" in out and "accuracy, macro_f1" in out and "GRADE" in out
+
+
+def test_suggested_compare_command_is_one_line(counts_csv, capsys):
+    # The suggested command must survive copy-paste into a shell: a line break inside it
+    # (Rich wraps long lines at the console width) would end the command after --losses.
+    assert main(["recommend", str(counts_csv), "--target", "mdvis"]) == 0
+    out = capsys.readouterr().out
+    line = next(ln for ln in out.splitlines() if ln.startswith("Compare them: "))
+    assert line.startswith(f"Compare them: losslab compare {counts_csv} --target mdvis --losses \"")
+    assert line.endswith('"') and line.count('"') == 2

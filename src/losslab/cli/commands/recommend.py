@@ -82,7 +82,8 @@ def _render_table(rec: Any, data: str) -> None:
             + escape(",".join(p.target_names))
             + ' --losses "'
             + escape(",".join(c.loss_string for c in rec.candidates))
-            + '"[/bold]'
+            + '"[/bold]',
+            soft_wrap=True,  # one line, so the command can be copied into a shell
         )
 
 
