@@ -345,8 +345,9 @@ def triplet_batch_all_loss(
         A scalar, >= 0.
 
     Example:
+        >>> # two triplets (0, 1, 2) and (1, 0, 2), each 1.0 + d_ap 1.0 - d_an 0.5 = 1.5
         >>> triplet_batch_all_loss([0, 0, 1], [[0.0], [1.0], [0.5]])  # doctest: +SKIP
-        1.0
+        1.5
     """
     labels = _flat_labels(y_true)
     d = pairwise_distance(_embeddings(y_pred), distance_metric)

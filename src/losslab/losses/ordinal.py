@@ -186,7 +186,9 @@ def weighted_kappa(
         Scalar in (-inf, log 2]; lower is better (log(epsilon) at perfect predictions).
 
     Example:
-        >>> weighted_kappa(onehot, probs, num_classes=4)  # doctest: +SKIP
+        >>> # perfect agreement gives log(epsilon) = log(1e-6)
+        >>> weighted_kappa([0, 1, 2], [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])  # doctest: +SKIP
+        -13.815511
     """
     p = _pred(y_pred)
     k = p.shape[-1] if num_classes is None else int(num_classes)

@@ -250,8 +250,8 @@ def mcc_loss(
         (N,) values in [0, 2] (a scalar when ``per_sample=False``); 0 is perfect.
 
     Example:
-        >>> mcc_loss([[[1.0], [0.0]]], [[[1.0], [0.0]]])  # doctest: +SKIP
-        [0.]
+        >>> mcc_loss([[[1.0], [0.0]]], [[[1.0], [0.0]]])  # 0 up to eps  # doctest: +SKIP
+        [2.e-05]
     """
     t, p = _prepare(y_true, y_pred, mode, from_logits)
     tp, fp, fn, tn, ts = _counts(t, p, per_sample)
