@@ -352,3 +352,47 @@ def test_cli_engine_spark(spark: Any, tmp_path: Any, capsys: pytest.CaptureFixtu
     code = main(["evaluate", str(path), "-y", "y", "-p", "nope", "-l", "mse", "--engine", "spark"])
     err = capsys.readouterr().err
     assert code == 2 and "Prediction column 'nope' not found" in err and "Traceback" not in err
+
+
+def test_saturated_probabilities_match_keras(spark: Any) -> None:
+    """Predictions of exactly 0 and 1 (a confident model, a hard-coded baseline) hit the clip
+    bounds. Keras clips float32 tensors, where 1 - 1e-7 rounds to 1 - 1.19e-7, so a wrong
+    p = 1 costs -log(1.19e-7) = 15.94 and a wrong p = 0 costs -log(1e-7) = 16.12. Oracle:
+    Keras's own losses on the same float32 inputs (rel 1e-6, float32 arithmetic), and the
+    local engine (NumPy references), which must give the same number as Spark."""
+    import keras
+
+    import losslab
+    from losslab.spark import evaluate
+
+    t = np.array([[0.0], [1.0], [1.0], [0.0]])
+    p = np.array([[1.0], [0.0], [1.0], [0.3]])
+    onehot = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    probs = np.array([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0], [0.2, 0.0, 0.8]])
+    cases = [
+        (t, p, True, "binary_crossentropy", keras.losses.BinaryCrossentropy()),
+        (t, p, True, "binary_focal_crossentropy", keras.losses.BinaryFocalCrossentropy()),
+        (onehot, probs, False, "categorical_crossentropy", keras.losses.CategoricalCrossentropy()),
+        (
+            onehot,
+            probs,
+            False,
+            "categorical_focal_crossentropy",
+            keras.losses.CategoricalFocalCrossentropy(),
+        ),
+        (
+            onehot.argmax(axis=1),
+            probs,
+            False,
+            "sparse_categorical_crossentropy",
+            keras.losses.SparseCategoricalCrossentropy(),
+        ),
+    ]
+    for y, q, scalar, name, keras_loss in cases:
+        expected = float(keras_loss(y.astype("float32"), q.astype("float32")))
+        df = _frame(spark, y, q, None, scalar=scalar)
+        got = evaluate(df, label="y", prediction="p", losses=[name])
+        assert got.methods[name] == "sql", name
+        assert got.values[name] == pytest.approx(expected, rel=1e-6), name
+        local = losslab.evaluate(df.toPandas(), label="y", prediction="p", losses=[name])
+        assert got.values[name] == pytest.approx(local.values[name], rel=REL), name

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from losslab.catalog import LossSpec, get_spec
+from losslab.reference.keras_builtins import ONE_MINUS_EPS
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import Column
@@ -43,6 +44,9 @@ __all__ = [
 ]
 
 EPSILON = 1e-7  # keras.backend.epsilon()
+# Probabilities are clipped to [EPSILON, ONE_MINUS_EPS]: the upper bound is 1 - 1e-7 as Keras
+# applies it on float32 tensors (1 - 1.19e-7), shared with the NumPy oracle so that Spark and
+# the local engine give the same value for a saturated prediction (p = 1 exactly).
 
 
 class NotCompilable(Exception):
@@ -377,7 +381,7 @@ def _bce_terms(a: Column, b: Column, from_logits: bool) -> Column:
     F = _F()
     if from_logits:
         return -(a * _log_sigmoid(b)) - (_lit(1.0) - a) * _log_sigmoid(-b)
-    o = _clip(b, EPSILON, 1.0 - EPSILON)
+    o = _clip(b, EPSILON, ONE_MINUS_EPS)
     return -(a * F.log(o) + (_lit(1.0) - a) * F.log(_lit(1.0) - o))
 
 
@@ -439,7 +443,7 @@ def _cce(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLoss:
         log_prob = F.transform(p.column, lambda x: x - lse)
     else:
         s = F.aggregate(p.column, _lit(0.0), lambda acc, x: acc + x)
-        log_prob = F.transform(p.column, lambda x: F.log(_clip(x / s, EPSILON, 1.0 - EPSILON)))
+        log_prob = F.transform(p.column, lambda x: F.log(_clip(x / s, EPSILON, ONE_MINUS_EPS)))
 
     def term(x: Column, i: Column) -> Column:
         y = F.try_element_at(t.column, i + 1)
@@ -465,7 +469,7 @@ def _sparse_cce(t: Operand, p: Operand, params: Mapping[str, Any]) -> CompiledLo
         value = _logsumexp(p.column) - picked
     else:
         s = F.aggregate(p.column, _lit(0.0), lambda acc, x: acc + x)
-        value = -F.log(_clip(picked / s, EPSILON, 1.0 - EPSILON))
+        value = -F.log(_clip(picked / s, EPSILON, ONE_MINUS_EPS))
     bad = (t.column != F.floor(t.column)) | (t.column < 0) | (t.column >= F.size(p.column))
     return CompiledLoss(
         F.when(~bad, value),
@@ -494,7 +498,7 @@ def _categorical_focal(t: Operand, p: Operand, params: Mapping[str, Any]) -> Com
     alphas = F.array(*[_lit(a) for a in alpha]) if isinstance(alpha, list | tuple) else None
 
     def term(x: Column, i: Column) -> Column:
-        q = _clip(x / s, EPSILON, 1.0 - EPSILON)
+        q = _clip(x / s, EPSILON, ONE_MINUS_EPS)
         y = F.try_element_at(t.column, i + 1)
         if ls:
             y = y * _lit(1.0 - ls) + _lit(ls) / k
