@@ -370,34 +370,11 @@ class DiceLoss(_SegmentationLoss):
 
 
 @register_loss_class
-class JaccardLoss(_SegmentationLoss):
-    """Keras loss for :func:`jaccard_loss`."""
+class JaccardLoss(DiceLoss):
+    """Keras loss for :func:`jaccard_loss` (same hyperparameters as :class:`DiceLoss`)."""
 
     fn = staticmethod(jaccard_loss)
     PARAMS = JACCARD_PARAMS
-
-    def __init__(
-        self,
-        *,
-        mode: str = "binary",
-        from_logits: bool = False,
-        smooth: float = 1.0,
-        per_sample: bool = True,
-        ignore_empty: bool = False,
-        reduction: str | None = "sum_over_batch_size",
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            mode=mode,
-            from_logits=from_logits,
-            smooth=smooth,
-            per_sample=per_sample,
-            ignore_empty=ignore_empty,
-            reduction=reduction,
-            name=name,
-            dtype=dtype,
-        )
 
 
 @register_loss_class
