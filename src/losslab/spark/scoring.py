@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from losslab.errors import DataError, InvalidParameterError
+from losslab.evaluation import EvaluationResult
+from losslab.spark.evaluation import evaluate
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame
 
     from losslab.catalog import LossSpec
-    from losslab.experiment.evaluate import EvaluationResult
 
 __all__ = ["evaluate_model", "score"]
 
@@ -159,8 +160,6 @@ def evaluate_model(
         >>> evaluate_model(df, "model.keras", features=["x1", "x2"], label="y",
         ...                losses=["mse", "mae"]).values  # doctest: +SKIP
     """
-    from losslab.spark.evaluation import evaluate
-
     col = "__losslab_prediction"
     scored = score(
         df,

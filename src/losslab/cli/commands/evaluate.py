@@ -79,7 +79,7 @@ def evaluate(
             f"--master applies to --engine spark only. Received: --master {master} with --engine {engine.value}. "
             "Add --engine spark or drop --master."
         )
-    from losslab.experiment.evaluate import evaluate as run_evaluate
+    from losslab import evaluate as run_evaluate
 
     result = run_evaluate(
         path,
