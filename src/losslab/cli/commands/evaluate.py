@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from losslab.evaluation import EvaluationResult
 
 
 class EngineChoice(StrEnum):
@@ -92,12 +95,19 @@ def evaluate(
         engine=engine.value,  # type: ignore[arg-type]
         master=master,
     )
-    from losslab.report.terminal import console, print_json
-
     if as_json:
+        from losslab.report.terminal import print_json
+
         print_json(result.to_dict())
         return
+    _print_table(result)
+
+
+def _print_table(result: EvaluationResult) -> None:
+    """One row per loss (value and how it was computed), then the row counts."""
     from rich.table import Table
+
+    from losslab.report.terminal import console
 
     table = Table(title=f"losslab evaluate ({result.engine}, {result.reduction})")
     table.add_column("loss", style="bold cyan", no_wrap=True)
