@@ -37,7 +37,7 @@ _LAZY: dict[str, str] = {
     "compare": "losslab.experiment:compare",
     "tune": "losslab.experiment:tune",
     "run": "losslab.experiment:run",
-    "evaluate": "losslab.experiment.evaluate:evaluate",
+    "evaluate": "losslab._evaluate:evaluate",
     "LosslabError": "losslab.errors:LosslabError",
     "UnknownLossError": "losslab.errors:UnknownLossError",
     "InvalidParameterError": "losslab.errors:InvalidParameterError",

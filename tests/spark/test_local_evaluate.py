@@ -204,7 +204,7 @@ def test_no_pyspark_or_keras_on_import() -> None:
     import sys
 
     code = (
-        "import sys, losslab, losslab.spark, losslab.experiment.evaluate, losslab.cli.commands.evaluate;"
+        "import sys, losslab, losslab.spark, losslab.evaluation, losslab.cli.commands.evaluate;"
         "import losslab.spark.evaluation, losslab.spark.scoring, losslab.spark.engine;"
         # importing the implementation modules must not shadow the public functions
         "assert callable(losslab.spark.evaluate) and callable(losslab.spark.score);"

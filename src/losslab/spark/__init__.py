@@ -10,9 +10,11 @@ never start a JVM. Public API::
     scored = score(df, "model.keras", features=["x1", "x2"], output_col="p")
     from losslab.spark.engine import SparkEngine
 
-The implementation modules are ``session``, ``sql``, ``evaluation``, ``arrow``, ``scoring``
-and ``engine`` (named apart from the public functions so importing one never shadows
-``losslab.spark.evaluate`` or ``losslab.spark.score``).
+The implementation modules are ``session``, ``sql`` (a package: the compiler registry and
+the compilers), ``evaluation``, ``arrow``, ``scoring`` and ``engine`` (named apart from the
+public functions so importing one never shadows ``losslab.spark.evaluate`` or
+``losslab.spark.score``). The arithmetic shared with the local engine (loss parsing, partial
+sums, reductions) comes from :mod:`losslab.evaluation`, the layer below.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ _LAZY: dict[str, str] = {
     "get_session": "losslab.spark.session:get_session",
     "stop_session": "losslab.spark.session:stop_session",
     "evaluate": "losslab.spark.evaluation:evaluate",
+    "evaluate_data": "losslab.spark.evaluation:evaluate_data",
     "read_table": "losslab.spark.evaluation:read_table",
     "compile_loss": "losslab.spark.sql:compile_loss",
     "compilable_losses": "losslab.spark.sql:compilable_losses",

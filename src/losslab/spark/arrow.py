@@ -1,7 +1,7 @@
 """The fallback for losses with no SQL form: ``mapInArrow`` + NumPy partial sums.
 
 Each Arrow batch of each partition is evaluated with the loss's NumPy reference on the
-executor (the same arithmetic as the local engine, :func:`losslab.experiment.evaluate.accumulate`);
+executor (the same arithmetic as the local engine, :func:`losslab.evaluation.accumulate`);
 only a few partial sums per batch travel back to the driver. losslab must be installed on
 the executors (it is on ``local[...]`` masters, which run the driver's interpreter).
 """
@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from losslab.experiment.evaluate import LossItem, PartialSums
+from losslab.evaluation import LossItem, PartialSums, accumulate, arrow_column_to_numpy
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame
@@ -39,8 +39,6 @@ def arrow_partial_sums(
 
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         import pyarrow as pa
-
-        from losslab.experiment.evaluate import accumulate, arrow_column_to_numpy
 
         local_items = shipped
         for batch in batches:

@@ -4,33 +4,39 @@ Every loss with a SQL form (:mod:`losslab.spark.sql`) becomes a native column ex
 all of them, the row counts and the weight sum are computed by ONE ``agg`` (one Spark job,
 whole-stage code generation, no Python UDF). Losses with no SQL form are computed by a
 second job, ``mapInArrow`` + the NumPy reference (:mod:`losslab.spark.arrow`). Semantics are
-those of :func:`losslab.experiment.evaluate.evaluate` (Keras reductions, NaN rows dropped
-and counted, hinge label rule over the whole table).
+those of the local engine, :func:`losslab.evaluation.evaluate` (Keras reductions, NaN rows
+dropped and counted, hinge label rule over the whole table): both fill the same
+:class:`~losslab.evaluation.PartialSums` and end in :func:`~losslab.evaluation.finish`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from losslab.catalog import LossSpec
 from losslab.errors import DataError, InvalidParameterError
-from losslab.experiment.evaluate import (
+from losslab.evaluation import (
     EvaluationResult,
     LossItem,
+    NanPolicy,
     PartialSums,
+    Reduction,
     check_options,
     finish,
     label_is_index,
     parse_losses,
 )
+from losslab.spark.arrow import arrow_partial_sums
+from losslab.spark.session import get_session
 from losslab.spark.sql import CompiledLoss, NotCompilable, Operand, compile_loss
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import Column, DataFrame, SparkSession
 
-__all__ = ["evaluate", "read_table"]
+__all__ = ["evaluate", "evaluate_data", "read_table"]
 
 
 def read_table(spark: SparkSession, data: Any) -> DataFrame:
@@ -39,6 +45,10 @@ def read_table(spark: SparkSession, data: Any) -> DataFrame:
 
     Raises:
         DataError: unknown file type, missing file, unsupported object.
+
+    Example:
+        >>> read_table(get_session(), "preds.parquet").columns  # doctest: +SKIP
+        ['y', 'p']
     """
     from pyspark.sql import DataFrame
 
@@ -109,17 +119,138 @@ def _operand(df: DataFrame, name: str, role: str) -> tuple[Operand, Column]:
     return Operand(c, "array"), ok
 
 
+@dataclass
+class _Columns:
+    """The label, prediction and weight columns of one evaluation, and the valid-row test."""
+
+    label: Operand
+    prediction: Operand
+    weight: Column | None
+    valid: Column
+    names: tuple[str, str]
+
+
+def _columns(df: DataFrame, label: str, prediction: str, weight: str | None) -> _Columns:
+    t_op, t_ok = _operand(df, label, "label")
+    p_op, p_ok = _operand(df, prediction, "prediction")
+    valid = t_ok & p_ok
+    w: Column | None = None
+    if weight is not None:
+        w_op, w_ok = _operand(df, weight, "weight")
+        if w_op.kind != "scalar":
+            raise DataError(
+                f"The weight column {weight!r} must hold one number per row. Received: arrays. "
+                "Pass a numeric column."
+            )
+        w, valid = w_op.column, valid & w_ok
+    return _Columns(t_op, p_op, w, valid, (label, prediction))
+
+
+def _compile(
+    items: Sequence[LossItem], cols: _Columns, fallback: bool
+) -> tuple[dict[str, CompiledLoss], list[LossItem]]:
+    """SQL forms of the losses that have one; the others are left to the Arrow fallback."""
+    compiled: dict[str, CompiledLoss] = {}
+    arrow_items: list[LossItem] = []
+    for it in items:
+        if label_is_index(it.spec) and cols.label.kind != "scalar":
+            raise DataError(
+                f"Loss {it.key!r} reads the label as class indices. Received: an array label "
+                "column. Pass a column of integers 0..K-1 (or use categorical cross-entropy for "
+                "one-hot labels)."
+            )
+        try:
+            compiled[it.key] = compile_loss(it.spec, cols.label, cols.prediction, it.params)
+        except NotCompilable as e:
+            if not fallback:
+                raise InvalidParameterError(
+                    f"Loss {it.key!r} has no Spark SQL form ({e}). Received: fallback=False. "
+                    "Pass fallback=True to compute it with mapInArrow and NumPy."
+                ) from None
+            arrow_items.append(it)
+    return compiled, arrow_items
+
+
+@dataclass
+class _Pass:
+    """The aggregations of the one SQL pass and the input checks to report after it."""
+
+    aggs: list[Column]
+    checks: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _aggregations(compiled: dict[str, CompiledLoss], cols: _Columns) -> _Pass:
+    from pyspark.sql import functions as F
+
+    valid, w = cols.valid, cols.weight
+    out = _Pass([F.count(F.lit(1)).alias("rows"), F.count(F.when(valid, 1)).alias("used")])
+    if w is not None:
+        out.aggs.append(F.sum(F.when(valid, w)).alias("weight_sum"))
+    nan_lit = F.lit(float("nan"))
+    rule: Column | None = None
+    for i, (key, c) in enumerate(compiled.items()):
+        # Spark's log of a non-positive number is NULL where NumPy gives NaN/-inf: keep
+        # NaN so an invalid value shows in the result instead of silently vanishing
+        value = F.coalesce(c.value, nan_lit)
+        out.aggs.append(F.sum(F.when(valid, value * w if w is not None else value)).alias(f"l{i}"))
+        if c.binary_value is not None and c.non_binary is not None:
+            rule = c.non_binary if rule is None else rule
+            bvalue = F.coalesce(c.binary_value, nan_lit)
+            bval = bvalue * w if w is not None else bvalue
+            out.aggs.append(F.sum(F.when(valid, bval)).alias(f"b{i}"))
+        for j, (msg, bad) in enumerate(c.checks):
+            out.aggs.append(F.count(F.when(valid & bad, 1)).alias(f"c{i}_{j}"))
+            out.checks.append((f"c{i}_{j}", f"Loss {key!r}: {msg}"))
+    if rule is not None:
+        out.aggs.append(F.max(F.when(valid, rule.cast("int"))).alias("non_binary"))
+    return out
+
+
+def _sql_sums(df: DataFrame, compiled: dict[str, CompiledLoss], cols: _Columns) -> PartialSums:
+    """Run the one aggregation pass; raise on rows that break a loss's input contract."""
+    plan = _aggregations(compiled, cols)
+    row = df.agg(*plan.aggs).collect()[0].asDict()
+    sums = PartialSums(
+        rows=int(row["rows"]),
+        used=int(row["used"]),
+        weight_sum=float(row.get("weight_sum") or 0.0)
+        if cols.weight is not None
+        else float(row["used"]),
+        non_binary=bool(row.get("non_binary") or 0),
+    )
+    label, prediction = cols.names
+    for col_name, message in plan.checks:
+        if row[col_name]:
+            raise DataError(
+                f"{message}. Received: {row[col_name]} offending row(s) in "
+                f"{label!r}/{prediction!r}. Fix those rows or filter them out."
+            )
+    for i, key in enumerate(compiled):
+        sums.loss_sums[key] = _num(row[f"l{i}"])
+        if f"b{i}" in row:
+            sums.binary_sums[key] = _num(row[f"b{i}"])
+    return sums
+
+
+def _arrow_sums(df: DataFrame, items: list[LossItem], cols: _Columns) -> PartialSums:
+    w = cols.weight
+    conv = df.select(
+        cols.label.column.alias("__y"),
+        cols.prediction.column.alias("__p"),
+        *([w.alias("__w")] if w is not None else []),
+    )
+    return arrow_partial_sums(conv, "__y", "__p", "__w" if w is not None else None, items)
+
+
 def evaluate(
     df: DataFrame,
     *,
     label: str,
     prediction: str,
-    losses: str | Sequence[str | LossSpec],
+    losses: str | Sequence[str | LossSpec | LossItem],
     weight: str | None = None,
-    reduction: Literal[
-        "sum_over_batch_size", "sum", "mean_with_sample_weight"
-    ] = "sum_over_batch_size",
-    nan: Literal["drop", "error"] = "drop",
+    reduction: Reduction = "sum_over_batch_size",
+    nan: NanPolicy = "drop",
     fallback: bool = True,
 ) -> EvaluationResult:
     """Evaluate catalog losses over a Spark DataFrame in one native aggregation pass.
@@ -139,7 +270,7 @@ def evaluate(
             job); with ``False`` such a loss is an error.
 
     Returns:
-        An :class:`~losslab.experiment.evaluate.EvaluationResult` (``engine="spark"``;
+        An :class:`~losslab.evaluation.EvaluationResult` (``engine="spark"``;
         ``methods[key]`` is ``"sql"`` or ``"arrow"``).
 
     Raises:
@@ -151,95 +282,13 @@ def evaluate(
         >>> evaluate(df, label="y", prediction="p", losses=["mse", "mae"]).values  # doctest: +SKIP
         {'mse': 0.125, 'mae': 0.25}
     """
-    from pyspark.sql import functions as F
-
     check_options(reduction, nan)
     items = parse_losses(losses)
-    t_op, t_ok = _operand(df, label, "label")
-    p_op, p_ok = _operand(df, prediction, "prediction")
-    valid = t_ok & p_ok
-    w: Column | None = None
-    if weight is not None:
-        w_op, w_ok = _operand(df, weight, "weight")
-        if w_op.kind != "scalar":
-            raise DataError(
-                f"The weight column {weight!r} must hold one number per row. Received: arrays. "
-                "Pass a numeric column."
-            )
-        w, valid = w_op.column, valid & w_ok
-
-    compiled: dict[str, CompiledLoss] = {}
-    arrow_items: list[LossItem] = []
-    for it in items:
-        if label_is_index(it.spec) and t_op.kind != "scalar":
-            raise DataError(
-                f"Loss {it.key!r} reads the label as class indices. Received: an array label "
-                "column. Pass a column of integers 0..K-1 (or use categorical cross-entropy for "
-                "one-hot labels)."
-            )
-        try:
-            compiled[it.key] = compile_loss(it.spec, t_op, p_op, it.params)
-        except NotCompilable as e:
-            if not fallback:
-                raise InvalidParameterError(
-                    f"Loss {it.key!r} has no Spark SQL form ({e}). Received: fallback=False. "
-                    "Pass fallback=True to compute it with mapInArrow and NumPy."
-                ) from None
-            arrow_items.append(it)
-
-    aggs: list[Column] = [F.count(F.lit(1)).alias("rows"), F.count(F.when(valid, 1)).alias("used")]
-    if w is not None:
-        aggs.append(F.sum(F.when(valid, w)).alias("weight_sum"))
-    checks: list[tuple[str, str]] = []
-    any_rule = False
-    nan_lit = F.lit(float("nan"))
-    for i, (key, c) in enumerate(compiled.items()):
-        # Spark's log of a non-positive number is NULL where NumPy gives NaN/-inf: keep
-        # NaN so an invalid value shows in the result instead of silently vanishing
-        value = F.coalesce(c.value, nan_lit)
-        val = value * w if w is not None else value
-        aggs.append(F.sum(F.when(valid, val)).alias(f"l{i}"))
-        if c.binary_value is not None and c.non_binary is not None:
-            any_rule = True
-            bvalue = F.coalesce(c.binary_value, nan_lit)
-            bval = bvalue * w if w is not None else bvalue
-            aggs.append(F.sum(F.when(valid, bval)).alias(f"b{i}"))
-        for j, (msg, bad) in enumerate(c.checks):
-            aggs.append(F.count(F.when(valid & bad, 1)).alias(f"c{i}_{j}"))
-            checks.append((f"c{i}_{j}", f"Loss {key!r}: {msg}"))
-    if any_rule:
-        rule = next(c.non_binary for c in compiled.values() if c.non_binary is not None)
-        aggs.append(F.max(F.when(valid, rule.cast("int"))).alias("non_binary"))
-
-    if compiled or not arrow_items:
-        row = df.agg(*aggs).collect()[0].asDict()
-        sums = PartialSums(
-            rows=int(row["rows"]),
-            used=int(row["used"]),
-            weight_sum=float(row.get("weight_sum") or 0.0) if w is not None else float(row["used"]),
-            non_binary=bool(row.get("non_binary") or 0),
-        )
-        for col_name, message in checks:
-            if row[col_name]:
-                raise DataError(
-                    f"{message}. Received: {row[col_name]} offending row(s) in "
-                    f"{label!r}/{prediction!r}. Fix those rows or filter them out."
-                )
-        for i, key in enumerate(compiled):
-            sums.loss_sums[key] = _num(row[f"l{i}"])
-            if f"b{i}" in row:
-                sums.binary_sums[key] = _num(row[f"b{i}"])
-    else:
-        sums = PartialSums()
+    cols = _columns(df, label, prediction, weight)
+    compiled, arrow_items = _compile(items, cols, fallback)
+    sums = _sql_sums(df, compiled, cols) if compiled or not arrow_items else PartialSums()
     if arrow_items:
-        from losslab.spark.arrow import arrow_partial_sums
-
-        conv = df.select(
-            t_op.column.alias("__y"),
-            p_op.column.alias("__p"),
-            *([w.alias("__w")] if w is not None else []),
-        )
-        part = arrow_partial_sums(conv, "__y", "__p", "__w" if w is not None else None, arrow_items)
+        part = _arrow_sums(df, arrow_items, cols)
         if compiled:
             sums.loss_sums.update(part.loss_sums)
             sums.binary_sums.update(part.binary_sums)
@@ -251,10 +300,44 @@ def evaluate(
         items,
         sums,
         reduction=reduction,
-        weighted=w is not None,
+        weighted=cols.weight is not None,
         engine="spark",
         nan=nan,
         methods=methods,
+    )
+
+
+def evaluate_data(
+    data: Any,
+    *,
+    label: str,
+    prediction: str,
+    losses: str | Sequence[str | LossSpec | LossItem],
+    weight: str | None = None,
+    reduction: Reduction = "sum_over_batch_size",
+    nan: NanPolicy = "drop",
+    master: str | None = None,
+) -> EvaluationResult:
+    """:func:`evaluate` over any table :func:`read_table` reads, on the session of ``master``.
+
+    The options and the losses are checked before the session starts, so a mistake costs
+    no JVM. This is ``losslab.evaluate(..., engine="spark")``.
+
+    Example:
+        >>> evaluate_data("preds.parquet", label="y", prediction="p", losses="mse").values  # doctest: +SKIP
+        {'mse': 0.125}
+    """
+    check_options(reduction, nan)
+    items = parse_losses(losses)
+    df = read_table(get_session(master), data)
+    return evaluate(
+        df,
+        label=label,
+        prediction=prediction,
+        losses=items,
+        weight=weight,
+        reduction=reduction,
+        nan=nan,
     )
 
 

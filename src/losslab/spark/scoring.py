@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from losslab.errors import DataError, InvalidParameterError
+from losslab.evaluation import EvaluationResult
+from losslab.spark.evaluation import evaluate
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame
 
     from losslab.catalog import LossSpec
-    from losslab.experiment.evaluate import EvaluationResult
 
 __all__ = ["evaluate_model", "score"]
 
@@ -39,6 +40,40 @@ def _output_width(model_path: str) -> int:
     for d in shape[1:]:
         width *= int(d)
     return width
+
+
+def _checked_features(
+    df: DataFrame, path: str, features: Sequence[str], batch_size: int
+) -> list[str]:
+    """The feature columns as a list, after checking the model path, columns and batch size."""
+    from pyspark.sql import types as T
+
+    if "://" not in path and not Path(path).exists():
+        raise DataError(
+            f"Model file not found. Received: {path!r}. Pass the path of a saved .keras model."
+        )
+    names = [features] if isinstance(features, str) else list(features)
+    if not names:
+        raise InvalidParameterError(
+            "No feature column. Received: features=[]. Pass the model's input columns."
+        )
+    missing = [c for c in names if c not in df.columns]
+    if missing:
+        raise DataError(
+            f"Feature column(s) {', '.join(map(repr, missing))} not found. Received columns: "
+            f"{', '.join(df.columns[:20])}. Pass the model's input columns."
+        )
+    for c in names:
+        if not isinstance(df.schema[c].dataType, T.NumericType | T.BooleanType):
+            raise DataError(
+                f"Feature column {c!r} must be numeric. Received: type {df.schema[c].dataType.simpleString()}. "
+                "Encode it before scoring."
+            )
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise InvalidParameterError(
+            f"batch_size must be an integer >= 1. Received: batch_size={batch_size!r}."
+        )
+    return names
 
 
 def score(
@@ -81,33 +116,7 @@ def score(
     from pyspark.sql import types as T
 
     path = str(model_path)
-    if "://" not in path and not Path(path).exists():
-        raise DataError(
-            f"Model file not found. Received: {path!r}. Pass the path of a saved .keras model."
-        )
-    if isinstance(features, str):
-        features = [features]
-    features = list(features)
-    if not features:
-        raise InvalidParameterError(
-            "No feature column. Received: features=[]. Pass the model's input columns."
-        )
-    missing = [c for c in features if c not in df.columns]
-    if missing:
-        raise DataError(
-            f"Feature column(s) {', '.join(map(repr, missing))} not found. Received columns: "
-            f"{', '.join(df.columns[:20])}. Pass the model's input columns."
-        )
-    for c in features:
-        if not isinstance(df.schema[c].dataType, T.NumericType | T.BooleanType):
-            raise DataError(
-                f"Feature column {c!r} must be numeric. Received: type {df.schema[c].dataType.simpleString()}. "
-                "Encode it before scoring."
-            )
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise InvalidParameterError(
-            f"batch_size must be an integer >= 1. Received: batch_size={batch_size!r}."
-        )
+    features = _checked_features(df, path, features, batch_size)
     keras_backend = backend or os.environ.get("KERAS_BACKEND", "jax")
     width = output_dim if output_dim is not None else _output_width(path)
     n_features = len(features)
@@ -159,8 +168,6 @@ def evaluate_model(
         >>> evaluate_model(df, "model.keras", features=["x1", "x2"], label="y",
         ...                losses=["mse", "mae"]).values  # doctest: +SKIP
     """
-    from losslab.spark.evaluation import evaluate
-
     col = "__losslab_prediction"
     scored = score(
         df,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from losslab.evaluation import EvaluationResult
 
 
 class EngineChoice(StrEnum):
@@ -79,7 +82,7 @@ def evaluate(
             f"--master applies to --engine spark only. Received: --master {master} with --engine {engine.value}. "
             "Add --engine spark or drop --master."
         )
-    from losslab.experiment.evaluate import evaluate as run_evaluate
+    from losslab import evaluate as run_evaluate
 
     result = run_evaluate(
         path,
@@ -92,12 +95,19 @@ def evaluate(
         engine=engine.value,  # type: ignore[arg-type]
         master=master,
     )
-    from losslab.report.terminal import console, print_json
-
     if as_json:
+        from losslab.report.terminal import print_json
+
         print_json(result.to_dict())
         return
+    _print_table(result)
+
+
+def _print_table(result: EvaluationResult) -> None:
+    """One row per loss (value and how it was computed), then the row counts."""
     from rich.table import Table
+
+    from losslab.report.terminal import console
 
     table = Table(title=f"losslab evaluate ({result.engine}, {result.reduction})")
     table.add_column("loss", style="bold cyan", no_wrap=True)
