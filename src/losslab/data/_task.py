@@ -192,110 +192,136 @@ def infer_task(prof: DataProfile, task: str | None = None) -> TaskInfo:
 
 def _infer(prof: DataProfile) -> TaskInfo:
     if len(prof.targets) > 1:
-        bad = [
-            t.name
-            for t in prof.targets
-            if not (t.n_distinct is not None and t.n_distinct <= 2 and set(t.labels) <= {0, 1})
-        ]
-        if bad:
-            raise DataError(
-                f"Several target columns are read as a multilabel target and must hold 0/1 values; "
-                f"{', '.join(map(repr, bad))} do not. Pass one --target for other tasks."
-            )
-        return TaskInfo(
-            TaskKind.MULTILABEL,
-            [f"{len(prof.targets)} target columns, each holding 0/1 labels"],
-            classes=prof.target_names,
-        )
+        return _infer_multilabel(prof)
     t = prof.target
     _single_class(t)
-    k = t.n_distinct
     if t.kind != "numeric":
-        labels = t.labels
-        if t.ordered_levels is not None and len(t.ordered_levels) > 2:
-            return TaskInfo(
-                TaskKind.ORDINAL,
-                [f"the target is an ordered categorical with levels {t.ordered_levels}"],
-                classes=list(t.ordered_levels),
-            )
-        if k == 2:
-            return TaskInfo(
-                TaskKind.BINARY,
-                [f"the {t.kind} target has exactly 2 values: {labels}"],
-                classes=labels,
-            )
-        if k is None:
-            raise DataError(
-                f"Target {t.name!r} is {t.kind} with more than {len(labels) or 1000} distinct values; "
-                "it looks like an identifier or free text, not a label. Choose another --target."
-            )
-        return TaskInfo(
-            TaskKind.MULTICLASS,
-            [f"the {t.kind} target has {k} unordered categories"],
-            classes=labels,
-        )
-
-    if k == 2:
+        return _infer_categorical(t)
+    if t.n_distinct == 2:
         return TaskInfo(
             TaskKind.BINARY,
             [f"the target has exactly 2 distinct values: {t.labels}"],
             classes=t.labels,
         )
     if t.integer_valued and (t.negative_share or 0) == 0:
-        if k is not None and k <= MAX_INTEGER_CLASSES:
-            labels = t.labels
-            count_like, why = _is_count_shaped(t)
-            if count_like:
-                return TaskInfo(
-                    TaskKind.COUNT,
-                    [
-                        f"non-negative integers ({k} distinct values) and {why}; use --task "
-                        "multiclass if they are class codes"
-                    ],
-                )
-            contiguous = labels == list(range(int(labels[0]), int(labels[0]) + len(labels)))
-            if contiguous and labels[0] == 1:
-                return TaskInfo(
-                    TaskKind.ORDINAL,
-                    [
-                        f"a short integer scale {labels[0]}..{labels[-1]} ({k} consecutive levels), "
-                        "like a rating; use --task multiclass if the codes are unordered"
-                    ],
-                    classes=labels,
-                )
-            return TaskInfo(
-                TaskKind.MULTICLASS,
-                [
-                    f"few integer codes ({k} values: {labels}) that look like class labels; "
-                    "use --task ordinal if they are ordered"
-                ],
-                classes=labels,
-            )
-        near_zero = (t.min or 0) <= 1 or (
-            t.q01 is not None and t.median is not None and t.q01 <= 0.1 * t.median
+        if t.n_distinct is not None and t.n_distinct <= MAX_INTEGER_CLASSES:
+            return _infer_integer_codes(t)
+        return _infer_whole_numbers(t)
+    return _infer_continuous(t)
+
+
+def _infer_multilabel(prof: DataProfile) -> TaskInfo:
+    """Several target columns: 0/1 labels each, or an error."""
+    bad = [
+        t.name
+        for t in prof.targets
+        if not (t.n_distinct is not None and t.n_distinct <= 2 and set(t.labels) <= {0, 1})
+    ]
+    if bad:
+        raise DataError(
+            f"Several target columns are read as a multilabel target and must hold 0/1 values; "
+            f"{', '.join(map(repr, bad))} do not. Pass one --target for other tasks."
         )
-        if not near_zero:
-            return TaskInfo(
-                TaskKind.REGRESSION,
-                [
-                    f"whole numbers far from zero (min {_fmt(t.min)}, median {_fmt(t.median)}, "
-                    f"{k if k is not None else 'more than 1000'} distinct values) behave as a "
-                    "continuous measurement; use --task count if they count events"
-                ],
-            )
-        vmr = t.variance_to_mean
-        dispersion = (
-            f"; variance/mean = {vmr:.2f} ({'over-dispersed' if vmr > 1.5 else 'Poisson-like'})"
-            if vmr is not None
-            else ""
+    return TaskInfo(
+        TaskKind.MULTILABEL,
+        [f"{len(prof.targets)} target columns, each holding 0/1 labels"],
+        classes=prof.target_names,
+    )
+
+
+def _infer_categorical(t: TargetProfile) -> TaskInfo:
+    """A non-numeric target: ordered levels, two values or unordered categories."""
+    k = t.n_distinct
+    labels = t.labels
+    if t.ordered_levels is not None and len(t.ordered_levels) > 2:
+        return TaskInfo(
+            TaskKind.ORDINAL,
+            [f"the target is an ordered categorical with levels {t.ordered_levels}"],
+            classes=list(t.ordered_levels),
         )
+    if k == 2:
+        return TaskInfo(
+            TaskKind.BINARY,
+            [f"the {t.kind} target has exactly 2 values: {labels}"],
+            classes=labels,
+        )
+    if k is None:
+        raise DataError(
+            f"Target {t.name!r} is {t.kind} with more than {len(labels) or 1000} distinct values; "
+            "it looks like an identifier or free text, not a label. Choose another --target."
+        )
+    return TaskInfo(
+        TaskKind.MULTICLASS,
+        [f"the {t.kind} target has {k} unordered categories"],
+        classes=labels,
+    )
+
+
+def _infer_integer_codes(t: TargetProfile) -> TaskInfo:
+    """At most 10 non-negative whole numbers: counts, a rating scale or class codes."""
+    k = t.n_distinct
+    labels = t.labels
+    count_like, why = _is_count_shaped(t)
+    if count_like:
         return TaskInfo(
             TaskKind.COUNT,
             [
-                f"non-negative integers with {k if k is not None else 'more than 1000'} distinct "
-                f"values (min {_fmt(t.min)}, max {_fmt(t.max)}){dispersion}"
+                f"non-negative integers ({k} distinct values) and {why}; use --task "
+                "multiclass if they are class codes"
             ],
         )
+    contiguous = labels == list(range(int(labels[0]), int(labels[0]) + len(labels)))
+    if contiguous and labels[0] == 1:
+        return TaskInfo(
+            TaskKind.ORDINAL,
+            [
+                f"a short integer scale {labels[0]}..{labels[-1]} ({k} consecutive levels), "
+                "like a rating; use --task multiclass if the codes are unordered"
+            ],
+            classes=labels,
+        )
+    return TaskInfo(
+        TaskKind.MULTICLASS,
+        [
+            f"few integer codes ({k} values: {labels}) that look like class labels; "
+            "use --task ordinal if they are ordered"
+        ],
+        classes=labels,
+    )
+
+
+def _infer_whole_numbers(t: TargetProfile) -> TaskInfo:
+    """Many non-negative whole numbers: counts when they reach down to zero, else a measurement."""
+    k = t.n_distinct
+    near_zero = (t.min or 0) <= 1 or (
+        t.q01 is not None and t.median is not None and t.q01 <= 0.1 * t.median
+    )
+    if not near_zero:
+        return TaskInfo(
+            TaskKind.REGRESSION,
+            [
+                f"whole numbers far from zero (min {_fmt(t.min)}, median {_fmt(t.median)}, "
+                f"{k if k is not None else 'more than 1000'} distinct values) behave as a "
+                "continuous measurement; use --task count if they count events"
+            ],
+        )
+    vmr = t.variance_to_mean
+    dispersion = (
+        f"; variance/mean = {vmr:.2f} ({'over-dispersed' if vmr > 1.5 else 'Poisson-like'})"
+        if vmr is not None
+        else ""
+    )
+    return TaskInfo(
+        TaskKind.COUNT,
+        [
+            f"non-negative integers with {k if k is not None else 'more than 1000'} distinct "
+            f"values (min {_fmt(t.min)}, max {_fmt(t.max)}){dispersion}"
+        ],
+    )
+
+
+def _infer_continuous(t: TargetProfile) -> TaskInfo:
+    """Real values: a proportion, a positive skewed quantity or plain regression."""
     if t.unit_interval:
         return TaskInfo(
             TaskKind.PROPORTION,
