@@ -211,7 +211,7 @@ def positive_weight(spec: LossSpec, ctx: Context) -> Iterator[Setting]:
 
 def class_focal_alpha(spec: LossSpec, ctx: Context) -> Iterator[Setting]:
     """Per-class focal ``alpha`` proportional to inverse class frequencies (multiclass)."""
-    if _binary_counts(ctx) is not None or ctx.kind in (TaskKind.MULTILABEL,):
+    if _binary_counts(ctx) is not None or ctx.kind is TaskKind.MULTILABEL:
         return
     if not ctx.kind.is_classification or ctx.imbalance < 3:
         return
