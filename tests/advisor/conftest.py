@@ -31,7 +31,11 @@ UNIT = Interval(0, 1, closed="neither")
 
 
 def mini_catalog() -> list[LossSpec]:
-    """A fixed catalog, so the ranking rules are tested independently of what has landed."""
+    """A fixed catalog, so the ranking rules are tested independently of what has landed.
+
+    The advisor decides by metadata, so each entry carries the metadata of the catalog loss
+    it stands for (requires, tags, declared parameters, ``extra["one_hot_twin"]``).
+    """
     R, C = Family.REGRESSION, Family.COUNT
     return [
         _spec("mse", R, "mean", Head.IDENTITY, robustness=Robustness.NONE),
@@ -97,10 +101,24 @@ def mini_catalog() -> list[LossSpec]:
             Family.MULTICLASS,
             "probability",
             Head.SOFTMAX,
+            requires=("integer labels",),
             params=(Param("label_smoothing", 0.0, Interval(0, 1)),),
         ),
-        _spec("categorical_crossentropy", Family.MULTICLASS, "probability", Head.SOFTMAX),
-        _spec("sparse_categorical_crossentropy", Family.MULTICLASS, "probability", Head.SOFTMAX),
+        _spec(
+            "categorical_crossentropy",
+            Family.MULTICLASS,
+            "probability",
+            Head.SOFTMAX,
+            requires=("one-hot",),
+        ),
+        _spec(
+            "sparse_categorical_crossentropy",
+            Family.MULTICLASS,
+            "probability",
+            Head.SOFTMAX,
+            requires=("integer labels",),
+            extra={"one_hot_twin": "categorical_crossentropy"},
+        ),
         _spec(
             "class_balanced_ce",
             Family.MULTICLASS,
@@ -111,7 +129,9 @@ def mini_catalog() -> list[LossSpec]:
                 Param("samples_per_class", None),
             ),
         ),
-        _spec("symmetric_ce", Family.MULTICLASS, "probability", Head.SOFTMAX),
+        _spec(
+            "symmetric_ce", Family.MULTICLASS, "probability", Head.SOFTMAX, tags=("noisy-labels",)
+        ),
         _spec("coral", Family.ORDINAL, "probability", Head.ORDINAL_LOGITS),
         _spec("asl", Family.MULTILABEL, "probability", Head.SIGMOID),
         _spec("triplet", Family.METRIC_LEARNING, "embedding", Head.EMBEDDING),

@@ -106,5 +106,5 @@ def test_suggested_compare_command_is_one_line(counts_csv, capsys):
     assert main(["recommend", str(counts_csv), "--target", "mdvis"]) == 0
     out = capsys.readouterr().out
     line = next(ln for ln in out.splitlines() if ln.startswith("Compare them: "))
-    assert line.startswith(f"Compare them: losslab compare {counts_csv} --target mdvis --losses \"")
+    assert line.startswith(f'Compare them: losslab compare {counts_csv} --target mdvis --losses "')
     assert line.endswith('"') and line.count('"') == 2

@@ -138,3 +138,17 @@ def test_single_class_is_an_error():
     df = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "y": ["a", "a", "a", "a"]})
     with pytest.raises(DataError, match=r"single value \('a'\) in all 4 labelled rows"):
         losslab.profile(df, target="y")
+
+
+def test_task_kinds_come_from_the_one_vocabulary(rng):
+    from losslab._vocab import TaskKind
+    from losslab.data import TASK_KINDS, parse_task
+
+    documented = "binary multiclass multilabel regression count positive proportion ordinal"
+    assert documented.split() == list(TASK_KINDS) == [k.value for k in TaskKind]
+    assert parse_task(" Count ") is TaskKind.COUNT
+    df = pd.DataFrame({"x": rng.normal(size=300), "y": rng.integers(0, 2, size=300)})
+    info = losslab.profile(df, target="y").task
+    assert info.kind is TaskKind.BINARY
+    kind = info.to_dict()["kind"]
+    assert kind == "binary" and type(kind) is str  # plain JSON

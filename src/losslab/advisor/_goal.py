@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
+from losslab._vocab import TaskKind
 from losslab.errors import DataError, TaskMismatchError
 
 __all__ = ["DEFAULT_GOALS", "GOAL_KINDS", "GOALS_FOR_TASK", "JUDGE_METRICS", "Goal", "GoalKind"]
@@ -28,29 +29,24 @@ JUDGE_METRICS: dict[str, tuple[str, ...]] = {
 _NUMERIC = ("mean", "median", "quantile")
 _CLASSES = ("probability", "labels", "ranking")
 
+
+def _goals(kind: TaskKind) -> tuple[str, ...]:
+    if kind is TaskKind.ORDINAL:  # levels: read as labels, or as numbers (mean / median level)
+        return ("labels", "probability", "ranking", "mean", "median")
+    return _NUMERIC if kind.is_regression else _CLASSES
+
+
+def _default_goal(kind: TaskKind) -> str:
+    if kind is TaskKind.ORDINAL:
+        return "labels"
+    return "mean" if kind.is_regression else "probability"
+
+
 #: Which goals make sense for each task.
-GOALS_FOR_TASK: dict[str, tuple[str, ...]] = {
-    "regression": _NUMERIC,
-    "count": _NUMERIC,
-    "positive": _NUMERIC,
-    "proportion": _NUMERIC,
-    "binary": _CLASSES,
-    "multiclass": _CLASSES,
-    "multilabel": _CLASSES,
-    "ordinal": ("labels", "probability", "ranking", "mean", "median"),
-}
+GOALS_FOR_TASK: dict[TaskKind, tuple[str, ...]] = {kind: _goals(kind) for kind in TaskKind}
 
 #: Goal used when the user gives none.
-DEFAULT_GOALS: dict[str, str] = {
-    "regression": "mean",
-    "count": "mean",
-    "positive": "mean",
-    "proportion": "mean",
-    "binary": "probability",
-    "multiclass": "probability",
-    "multilabel": "probability",
-    "ordinal": "labels",
-}
+DEFAULT_GOALS: dict[TaskKind, str] = {kind: _default_goal(kind) for kind in TaskKind}
 
 
 @dataclass(frozen=True)
@@ -122,15 +118,21 @@ class Goal:
         return {"kind": self.kind, "quantile": self.quantile}
 
 
-def resolve_goal(goal: str | Goal | None, task: str) -> Goal:
-    """The goal for ``task``: the given one (checked) or the task's default."""
+def resolve_goal(goal: str | Goal | None, task: str | TaskKind) -> Goal:
+    """The goal for ``task``: the given one (checked) or the task's default.
+
+    Example:
+        >>> resolve_goal(None, "count"), resolve_goal("median", TaskKind.POSITIVE)
+        (Goal(kind='mean', quantile=None), Goal(kind='median', quantile=None))
+    """
+    kind = TaskKind.parse(task)
     if goal is None:
-        return Goal(DEFAULT_GOALS[task])
+        return Goal(DEFAULT_GOALS[kind])
     g = Goal.parse(goal)
-    allowed = GOALS_FOR_TASK[task]
+    allowed = GOALS_FOR_TASK[kind]
     if g.kind not in allowed:
         raise TaskMismatchError(
-            f"Goal {str(g)!r} does not fit a {task} task. Received: goal={str(g)!r}. "
+            f"Goal {str(g)!r} does not fit a {kind} task. Received: goal={str(g)!r}. "
             f"Use one of: {', '.join('quantile:Q' if a == 'quantile' else a for a in allowed)} "
             "(or force another --task)."
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from losslab.advisor._recommend import Recommendation
+    from losslab.advisor._result import Recommendation
 
 __all__ = ["to_markdown"]
 

@@ -6,19 +6,18 @@ Public API:
 - :func:`open_source`: the same inputs as a stream of Arrow record batches.
 - :func:`profile_table`: one streaming pass -> :class:`DataProfile` (bounded memory;
   order statistics on a documented random sample).
-- :func:`infer_task`: the task (binary, multiclass, multilabel, regression, count,
-  positive, proportion, ordinal) with the reasons.
+- :func:`infer_task`: the task (a :class:`TaskKind`: binary, multiclass, multilabel,
+  regression, count, positive, proportion, ordinal) with the reasons.
+
+Modules: ``_read`` (readers), ``_types`` (profile types), ``_accumulate`` (the one-pass
+accumulator and sampling), ``_diagnose`` (sample statistics, duplicates, leakage,
+warnings), ``_profile`` (:func:`profile_table`), ``_task`` (task inference).
 """
 
-from losslab.data._profile import (
-    DEFAULT_SAMPLE_SIZE,
-    ColumnProfile,
-    DataProfile,
-    TargetProfile,
-    profile_table,
-)
+from losslab.data._profile import DEFAULT_SAMPLE_SIZE, profile_table
 from losslab.data._read import BatchSource, open_source, read_table
 from losslab.data._task import TASK_KINDS, TaskInfo, TaskKind, infer_task, parse_task
+from losslab.data._types import ColumnProfile, DataProfile, TargetProfile
 
 __all__ = [
     "DEFAULT_SAMPLE_SIZE",

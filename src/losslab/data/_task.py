@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Any
 
-from losslab.data._profile import DataProfile, TargetProfile
+from losslab._vocab import TaskKind
+from losslab.data._types import DataProfile, TargetProfile
 from losslab.errors import DataError
 
-__all__ = ["TASK_KINDS", "TaskInfo", "TaskKind", "infer_task"]
+__all__ = ["TASK_KINDS", "TaskInfo", "TaskKind", "infer_task", "parse_task"]
 
-TaskKind = Literal[
-    "binary", "multiclass", "multilabel", "regression", "count", "positive", "proportion", "ordinal"
-]
-#: Every task kind the advisor knows, in a fixed order.
-TASK_KINDS: tuple[str, ...] = get_args(TaskKind)
+#: Every task kind the advisor knows, in a fixed order (the values of :class:`TaskKind`).
+TASK_KINDS: tuple[str, ...] = tuple(kind.value for kind in TaskKind)
 
 #: Integer targets with more distinct values than this are counts or regression, not classes.
 MAX_INTEGER_CLASSES = 10
@@ -27,17 +25,21 @@ class TaskInfo:
     """What kind of prediction task the target defines.
 
     Attributes:
-        kind: one of :data:`TASK_KINDS`.
+        kind: a :class:`~losslab._vocab.TaskKind` (a ``StrEnum``: it equals its string, and
+            a string given here is parsed into the member).
         reasons: why, in plain words ("because ...").
         classes: the class labels (binary, multiclass, ordinal in their order; the label
             columns for multilabel), else ``None``.
         overridden: True when the user forced ``kind`` (``--task``).
     """
 
-    kind: str
+    kind: TaskKind
     reasons: list[str] = field(default_factory=list)
     classes: list[Any] | None = None
     overridden: bool = False
+
+    def __post_init__(self) -> None:
+        self.kind = TaskKind.parse(self.kind)
 
     @property
     def n_classes(self) -> int | None:
@@ -45,7 +47,7 @@ class TaskInfo:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "kind": self.kind,
+            "kind": self.kind.value,
             "reasons": list(self.reasons),
             "classes": list(self.classes) if self.classes is not None else None,
             "overridden": self.overridden,
@@ -58,15 +60,14 @@ def _fmt(x: float | None) -> str:
     return f"{x:.3g}"
 
 
-def parse_task(text: str) -> str:
-    """Validate a task name (``--task``)."""
-    key = str(text).strip().lower()
-    if key not in TASK_KINDS:
-        raise DataError(
-            f"Unknown task {text!r}. Expected one of: {', '.join(TASK_KINDS)}. "
-            "Omit --task to let losslab infer it."
-        )
-    return key
+def parse_task(text: str | TaskKind) -> TaskKind:
+    """The :class:`TaskKind` named by ``text`` (``--task``); the same as :meth:`TaskKind.parse`.
+
+    Example:
+        >>> parse_task(" Count ") == "count"
+        True
+    """
+    return TaskKind.parse(text)
 
 
 def _single_class(t: TargetProfile) -> None:
@@ -127,10 +128,10 @@ def infer_task(prof: DataProfile, task: str | None = None) -> TaskInfo:
         >>> import pandas as pd
         >>> from losslab.data import profile_table
         >>> p = profile_table(pd.DataFrame({"y": [0, 1, 0, 1, 1]}), "y")
-        >>> infer_task(p).kind
+        >>> str(infer_task(p).kind)
         'binary'
     """
-    forced = parse_task(task) if task is not None else None
+    forced = TaskKind.parse(task) if task is not None else None
     info = _infer(prof)
     if forced is None:
         return info
@@ -140,7 +141,7 @@ def infer_task(prof: DataProfile, task: str | None = None) -> TaskInfo:
         return info
     t = prof.target
     classes: list[Any] | None = None
-    if forced in ("binary", "multiclass", "ordinal"):
+    if forced.has_class_labels:
         classes = t.labels or None
         if classes is None:
             raise DataError(
@@ -148,33 +149,33 @@ def infer_task(prof: DataProfile, task: str | None = None) -> TaskInfo:
                 f"{len(t.value_counts or {}) or 'a thousand'} distinct values. Received: --task "
                 f"{forced}. Use --task regression, or bin the target first."
             )
-        if forced == "binary" and len(classes) != 2:
+        if forced is TaskKind.BINARY and len(classes) != 2:
             raise DataError(
                 f"--task binary needs exactly 2 classes; target {t.name!r} has {len(classes)}. "
                 "Use --task multiclass or ordinal."
             )
-    if forced == "multilabel":
+    if forced is TaskKind.MULTILABEL:
         if len(prof.targets) < 2:
             raise DataError(
                 "--task multilabel needs several 0/1 target columns. Received one target "
                 f"{t.name!r}. Pass --target a,b,c."
             )
         classes = prof.target_names
-    if forced in ("count", "positive", "proportion", "regression") and t.kind != "numeric":
+    if forced.is_regression and t.kind != "numeric":
         raise DataError(
             f"--task {forced} needs a numeric target; {t.name!r} is {t.kind} ({t.dtype}). "
             "Use --task binary / multiclass / ordinal."
         )
-    if forced == "count" and (t.negative_share or not t.integer_valued):
+    if forced is TaskKind.COUNT and (t.negative_share or not t.integer_valued):
         raise DataError(
             f"--task count needs non-negative integers; {t.name!r} has min {_fmt(t.min)} and "
             f"{'non-integer' if not t.integer_valued else 'negative'} values. Use --task regression."
         )
-    if forced == "positive" and (t.min is None or t.min < 0):
+    if forced is TaskKind.POSITIVE and (t.min is None or t.min < 0):
         raise DataError(
             f"--task positive needs y >= 0; {t.name!r} has min {_fmt(t.min)}. Use --task regression."
         )
-    if forced == "proportion" and not t.unit_interval:
+    if forced is TaskKind.PROPORTION and not t.unit_interval:
         raise DataError(
             f"--task proportion needs values in [0, 1]; {t.name!r} spans "
             f"[{_fmt(t.min)}, {_fmt(t.max)}]. Rescale the target or use --task regression."
@@ -191,115 +192,145 @@ def infer_task(prof: DataProfile, task: str | None = None) -> TaskInfo:
 
 def _infer(prof: DataProfile) -> TaskInfo:
     if len(prof.targets) > 1:
-        bad = [
-            t.name
-            for t in prof.targets
-            if not (t.n_distinct is not None and t.n_distinct <= 2 and set(t.labels) <= {0, 1})
-        ]
-        if bad:
-            raise DataError(
-                f"Several target columns are read as a multilabel target and must hold 0/1 values; "
-                f"{', '.join(map(repr, bad))} do not. Pass one --target for other tasks."
-            )
-        return TaskInfo(
-            "multilabel",
-            [f"{len(prof.targets)} target columns, each holding 0/1 labels"],
-            classes=prof.target_names,
-        )
+        return _infer_multilabel(prof)
     t = prof.target
     _single_class(t)
-    k = t.n_distinct
     if t.kind != "numeric":
-        labels = t.labels
-        if t.ordered_levels is not None and len(t.ordered_levels) > 2:
-            return TaskInfo(
-                "ordinal",
-                [f"the target is an ordered categorical with levels {t.ordered_levels}"],
-                classes=list(t.ordered_levels),
-            )
-        if k == 2:
-            return TaskInfo(
-                "binary", [f"the {t.kind} target has exactly 2 values: {labels}"], classes=labels
-            )
-        if k is None:
-            raise DataError(
-                f"Target {t.name!r} is {t.kind} with more than {len(labels) or 1000} distinct values; "
-                "it looks like an identifier or free text, not a label. Choose another --target."
-            )
+        return _infer_categorical(t)
+    if t.n_distinct == 2:
         return TaskInfo(
-            "multiclass",
-            [f"the {t.kind} target has {k} unordered categories"],
-            classes=labels,
-        )
-
-    if k == 2:
-        return TaskInfo(
-            "binary", [f"the target has exactly 2 distinct values: {t.labels}"], classes=t.labels
+            TaskKind.BINARY,
+            [f"the target has exactly 2 distinct values: {t.labels}"],
+            classes=t.labels,
         )
     if t.integer_valued and (t.negative_share or 0) == 0:
-        if k is not None and k <= MAX_INTEGER_CLASSES:
-            labels = t.labels
-            count_like, why = _is_count_shaped(t)
-            if count_like:
-                return TaskInfo(
-                    "count",
-                    [
-                        f"non-negative integers ({k} distinct values) and {why}; use --task "
-                        "multiclass if they are class codes"
-                    ],
-                )
-            contiguous = labels == list(range(int(labels[0]), int(labels[0]) + len(labels)))
-            if contiguous and labels[0] == 1:
-                return TaskInfo(
-                    "ordinal",
-                    [
-                        f"a short integer scale {labels[0]}..{labels[-1]} ({k} consecutive levels), "
-                        "like a rating; use --task multiclass if the codes are unordered"
-                    ],
-                    classes=labels,
-                )
-            return TaskInfo(
-                "multiclass",
-                [
-                    f"few integer codes ({k} values: {labels}) that look like class labels; "
-                    "use --task ordinal if they are ordered"
-                ],
-                classes=labels,
-            )
-        near_zero = (t.min or 0) <= 1 or (
-            t.q01 is not None and t.median is not None and t.q01 <= 0.1 * t.median
+        if t.n_distinct is not None and t.n_distinct <= MAX_INTEGER_CLASSES:
+            return _infer_integer_codes(t)
+        return _infer_whole_numbers(t)
+    return _infer_continuous(t)
+
+
+def _infer_multilabel(prof: DataProfile) -> TaskInfo:
+    """Several target columns: 0/1 labels each, or an error."""
+    bad = [
+        t.name
+        for t in prof.targets
+        if not (t.n_distinct is not None and t.n_distinct <= 2 and set(t.labels) <= {0, 1})
+    ]
+    if bad:
+        raise DataError(
+            f"Several target columns are read as a multilabel target and must hold 0/1 values; "
+            f"{', '.join(map(repr, bad))} do not. Pass one --target for other tasks."
         )
-        if not near_zero:
-            return TaskInfo(
-                "regression",
-                [
-                    f"whole numbers far from zero (min {_fmt(t.min)}, median {_fmt(t.median)}, "
-                    f"{k if k is not None else 'more than 1000'} distinct values) behave as a "
-                    "continuous measurement; use --task count if they count events"
-                ],
-            )
-        vmr = t.variance_to_mean
-        dispersion = (
-            f"; variance/mean = {vmr:.2f} ({'over-dispersed' if vmr > 1.5 else 'Poisson-like'})"
-            if vmr is not None
-            else ""
-        )
+    return TaskInfo(
+        TaskKind.MULTILABEL,
+        [f"{len(prof.targets)} target columns, each holding 0/1 labels"],
+        classes=prof.target_names,
+    )
+
+
+def _infer_categorical(t: TargetProfile) -> TaskInfo:
+    """A non-numeric target: ordered levels, two values or unordered categories."""
+    k = t.n_distinct
+    labels = t.labels
+    if t.ordered_levels is not None and len(t.ordered_levels) > 2:
         return TaskInfo(
-            "count",
+            TaskKind.ORDINAL,
+            [f"the target is an ordered categorical with levels {t.ordered_levels}"],
+            classes=list(t.ordered_levels),
+        )
+    if k == 2:
+        return TaskInfo(
+            TaskKind.BINARY,
+            [f"the {t.kind} target has exactly 2 values: {labels}"],
+            classes=labels,
+        )
+    if k is None:
+        raise DataError(
+            f"Target {t.name!r} is {t.kind} with more than {len(labels) or 1000} distinct values; "
+            "it looks like an identifier or free text, not a label. Choose another --target."
+        )
+    return TaskInfo(
+        TaskKind.MULTICLASS,
+        [f"the {t.kind} target has {k} unordered categories"],
+        classes=labels,
+    )
+
+
+def _infer_integer_codes(t: TargetProfile) -> TaskInfo:
+    """At most 10 non-negative whole numbers: counts, a rating scale or class codes."""
+    k = t.n_distinct
+    labels = t.labels
+    count_like, why = _is_count_shaped(t)
+    if count_like:
+        return TaskInfo(
+            TaskKind.COUNT,
             [
-                f"non-negative integers with {k if k is not None else 'more than 1000'} distinct "
-                f"values (min {_fmt(t.min)}, max {_fmt(t.max)}){dispersion}"
+                f"non-negative integers ({k} distinct values) and {why}; use --task "
+                "multiclass if they are class codes"
             ],
         )
+    contiguous = labels == list(range(int(labels[0]), int(labels[0]) + len(labels)))
+    if contiguous and labels[0] == 1:
+        return TaskInfo(
+            TaskKind.ORDINAL,
+            [
+                f"a short integer scale {labels[0]}..{labels[-1]} ({k} consecutive levels), "
+                "like a rating; use --task multiclass if the codes are unordered"
+            ],
+            classes=labels,
+        )
+    return TaskInfo(
+        TaskKind.MULTICLASS,
+        [
+            f"few integer codes ({k} values: {labels}) that look like class labels; "
+            "use --task ordinal if they are ordered"
+        ],
+        classes=labels,
+    )
+
+
+def _infer_whole_numbers(t: TargetProfile) -> TaskInfo:
+    """Many non-negative whole numbers: counts when they reach down to zero, else a measurement."""
+    k = t.n_distinct
+    near_zero = (t.min or 0) <= 1 or (
+        t.q01 is not None and t.median is not None and t.q01 <= 0.1 * t.median
+    )
+    if not near_zero:
+        return TaskInfo(
+            TaskKind.REGRESSION,
+            [
+                f"whole numbers far from zero (min {_fmt(t.min)}, median {_fmt(t.median)}, "
+                f"{k if k is not None else 'more than 1000'} distinct values) behave as a "
+                "continuous measurement; use --task count if they count events"
+            ],
+        )
+    vmr = t.variance_to_mean
+    dispersion = (
+        f"; variance/mean = {vmr:.2f} ({'over-dispersed' if vmr > 1.5 else 'Poisson-like'})"
+        if vmr is not None
+        else ""
+    )
+    return TaskInfo(
+        TaskKind.COUNT,
+        [
+            f"non-negative integers with {k if k is not None else 'more than 1000'} distinct "
+            f"values (min {_fmt(t.min)}, max {_fmt(t.max)}){dispersion}"
+        ],
+    )
+
+
+def _infer_continuous(t: TargetProfile) -> TaskInfo:
+    """Real values: a proportion, a positive skewed quantity or plain regression."""
     if t.unit_interval:
         return TaskInfo(
-            "proportion",
+            TaskKind.PROPORTION,
             [f"real values bounded in [0, 1] (min {_fmt(t.min)}, max {_fmt(t.max)})"],
         )
     if (t.min or 0) >= 0 and (t.skewness or 0) > POSITIVE_SKEW:
         zeros = f", {t.zero_share:.0%} zeros" if t.zero_share else ""
         return TaskInfo(
-            "positive",
+            TaskKind.POSITIVE,
             [
                 f"non-negative continuous values (min {_fmt(t.min)}{zeros}) with a long right "
                 f"tail (skewness {t.skewness:.2f})"
@@ -310,4 +341,4 @@ def _infer(prof: DataProfile) -> TaskInfo:
         if (t.negative_share or 0) > 0
         else f"continuous values without strong skew (skewness {_fmt(t.skewness)})"
     )
-    return TaskInfo("regression", [why])
+    return TaskInfo(TaskKind.REGRESSION, [why])

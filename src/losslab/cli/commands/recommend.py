@@ -137,13 +137,13 @@ def recommend(
     """Profile DATA, infer the task and recommend losses with configured hyperparameters."""
     import sys
 
+    from losslab._vocab import TaskKind
     from losslab.advisor import Goal
     from losslab.advisor import recommend as _recommend
-    from losslab.data import parse_task
 
     # validate the cheap options before reading a possibly large file
     if task is not None:
-        parse_task(task)
+        TaskKind.parse(task)
     if goal is not None:
         Goal.parse(goal)
     if report is not None:
