@@ -146,8 +146,9 @@ class _Collector(ast.NodeVisitor):
         if target == self.module or not (target == PACKAGE or target.startswith(PACKAGE + ".")):
             return
         self.found.append(
-            Import(self.module, self.path, line, target, name, self.depth == 0,
-                   self.type_only > 0, how)  # fmt: skip
+            Import(
+                self.module, self.path, line, target, name, self.depth == 0, self.type_only > 0, how
+            )
         )
 
     def _scope(self, node: ast.AST) -> None:
@@ -186,7 +187,9 @@ class _Collector(ast.NodeVisitor):
                 self._add(node.lineno, target, name, "import")
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        base = _resolve_relative(self.module, node.level, node.module) if node.level else node.module
+        base = (
+            _resolve_relative(self.module, node.level, node.module) if node.level else node.module
+        )
         if base is None:
             return
         for alias in node.names:
@@ -322,7 +325,9 @@ def _cycle_report(imports: list[Import]) -> list[str]:
     lines = []
     for comp in _sccs(edges):
         members = set(comp)
-        inside = [imp.where() for imp in imports if imp.importer in members and imp.target in members]
+        inside = [
+            imp.where() for imp in imports if imp.importer in members and imp.target in members
+        ]
         lines.append("cycle " + " <-> ".join(comp) + ":\n    " + "\n    ".join(sorted(set(inside))))
     return lines
 
@@ -435,7 +440,9 @@ def test_the_checker_reads_every_kind_of_import() -> None:
     )
     collector = _Collector("losslab.verify.check", "losslab/verify/check.py")
     collector.visit(ast.parse(source))
-    found = {(i.line, i.target, i.name, i.module_level, i.type_only, i.how) for i in collector.found}
+    found = {
+        (i.line, i.target, i.name, i.module_level, i.type_only, i.how) for i in collector.found
+    }
     assert found == {
         (4, "losslab.catalog", "get", True, False, "from"),
         (6, "losslab.experiment", "Results", True, True, "from"),

@@ -106,7 +106,23 @@ def build_summary(run: RunData, files: dict[str, str] | None = None) -> dict[str
         tuner's best parameters and notes.
 
     Example:
-        >>> build_summary(load_run("runs/demo"))["best"]["label"]  # doctest: +SKIP
+        A run is usually read with ``losslab.report.load_run(run_dir)``; here one is built
+        from a leaderboard alone:
+
+        >>> from pathlib import Path
+        >>> from losslab.report._run import RunData
+        >>> rows = [
+        ...     {"candidate_id": "huber", "label": "huber", "rank": 1, "mean": 0.91, "is_best": True},
+        ...     {"candidate_id": "mse", "label": "mse", "rank": 2, "mean": 0.95,
+        ...      "indistinguishable_from_best": True},
+        ... ]
+        >>> run = RunData(path=Path("demo"), manifest={"kind": "compare"}, records=[],
+        ...               leaderboard={"primary_metric": "rmse", "direction": "min", "rows": rows})
+        >>> summary = build_summary(run)
+        >>> summary["best"]["label"], summary["indistinguishable_from_best"]
+        ('huber', ['mse'])
+        >>> summary["primary_metric"], summary["direction"], summary["trials"]
+        ('rmse', 'min', {'total': 0, 'ok': 0, 'nan': 0, 'failed': 0})
     """
     rows = list(run.leaderboard.get("rows", []))
     best = next((r for r in rows if r.get("is_best")), None)
@@ -189,7 +205,19 @@ def render_markdown(run: RunData, summary: dict[str, Any]) -> str:
         The Markdown text (user text HTML-escaped).
 
     Example:
-        >>> text = render_markdown(run, build_summary(run))  # doctest: +SKIP
+        >>> from pathlib import Path
+        >>> from losslab.report._run import RunData
+        >>> rows = [{"candidate_id": "huber", "label": "huber", "rank": 1, "mean": 0.91,
+        ...          "ci_low": 0.88, "ci_high": 0.94, "n_seeds": 3, "is_best": True}]
+        >>> run = RunData(path=Path("demo"), manifest={"kind": "compare"}, records=[],
+        ...               leaderboard={"primary_metric": "rmse", "direction": "min", "rows": rows})
+        >>> text = render_markdown(run, build_summary(run))
+        >>> print(text[text.index("## Leaderboard"):text.index("## Training")].strip())
+        ## Leaderboard
+        <BLANKLINE>
+        | rank | candidate | rmse (mean) | 95% interval | diff to best | p | ≈ best | seeds |
+        |---:|---|---:|---|---:|---:|:---:|---:|
+        | 1 | huber | 0.91 | [0.88, 0.94] | - | - | best | 3 |
     """
     data = summary["data"]
     task = summary["task"] or {}

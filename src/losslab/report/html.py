@@ -27,8 +27,18 @@ def render_html(run: RunData) -> str:
         The HTML text (Plotly's JavaScript inlined; user text escaped).
 
     Example:
-        >>> from losslab.report import load_run
-        >>> html_text = render_html(load_run("runs/demo"))  # doctest: +SKIP
+        A run is usually read with ``losslab.report.load_run(run_dir)``; here one without
+        any result yet:
+
+        >>> from pathlib import Path
+        >>> from losslab.report._run import RunData
+        >>> run = RunData(path=Path("demo"), manifest={"kind": "compare"}, records=[],
+        ...               leaderboard={"rows": []}, notes=["No finished trial is stored yet."])
+        >>> html_text = render_html(run)
+        >>> html_text.startswith("<!DOCTYPE html>"), "<title>losslab compare report: demo</title>" in html_text
+        (True, True)
+        >>> '<section id="notes"><h2>Notes</h2>' in html_text
+        True
     """
     from plotly.offline import get_plotlyjs
 

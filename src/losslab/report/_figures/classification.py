@@ -8,7 +8,14 @@ from typing import Any
 import numpy as np
 
 from losslab._vocab import TaskKind
-from losslab.report._figures.common import color, first_predictions, layout, t, task_kind_of, which_trial
+from losslab.report._figures.common import (
+    color,
+    first_predictions,
+    layout,
+    t,
+    task_kind_of,
+    which_trial,
+)
 from losslab.report._run import RunData
 
 __all__ = ["class_probs", "confusion_counts", "fig_calibration", "fig_confusion"]
@@ -49,7 +56,9 @@ def _classification(run: RunData) -> list[tuple[str, np.ndarray, np.ndarray]]:
     return out
 
 
-def _confidence_and_hits(kind: TaskKind | None, y: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _confidence_and_hits(
+    kind: TaskKind | None, y: np.ndarray, probs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(predicted probability, 1.0 where it came true) per point of the reliability diagram."""
     if kind is TaskKind.BINARY:
         return probs[:, 1], (y.reshape(-1) == 1).astype(float)

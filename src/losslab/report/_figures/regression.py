@@ -6,7 +6,14 @@ from typing import Any
 
 import numpy as np
 
-from losslab.report._figures.common import color, first_predictions, layout, subsample, t, which_trial
+from losslab.report._figures.common import (
+    color,
+    first_predictions,
+    layout,
+    subsample,
+    t,
+    which_trial,
+)
 from losslab.report._run import RunData
 
 __all__ = ["fig_predicted_vs_actual", "fig_residuals", "point_prediction"]

@@ -18,7 +18,9 @@ class _Panel:
         self.fig = fig
         self.seen = seen
 
-    def add(self, trace_kw: dict[str, Any], legend_key: tuple[str, Any], row: int, col: int) -> None:
+    def add(
+        self, trace_kw: dict[str, Any], legend_key: tuple[str, Any], row: int, col: int
+    ) -> None:
         import plotly.graph_objects as go
 
         trace_kw["showlegend"] = legend_key not in self.seen

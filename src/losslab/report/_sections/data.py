@@ -14,7 +14,17 @@ _TARGET_KEYS = [
     "name", "kind", "count", "missing_share", "n_distinct", "mean", "std", "min", "median",
     "max", "skewness", "excess_kurtosis", "outlier_share_mad", "zero_share", "imbalance_ratio",
 ]  # fmt: skip
-_FEATURE_KEYS = ["name", "kind", "dtype", "missing_share", "n_distinct", "mean", "std", "min", "max"]
+_FEATURE_KEYS = [
+    "name",
+    "kind",
+    "dtype",
+    "missing_share",
+    "n_distinct",
+    "mean",
+    "std",
+    "min",
+    "max",
+]
 _TEXT_KEYS = ("name", "kind", "dtype")
 
 

@@ -22,9 +22,7 @@ def _leaderboard_row(r: dict[str, Any]) -> tuple[list[str], str]:
     else:
         mark, cls = "", ""
     ci = (
-        f"[{fmt(r.get('ci_low'))}, {fmt(r.get('ci_high'))}]"
-        if r.get("ci_low") is not None
-        else "-"
+        f"[{fmt(r.get('ci_low'))}, {fmt(r.get('ci_high'))}]" if r.get("ci_low") is not None else "-"
     )
     failed = f" ({int(r['n_failed'])} failed)" if r.get("n_failed") else ""
     cells = [

@@ -76,5 +76,3 @@ def section_tune(page: Page, run: RunData) -> None:
         )
         parts += [page.figure(fig, "tune") for _title, fig in figs]
     page.section("tuning", "Tuning", "\n".join(parts))
-
-
