@@ -10,17 +10,43 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
+from losslab.catalog import Family, Head, LossSpec, get_spec
+from losslab.errors import LosslabError
+
 Problem = Literal["nonfinite", "explosion", "stuck"]
 
 _PROB_ACTIVATIONS = {"sigmoid", "softmax"}
-_PROB_LOSSES = (
-    "crossentropy",
-    "hinge",
-    "focal",
-    "kl_divergence",
-    "kld",
-    "poisson",
-)
+
+
+def _catalog_spec(*names: str) -> LossSpec | None:
+    """The catalog entry of the first of ``names`` the catalog knows (name or alias), or None."""
+    for name in names:
+        if not name:
+            continue
+        try:
+            return get_spec(name)
+        except LosslabError:
+            continue
+    return None
+
+
+def _reads_linked_outputs(spec: LossSpec | None) -> bool:
+    """The loss reads probabilities, logits or rates (a link between output and target).
+
+    Decided by the catalog entry: a sigmoid/softmax/logits head, or a count loss (rates).
+    A loss the catalog does not know counts as a plain regression loss.
+    """
+    if spec is None:
+        return False
+    linked_heads = {
+        Head.SIGMOID,
+        Head.BINARY_LOGITS,
+        Head.SOFTMAX,
+        Head.MULTICLASS_LOGITS,
+        Head.ORDINAL_LOGITS,
+        Head.SEGMENTATION,
+    }
+    return spec.head in linked_heads or spec.family == Family.COUNT
 
 
 def learning_rate(model: Any) -> float | None:
@@ -39,14 +65,19 @@ def learning_rate(model: Any) -> float | None:
         return None
 
 
-def _loss_config(model: Any) -> tuple[str, bool | None]:
-    """(lower-case loss name, from_logits or None) of the compiled loss."""
+def _loss_config(model: Any) -> tuple[str, LossSpec | None, bool | None]:
+    """(lower-case loss name, its catalog entry or None, from_logits or None) of the compiled loss."""
     loss = getattr(model, "loss", None)
     if loss is None:
-        return "", None
-    if isinstance(loss, str):
-        return loss.lower(), False if "crossentropy" in loss.lower() else None
+        return "", None, None
+    if isinstance(loss, str):  # Keras builds the loss with its default arguments
+        spec = _catalog_spec(loss)
+        from_logits = None
+        if spec is not None and spec.from_logits_param is not None:
+            from_logits = bool(spec.param(spec.from_logits_param).default)
+        return loss.lower(), spec, from_logits
     name = getattr(loss, "name", None) or getattr(loss, "__name__", "") or type(loss).__name__
+    spec = _catalog_spec(str(name), type(loss).__name__)
     from_logits = None
     get_config = getattr(loss, "get_config", None)
     if callable(get_config):
@@ -56,7 +87,7 @@ def _loss_config(model: Any) -> tuple[str, bool | None]:
                 from_logits = bool(cfg["from_logits"])
         except Exception:
             from_logits = None
-    return str(name).lower(), from_logits
+    return str(name).lower(), spec, from_logits
 
 
 def _last_activation(model: Any) -> tuple[str | None, str | None]:
@@ -100,10 +131,10 @@ def likely_causes(
         'learning rate ...'
     """
     lr = learning_rate(model) if model is not None else None
-    loss_name, from_logits = _loss_config(model) if model is not None else ("", None)
+    loss_name, spec, from_logits = _loss_config(model) if model is not None else ("", None, None)
     layer, act = _last_activation(model) if model is not None else (None, None)
     n_trainable = len(getattr(model, "trainable_weights", []) or []) if model is not None else None
-    prob_loss = any(k in loss_name for k in _PROB_LOSSES)
+    prob_loss = _reads_linked_outputs(spec)
 
     evidence: list[str] = []
     generic: list[str] = []
