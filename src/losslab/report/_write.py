@@ -64,7 +64,8 @@ def write_report(run_dir: str | os.PathLike[str]) -> dict[str, Path]:
         >>> json.loads(paths["summary"].read_text())["notes"]
         ['No finished trial is stored yet: nothing to compare.']
     """
-    from losslab.report._summary import build_summary, render_markdown
+    from losslab.report._markdown import render_markdown
+    from losslab.report._summary import build_summary
     from losslab.report.html import render_html
 
     run = load_run(run_dir)
@@ -118,8 +119,9 @@ def write_recommendation_report(
     from datetime import UTC, datetime
 
     from losslab.errors import DataError
+    from losslab.report._markdown import render_markdown
     from losslab.report._run import RunData
-    from losslab.report._summary import build_summary, render_markdown
+    from losslab.report._summary import build_summary
     from losslab.report.html import render_html
 
     rec = recommendation.to_dict() if hasattr(recommendation, "to_dict") else recommendation
