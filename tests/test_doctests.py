@@ -19,6 +19,9 @@ import losslab
 
 OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
+#: Optional dependencies: a module that cannot be imported without one is skipped, not failed.
+OPTIONAL = frozenset({"pyspark", "torch", "tensorflow"})
+
 #: Modules whose examples take more than ~10 s (they build Keras models or start Spark).
 SLOW: frozenset[str] = frozenset()
 
@@ -41,7 +44,12 @@ def _cases() -> list[object]:
 def test_docstring_examples_run(
     module_name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    module = importlib.import_module(module_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        if (e.name or "").split(".")[0] in OPTIONAL:
+            pytest.skip(f"{module_name} needs {e.name}, which is not installed")
+        raise
     monkeypatch.chdir(tmp_path)
     finder = doctest.DocTestFinder(exclude_empty=True)
     runner = doctest.DocTestRunner(optionflags=OPTIONS)
