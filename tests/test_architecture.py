@@ -426,6 +426,11 @@ def test_the_checker_sees_imports() -> None:
     assert _resolve_relative("losslab.report._figures.common", 2, "_run") == "losslab.report._run"
 
 
+def test_the_checker_finds_cycles() -> None:
+    edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": {"e"}}
+    assert _sccs(edges) == [["a", "b", "c"]]  # self-imports are dropped by the collector
+
+
 def test_the_checker_reads_every_kind_of_import() -> None:
     source = (
         "from __future__ import annotations\n"
