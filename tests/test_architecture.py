@@ -242,9 +242,17 @@ def _layer(module: str) -> int | None:
     return LAYER_OF.get(parts[1]) if len(parts) > 1 else None
 
 
+def _by_place(line: str) -> tuple[str, int, str]:
+    """Sort key: file, then line number as a number (``x.py:26`` before ``x.py:264``)."""
+    path, _, rest = line.partition(":")
+    number, _, tail = rest.partition(":")
+    return (path, int(number), tail) if number.isdigit() else (path, 0, rest)
+
+
 def _fail(title: str, lines: list[str]) -> None:
     if lines:
-        raise AssertionError(f"{title} ({len(lines)}):\n  " + "\n  ".join(sorted(set(lines))))
+        ordered = sorted(set(lines), key=_by_place)
+        raise AssertionError(f"{title} ({len(lines)}):\n  " + "\n  ".join(ordered))
 
 
 # ----------------------------------------------------------------------------- the rules
@@ -397,7 +405,7 @@ def test_private_modules_stay_in_their_package() -> None:
         if not (imp.importer == package or imp.importer.startswith(package + ".")):
             bad.append(
                 f"{imp.where()}: imports the private module {package}.{part} from outside "
-                f"the package {package} (import it from {package})"
+                f"the package {package} (import it from {package}, which re-exports it)"
             )
     _fail("Private modules imported from another package", bad)
 
