@@ -11,6 +11,14 @@ Optuna or Spark until they are needed)::
     losslab.recommend(data, target="y")  # the advisor
     losslab.compare(build_model, x, y, losses=[...])
     losslab.tune(...), losslab.run(...)
+
+Example:
+    >>> import losslab
+    >>> spec = losslab.get_spec("mae")
+    >>> spec.statistic, spec.robustness.value
+    ('median', 'high')
+    >>> [spec.name for spec in losslab.list_losses(family="ordinal")]
+    ['coral', 'corn', 'weighted_kappa']
 """
 
 from __future__ import annotations

@@ -19,7 +19,15 @@ __all__ = ["Interval", "OneOf", "Param", "validate", "validate_all"]
 
 @dataclass(frozen=True)
 class Interval:
-    """A numeric range. ``None`` bounds are open to infinity."""
+    """A numeric range. ``None`` bounds are open to infinity.
+
+    Example:
+        >>> positive = Interval(0, None, closed="neither")
+        >>> positive.contains(0), positive.contains(2.5), positive.describe()
+        (False, True, '> 0')
+        >>> Interval(1, None, integer=True).describe(), Interval(0, 1).describe()
+        ('an integer >= 1', 'in [0, 1]')
+    """
 
     low: float | None = None
     high: float | None = None
@@ -75,7 +83,12 @@ class Interval:
 
 @dataclass(frozen=True)
 class OneOf:
-    """A closed set of choices (strings, booleans, ...)."""
+    """A closed set of choices (strings, booleans, ...), compared with their type.
+
+    Example:
+        >>> OneOf((True, False)).contains(1), OneOf(("sum", "mean")).describe()
+        (False, "one of 'sum', 'mean'")
+    """
 
     choices: tuple[Any, ...]
 
@@ -134,7 +147,17 @@ class Param:
 
 
 def validate(name: str, value: Any, constraint: Constraint) -> None:
-    """Raise :class:`InvalidParameterError` unless ``value`` satisfies ``constraint``."""
+    """Raise :class:`InvalidParameterError` unless ``value`` satisfies ``constraint``.
+
+    A list checked against an :class:`Interval` is checked element by element.
+
+    Example:
+        >>> validate("delta", 2.0, Interval(0, None, closed="neither"))
+        >>> validate("quantile", [0.1, 1.5], Interval(0, 1, closed="neither"))
+        Traceback (most recent call last):
+        ...
+        losslab.errors.InvalidParameterError: quantile must be in (0, 1) (every element). Received: quantile=[0.1, 1.5].
+    """
     if isinstance(value, Sequence) and not isinstance(value, str) and isinstance(constraint, Interval):
         # a list of values each constrained the same way (e.g. several quantiles)
         if len(value) == 0 or not all(constraint.contains(v) for v in value):
@@ -152,6 +175,15 @@ def validate_all(
     """Validate keyword arguments ``given`` against ``params``; return the full set with defaults.
 
     Unknown keywords are rejected with the list of valid ones (never silently accepted).
+
+    Example:
+        >>> params = (Param("delta", 1.0, Interval(0, None, closed="neither")),)
+        >>> validate_all("Huber", params, {})
+        {'delta': 1.0}
+        >>> validate_all("Huber", params, {"dleta": 2.0})
+        Traceback (most recent call last):
+        ...
+        losslab.errors.InvalidParameterError: Huber got unknown keyword argument(s) 'dleta'. Valid arguments: delta.
     """
     known = {p.name: p for p in params}
     unknown = [k for k in given if k not in known and k not in extra_ok]

@@ -209,6 +209,30 @@ def test_causes_name_logits_vs_probabilities_and_unscaled_target() -> None:
     assert sum(c.startswith("unscaled target") for c in causes) == 1
 
 
+def test_causes_read_the_loss_kind_from_the_catalog_not_its_name() -> None:
+    # "bce" names no "crossentropy": the catalog entry (sigmoid head, from_logits=False by
+    # default) is what says the loss reads probabilities from a linear last layer.
+    linear_out = _mlp(4)
+    linear_out.compile(optimizer="adam", loss="bce")
+    causes = likely_causes(linear_out, "nonfinite")
+    assert causes[0].startswith("logits vs probabilities") and "'bce'" in causes[0]
+
+    # a count loss reads rates: a huge initial loss is not blamed on an unscaled target
+    counts = _mlp(4)
+    counts.compile(optimizer=keras.optimizers.Adam(1e-3), loss=keras.losses.Poisson())
+    causes = likely_causes(counts, "explosion", initial_loss=2.5e7)
+    assert not any(c.startswith("unscaled target: the initial loss") for c in causes)
+
+    # a loss the catalog does not know is read as a plain regression loss
+    def my_loss(y_true: object, y_pred: object) -> object:
+        return keras.ops.mean(keras.ops.square(y_true - y_pred), axis=-1)
+
+    custom = _mlp(4)
+    custom.compile(optimizer=keras.optimizers.Adam(1e-3), loss=my_loss)
+    causes = likely_causes(custom, "explosion", initial_loss=2.5e7)
+    assert causes[0].startswith("unscaled target") and not any("logits" in c for c in causes)
+
+
 def test_overfitting_monitor_without_validation_is_a_clear_error() -> None:
     x, y = _healthy_data()
     model = _mlp(4)

@@ -10,17 +10,43 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
+from losslab.catalog import Family, Head, LossSpec, get_spec
+from losslab.errors import LosslabError
+
 Problem = Literal["nonfinite", "explosion", "stuck"]
 
 _PROB_ACTIVATIONS = {"sigmoid", "softmax"}
-_PROB_LOSSES = (
-    "crossentropy",
-    "hinge",
-    "focal",
-    "kl_divergence",
-    "kld",
-    "poisson",
-)
+
+
+def _catalog_spec(*names: str) -> LossSpec | None:
+    """The catalog entry of the first of ``names`` the catalog knows (name or alias), or None."""
+    for name in names:
+        if not name:
+            continue
+        try:
+            return get_spec(name)
+        except LosslabError:
+            continue
+    return None
+
+
+def _reads_linked_outputs(spec: LossSpec | None) -> bool:
+    """The loss reads probabilities, logits or rates (a link between output and target).
+
+    Decided by the catalog entry: a sigmoid/softmax/logits head, or a count loss (rates).
+    A loss the catalog does not know counts as a plain regression loss.
+    """
+    if spec is None:
+        return False
+    linked_heads = {
+        Head.SIGMOID,
+        Head.BINARY_LOGITS,
+        Head.SOFTMAX,
+        Head.MULTICLASS_LOGITS,
+        Head.ORDINAL_LOGITS,
+        Head.SEGMENTATION,
+    }
+    return spec.head in linked_heads or spec.family == Family.COUNT
 
 
 def learning_rate(model: Any) -> float | None:
@@ -39,14 +65,19 @@ def learning_rate(model: Any) -> float | None:
         return None
 
 
-def _loss_config(model: Any) -> tuple[str, bool | None]:
-    """(lower-case loss name, from_logits or None) of the compiled loss."""
+def _loss_config(model: Any) -> tuple[str, LossSpec | None, bool | None]:
+    """(lower-case loss name, its catalog entry or None, from_logits or None) of the compiled loss."""
     loss = getattr(model, "loss", None)
     if loss is None:
-        return "", None
-    if isinstance(loss, str):
-        return loss.lower(), False if "crossentropy" in loss.lower() else None
+        return "", None, None
+    if isinstance(loss, str):  # Keras builds the loss with its default arguments
+        spec = _catalog_spec(loss)
+        from_logits = None
+        if spec is not None and spec.from_logits_param is not None:
+            from_logits = bool(spec.param(spec.from_logits_param).default)
+        return loss.lower(), spec, from_logits
     name = getattr(loss, "name", None) or getattr(loss, "__name__", "") or type(loss).__name__
+    spec = _catalog_spec(str(name), type(loss).__name__)
     from_logits = None
     get_config = getattr(loss, "get_config", None)
     if callable(get_config):
@@ -56,7 +87,7 @@ def _loss_config(model: Any) -> tuple[str, bool | None]:
                 from_logits = bool(cfg["from_logits"])
         except Exception:
             from_logits = None
-    return str(name).lower(), from_logits
+    return str(name).lower(), spec, from_logits
 
 
 def _last_activation(model: Any) -> tuple[str | None, str | None]:
@@ -100,69 +131,19 @@ def likely_causes(
         'learning rate ...'
     """
     lr = learning_rate(model) if model is not None else None
-    loss_name, from_logits = _loss_config(model) if model is not None else ("", None)
+    loss_name, spec, from_logits = _loss_config(model) if model is not None else ("", None, None)
     layer, act = _last_activation(model) if model is not None else (None, None)
     n_trainable = len(getattr(model, "trainable_weights", []) or []) if model is not None else None
-    prob_loss = any(k in loss_name for k in _PROB_LOSSES)
-
-    evidence: list[str] = []
-    generic: list[str] = []
+    prob_loss = _reads_linked_outputs(spec)
     lr_text = f" (it is {lr:g})" if lr is not None else ""
 
-    # logits vs probabilities, from the compiled loss and the last layer
-    if prob_loss and from_logits is False and act is not None and act not in _PROB_ACTIVATIONS:
-        evidence.append(
-            f"logits vs probabilities: the loss {loss_name!r} expects probabilities "
-            f"(from_logits=False) but the last layer {layer!r} has activation {act!r}, so it "
-            "outputs logits; use from_logits=True or a sigmoid/softmax output"
-        )
-    elif prob_loss and from_logits is True and act in _PROB_ACTIVATIONS:
-        evidence.append(
-            f"logits vs probabilities: the loss {loss_name!r} applies the sigmoid/softmax itself "
-            f"(from_logits=True) but the last layer {layer!r} already applies {act!r}; "
-            "remove the activation or use from_logits=False"
-        )
-
+    evidence = _logits_evidence(prob_loss, from_logits, loss_name, layer, act)
     if problem == "stuck":
-        if n_trainable == 0:
-            evidence.insert(
-                0,
-                "frozen model: the model has no trainable weights (layers with trainable=False); "
-                "unfreeze them before fit",
-            )
-        if lr is not None and lr <= 1e-7:
-            evidence.insert(
-                0, f"learning rate too small{lr_text}: nothing moves; try 1e-3 with Adam"
-            )
-        generic += [
-            f"learning rate too small{lr_text}, or layers frozen (trainable=False)",
-            "no gradient reaches the weights: a loss written with argmax/round/casts, "
-            "saturated sigmoid/softmax outputs, or dead ReLUs",
-            "unscaled target: with targets far from the output range the loss is dominated by a "
-            "constant; standardise y",
-        ]
+        evidence, generic = _stuck_causes(evidence, lr, lr_text, n_trainable)
     else:
-        big_initial = (
-            initial_loss is not None and math.isfinite(initial_loss) and initial_loss > 1e3
+        evidence, generic = _diverging_causes(
+            evidence, problem, lr, lr_text, initial_loss, prob_loss
         )
-        if big_initial and not prob_loss:
-            evidence.append(
-                f"unscaled target: the initial loss is already {initial_loss:.3g}; "
-                "standardise y (subtract the mean, divide by the standard deviation) or scale it"
-            )
-        if lr is not None and lr >= 0.1:
-            evidence.insert(
-                0,
-                f"learning rate too high{lr_text}: lower it 10x (1e-3 is a safe start with Adam), "
-                "or clip gradients (clipnorm=1.0)",
-            )
-        generic += [
-            f"learning rate too high{lr_text}: lower it 10x or clip gradients (clipnorm=1.0)",
-            "unscaled target or inputs: standardise y and the features",
-        ]
-        if problem == "nonfinite":
-            generic.append("NaN or inf values in the training data (check x and y)")
-
     if prob_loss or not loss_name:  # a probability loss, or a loss we cannot read
         generic.insert(
             1,
@@ -172,8 +153,84 @@ def likely_causes(
             else "logits vs probabilities: log(0) when probabilities reach 0 or 1 with "
             "from_logits=False, or logits passed where probabilities are expected",
         )
+    return _merge(evidence, generic)
 
-    # keep evidence first, then generic causes whose topic is not already named
+
+def _logits_evidence(
+    prob_loss: bool, from_logits: bool | None, loss_name: str, layer: str | None, act: str | None
+) -> list[str]:
+    """Logits vs probabilities, from the compiled loss and the last layer."""
+    if prob_loss and from_logits is False and act is not None and act not in _PROB_ACTIVATIONS:
+        return [
+            f"logits vs probabilities: the loss {loss_name!r} expects probabilities "
+            f"(from_logits=False) but the last layer {layer!r} has activation {act!r}, so it "
+            "outputs logits; use from_logits=True or a sigmoid/softmax output"
+        ]
+    if prob_loss and from_logits is True and act in _PROB_ACTIVATIONS:
+        return [
+            f"logits vs probabilities: the loss {loss_name!r} applies the sigmoid/softmax itself "
+            f"(from_logits=True) but the last layer {layer!r} already applies {act!r}; "
+            "remove the activation or use from_logits=False"
+        ]
+    return []
+
+
+def _stuck_causes(
+    evidence: list[str], lr: float | None, lr_text: str, n_trainable: int | None
+) -> tuple[list[str], list[str]]:
+    """(evidence, generic causes) of a loss that does not move."""
+    evidence = list(evidence)
+    if n_trainable == 0:
+        evidence.insert(
+            0,
+            "frozen model: the model has no trainable weights (layers with trainable=False); "
+            "unfreeze them before fit",
+        )
+    if lr is not None and lr <= 1e-7:
+        evidence.insert(0, f"learning rate too small{lr_text}: nothing moves; try 1e-3 with Adam")
+    generic = [
+        f"learning rate too small{lr_text}, or layers frozen (trainable=False)",
+        "no gradient reaches the weights: a loss written with argmax/round/casts, "
+        "saturated sigmoid/softmax outputs, or dead ReLUs",
+        "unscaled target: with targets far from the output range the loss is dominated by a "
+        "constant; standardise y",
+    ]
+    return evidence, generic
+
+
+def _diverging_causes(
+    evidence: list[str],
+    problem: Problem,
+    lr: float | None,
+    lr_text: str,
+    initial_loss: float | None,
+    prob_loss: bool,
+) -> tuple[list[str], list[str]]:
+    """(evidence, generic causes) of a loss that went NaN/inf or exploded."""
+    evidence = list(evidence)
+    big_initial = initial_loss is not None and math.isfinite(initial_loss) and initial_loss > 1e3
+    if big_initial and not prob_loss:
+        evidence.append(
+            f"unscaled target: the initial loss is already {initial_loss:.3g}; "
+            "standardise y (subtract the mean, divide by the standard deviation) or scale it"
+        )
+    if lr is not None and lr >= 0.1:
+        evidence.insert(
+            0,
+            f"learning rate too high{lr_text}: lower it 10x (1e-3 is a safe start with Adam), "
+            "or clip gradients (clipnorm=1.0)",
+        )
+    generic = [
+        f"learning rate too high{lr_text}: lower it 10x or clip gradients (clipnorm=1.0)",
+        "unscaled target or inputs: standardise y and the features",
+    ]
+    if problem == "nonfinite":
+        generic.append("NaN or inf values in the training data (check x and y)")
+    return evidence, generic
+
+
+def _merge(evidence: list[str], generic: list[str]) -> list[str]:
+    """Evidence first, then the generic causes whose topic is not already named."""
     out = list(evidence)
     topics = {c.split(":")[0].split(" (")[0] for c in evidence}
     for c in generic:

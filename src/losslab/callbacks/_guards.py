@@ -107,10 +107,21 @@ class OverfittingMonitor(keras.callbacks.Callback):
         best_epoch: epoch with the lowest validation loss so far.
 
     Example:
+        Pass it to ``model.fit(x, y, validation_split=0.2, callbacks=[mon])``; here its
+        epoch hook is fed the logs of four epochs by hand (validation loss up twice while
+        the training loss falls):
+
         >>> from losslab.callbacks import OverfittingMonitor
-        >>> mon = OverfittingMonitor(patience=3, action="stop")
-        >>> model.fit(x, y, validation_split=0.2, epochs=100, callbacks=[mon])  # doctest: +SKIP
-        >>> mon.events  # doctest: +SKIP
+        >>> mon = OverfittingMonitor(patience=2, warn=False)
+        >>> logs = [(1.0, 1.0), (0.8, 0.9), (0.6, 1.0), (0.4, 1.2)]  # (loss, val_loss)
+        >>> for epoch, (loss, val_loss) in enumerate(logs):
+        ...     mon.on_epoch_end(epoch, {"loss": loss, "val_loss": val_loss})
+        >>> [(event.kind, event.epoch) for event in mon.events], mon.best_epoch
+        ([('overfitting', 3)], 1)
+        >>> mon.events[0].message
+        'Overfitting at epoch 4: val_loss rose for 2 epochs in a row (since epoch 3) while loss fell. ...'
+        >>> round(mon.events[0].details["gap"], 6)
+        0.8
     """
 
     def __init__(
@@ -252,11 +263,20 @@ class DivergenceGuard(keras.callbacks.Callback):
         events: the :class:`Event` records issued; ``details["causes"]`` lists the causes.
 
     Example:
+        Pass it to ``model.fit(x, y, callbacks=[guard])``; attached to a model it reads the
+        learning rate, the loss and the last activation from it (``learning rate too high
+        (it is 5): ...``). Here its hooks are fed a NaN batch loss by hand, without a model:
+
         >>> from losslab.callbacks import DivergenceGuard
-        >>> guard = DivergenceGuard()
-        >>> model.fit(x, y, epochs=20, callbacks=[guard])  # doctest: +SKIP
-        >>> guard.events[0].details["causes"][0]  # doctest: +SKIP
-        'learning rate too high (it is 5): lower it 10x ...'
+        >>> guard = DivergenceGuard(warn=False)
+        >>> guard.on_epoch_begin(0)
+        >>> guard.on_train_batch_end(0, {"loss": 2.3})
+        >>> guard.on_train_batch_end(1, {"loss": float("nan")})
+        >>> event = guard.events[0]
+        >>> event.kind, event.epoch, event.batch
+        ('nonfinite', 0, 1)
+        >>> event.message
+        'The training loss became nan at epoch 1, batch 2. Training stopped. Likely causes: (1) learning rate too high: ...'
     """
 
     def __init__(

@@ -54,9 +54,19 @@ class LossLogger(keras.callbacks.Callback):
         run: optional label stored in every line (e.g. the loss name or the seed).
 
     Example:
-        >>> from losslab.callbacks import LossLogger
-        >>> logger = LossLogger("runs/loss.jsonl", per_batch=True)   # doctest: +SKIP
-        >>> model.fit(x, y, validation_split=0.2, callbacks=[logger])  # doctest: +SKIP
+        Pass it to ``model.fit(x, y, validation_split=0.2, callbacks=[logger])``; here its
+        hooks are called by hand for two epochs:
+
+        >>> from losslab.callbacks import LossLogger, read_loss_log
+        >>> logger = LossLogger("runs/loss.jsonl", run="huber")
+        >>> logger.on_train_begin()
+        >>> logger.on_epoch_end(0, {"loss": 0.52, "val_loss": 0.61})
+        >>> logger.on_epoch_end(1, {"loss": 0.40, "val_loss": float("nan")})
+        >>> logger.on_train_end()
+        >>> for row in read_loss_log("runs/loss.jsonl"):
+        ...     print(row["epoch"], row["loss"], row["val_loss"], row.get("nonfinite"))
+        0 0.52 0.61 None
+        1 0.4 None ['val_loss']
     """
 
     def __init__(
@@ -141,8 +151,18 @@ def read_loss_log(path: str | Path, *, event: str | None = "epoch") -> list[dict
         One dict per line, in file order (``null`` values read back as ``None``).
 
     Example:
-        >>> rows = read_loss_log("runs/loss.jsonl")  # doctest: +SKIP
-        >>> [r["val_loss"] for r in rows]            # doctest: +SKIP
+        >>> import json
+        >>> rows = [
+        ...     {"event": "epoch", "epoch": 0, "loss": 0.5, "val_loss": 0.6},
+        ...     {"event": "batch", "epoch": 0, "batch": 0, "loss": 0.7},
+        ... ]
+        >>> with open("loss.jsonl", "w") as f:
+        ...     for row in rows:
+        ...         print(json.dumps(row), file=f)
+        >>> [r["val_loss"] for r in read_loss_log("loss.jsonl")]
+        [0.6]
+        >>> [r["event"] for r in read_loss_log("loss.jsonl", event=None)]
+        ['epoch', 'batch']
     """
     p = Path(path)
     if not p.is_file():

@@ -90,6 +90,16 @@ def get_spec(name: str | LossSpec) -> LossSpec:
 
     Raises:
         UnknownLossError: with the closest names and where to find all of them.
+
+    Example:
+        >>> import losslab
+        >>> spec = losslab.get_spec("Huber_Loss")
+        >>> spec.name, spec.family.value, spec.defaults
+        ('huber', 'regression', {'delta': 1.0})
+        >>> losslab.get_spec("hubber")
+        Traceback (most recent call last):
+        ...
+        losslab.errors.UnknownLossError: Unknown loss 'hubber'. Did you mean: huber? Run `losslab losses` (or losslab.list_losses()) to see every valid name.
     """
     if isinstance(name, LossSpec):
         return name
@@ -116,7 +126,13 @@ def get_spec(name: str | LossSpec) -> LossSpec:
 
 
 def list_losses(family: str | Family | None = None, *, tag: str | None = None) -> list[LossSpec]:
-    """Every catalog entry, sorted by family then name; optionally one family or tag."""
+    """Every catalog entry, sorted by family then name; optionally one family or tag.
+
+    Example:
+        >>> import losslab
+        >>> [spec.name for spec in losslab.list_losses(family="count")]
+        ['poisson', 'poisson_nll', 'tweedie_deviance']
+    """
     _ensure_loaded()
     fam = Family.parse(family) if family is not None else None
     specs = [
@@ -129,7 +145,13 @@ def list_losses(family: str | Family | None = None, *, tag: str | None = None) -
 
 
 def loss_names() -> list[str]:
-    """Canonical names of every catalog loss."""
+    """Canonical names of every catalog loss.
+
+    Example:
+        >>> names = loss_names()
+        >>> "huber" in names, "Huber" in names  # aliases are not listed
+        (True, False)
+    """
     return [s.name for s in list_losses()]
 
 
@@ -143,9 +165,20 @@ def get(
     """A ready Keras loss object for ``name`` with ``params``.
 
     Example:
+        Use it as ``model.compile(optimizer="adam", loss=loss)``. Huber with delta = 2 on
+        errors 3 and 0 is 2 * (3 - 2 / 2) = 4 and 0, mean 2:
+
+        >>> import numpy as np
         >>> import losslab
-        >>> loss = losslab.get("huber", delta=2.0)  # doctest: +SKIP
-        >>> model.compile(optimizer="adam", loss=loss)  # doctest: +SKIP
+        >>> loss = losslab.get("huber", delta=2.0)
+        >>> type(loss).__name__, loss.get_config()["delta"]
+        ('Huber', 2.0)
+        >>> float(loss(np.array([[0.0], [1.0]]), np.array([[3.0], [1.0]])))
+        2.0
+        >>> losslab.get("huber", delta=-1)
+        Traceback (most recent call last):
+        ...
+        losslab.errors.InvalidParameterError: delta must be > 0. Received: delta=-1.
 
     Raises:
         UnknownLossError: unknown name (with suggestions).
@@ -210,7 +243,13 @@ def split_loss_list(text: str) -> list[str]:
 
 def parse_loss_string(text: str) -> tuple[LossSpec, dict[str, Any]]:
     """Parse ``"huber:delta=2"`` or ``"quantile:quantile=[0.1,0.5,0.9]"`` into a spec and
-    validated parameters (defaults filled in)."""
+    validated parameters (defaults filled in).
+
+    Example:
+        >>> spec, params = parse_loss_string("pinball:tau=[0.1,0.9]")
+        >>> spec.name, params
+        ('pinball', {'tau': [0.1, 0.9], 'crossing_penalty': 0.0})
+    """
     name, _, rest = text.strip().partition(":")
     spec = get_spec(name.strip())
     given: dict[str, Any] = {}

@@ -35,6 +35,12 @@ class Family(StrEnum):
 
     @classmethod
     def parse(cls, text: str | Family) -> Family:
+        """The member named by ``text``: case, ``_`` and spaces for ``-`` accepted.
+
+        Example:
+            >>> Family.parse("Metric_Learning")
+            <Family.METRIC_LEARNING: 'metric-learning'>
+        """
         if isinstance(text, Family):
             return text
         key = str(text).strip().lower().replace("_", "-").replace(" ", "-")
@@ -106,7 +112,14 @@ Statistic = Literal[
 
 
 def resolve(path: str) -> Any:
-    """Import ``"package.module:attr"`` and return the attribute."""
+    """Import ``"package.module:attr"`` and return the attribute (dots in ``attr`` walk attributes).
+
+    Example:
+        >>> resolve("math:sqrt")(9.0)
+        3.0
+        >>> resolve("os:path.join")("a", "b") == __import__("os").path.join("a", "b")
+        True
+    """
     module, _, attr = path.partition(":")
     obj: Any = importlib.import_module(module)
     for part in attr.split("."):
@@ -188,7 +201,18 @@ class LossSpec:
         return {p.name: p.default for p in self.params}
 
     def validate_params(self, given: Mapping[str, Any]) -> dict[str, Any]:
-        """Full parameter dict (defaults filled in) or :class:`InvalidParameterError`."""
+        """Full parameter dict (defaults filled in) or :class:`InvalidParameterError`.
+
+        Example:
+            >>> import losslab
+            >>> spec = losslab.get_spec("huber")
+            >>> spec.validate_params({}), spec.validate_params({"delta": 3})
+            ({'delta': 1.0}, {'delta': 3})
+            >>> spec.validate_params({"dleta": 3})
+            Traceback (most recent call last):
+            ...
+            losslab.errors.InvalidParameterError: Loss 'huber' got unknown keyword argument(s) 'dleta'. Valid arguments: delta.
+        """
         return validate_all(f"Loss '{self.name}'", self.params, given)
 
     # ------------------------------------------------------------------ bound objects
@@ -212,7 +236,16 @@ class LossSpec:
         return resolve(self.reference)
 
     def reference_values(self, y_true: Any, y_pred: Any, **params: Any) -> Any:
-        """Per-sample (or per-batch) reference values in float64."""
+        """Per-sample (or per-batch) reference values in float64.
+
+        Example:
+            Huber with delta = 1 on errors 3 and 0: 1 * (3 - 0.5) = 2.5 and 0.
+
+            >>> import numpy as np
+            >>> import losslab
+            >>> losslab.get_spec("huber").reference_values(np.array([[0.0], [1.0]]), np.array([[3.0], [1.0]]))
+            array([2.5, 0. ])
+        """
         full = self.validate_params(params)
         return self.oracle()(y_true, y_pred, **full)
 

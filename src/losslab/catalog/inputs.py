@@ -24,7 +24,18 @@ _GENERATORS: dict[str, InputGenerator] = {}
 
 
 def register_inputs(name: str) -> Callable[[InputGenerator], InputGenerator]:
-    """Decorator: register a generator under ``name``."""
+    """Decorator: register a generator under ``name`` (a later registration replaces it).
+
+    Example:
+        >>> import numpy as np
+        >>> @register_inputs("demo_constant")
+        ... def _demo(rng, n, params):
+        ...     return np.zeros((n, 1), np.float32), np.ones((n, 1), np.float32)
+        >>> "demo_constant" in input_names()
+        True
+        >>> generate("demo_constant", n=2)[1].ravel()
+        array([1., 1.], dtype=float32)
+    """
 
     def deco(fn: InputGenerator) -> InputGenerator:
         _GENERATORS[name] = fn
@@ -34,13 +45,28 @@ def register_inputs(name: str) -> Callable[[InputGenerator], InputGenerator]:
 
 
 def input_names() -> list[str]:
+    """The names of every registered generator, sorted."""
     return sorted(_GENERATORS)
 
 
 def generate(
     name: str, n: int = 16, params: Mapping[str, Any] | None = None, seed: int | np.random.Generator = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Draw ``(y_true, y_pred)`` from generator ``name``."""
+    """Draw ``(y_true, y_pred)`` from generator ``name``.
+
+    Args:
+        name: a name of :func:`input_names` (a spec's ``inputs``).
+        n: batch size.
+        params: the loss's full parameter dict (some generators read it).
+        seed: an int seed or a NumPy ``Generator``.
+
+    Example:
+        >>> y_true, y_pred = generate("sparse", n=4)
+        >>> y_true.dtype, y_true.shape, y_pred.dtype, y_pred.shape
+        (dtype('int32'), (4,), dtype('float32'), (4, 4))
+        >>> bool(((y_pred > 0) & (y_pred < 1)).all()), y_pred.sum(axis=-1).round(5).tolist()
+        (True, [1.0, 1.0, 1.0, 1.0])
+    """
     if name not in _GENERATORS:
         raise KeyError(f"Unknown input generator {name!r}. Known: {', '.join(input_names())}.")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)

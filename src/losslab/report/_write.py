@@ -48,12 +48,24 @@ def write_report(run_dir: str | os.PathLike[str]) -> dict[str, Path]:
         losslab.errors.DataError: ``run_dir`` is not a losslab run directory.
 
     Example:
+        ``write_report("losslab-runs/compare-1a2b3c4d")`` re-renders the report of a run;
+        here a run directory that holds nothing but its manifest (no trial finished yet):
+
+        >>> import json
+        >>> from pathlib import Path
         >>> from losslab.report import write_report
-        >>> paths = write_report("losslab-runs/compare-1a2b3c4d")  # doctest: +SKIP
-        >>> paths["html"].name  # doctest: +SKIP
-        'report.html'
+        >>> run_dir = Path("runs/empty")
+        >>> run_dir.mkdir(parents=True)
+        >>> manifest = {"format": "losslab-run", "kind": "compare"}
+        >>> _ = (run_dir / "manifest.json").write_text(json.dumps(manifest))
+        >>> paths = write_report(run_dir)
+        >>> {kind: path.name for kind, path in paths.items()}
+        {'html': 'report.html', 'markdown': 'report.md', 'summary': 'summary.json'}
+        >>> json.loads(paths["summary"].read_text())["notes"]
+        ['No finished trial is stored yet: nothing to compare.']
     """
-    from losslab.report._summary import build_summary, render_markdown
+    from losslab.report._markdown import render_markdown
+    from losslab.report._summary import build_summary
     from losslab.report.html import render_html
 
     run = load_run(run_dir)
@@ -91,15 +103,25 @@ def write_recommendation_report(
         losslab.errors.DataError: ``recommendation`` is not an advisor recommendation.
 
     Example:
+        >>> import json
+        >>> import numpy as np
+        >>> import pandas as pd
         >>> import losslab
-        >>> rec = losslab.recommend("data.csv", target="y")  # doctest: +SKIP
-        >>> write_recommendation_report(rec, "reports/data")  # doctest: +SKIP
+        >>> rng = np.random.default_rng(0)
+        >>> df = pd.DataFrame({"x": rng.normal(size=200)})
+        >>> df["y"] = 2 * df["x"] + rng.standard_t(2, size=200)  # heavy-tailed noise
+        >>> paths = write_recommendation_report(losslab.recommend(df, target="y"), "reports/data")
+        >>> sorted(path.name for path in paths.values())
+        ['report.html', 'report.md', 'summary.json']
+        >>> json.loads(paths["summary"].read_text())["recommendation"]["candidates"][0]["loss"]
+        'huber'
     """
     from datetime import UTC, datetime
 
     from losslab.errors import DataError
+    from losslab.report._markdown import render_markdown
     from losslab.report._run import RunData
-    from losslab.report._summary import build_summary, render_markdown
+    from losslab.report._summary import build_summary
     from losslab.report.html import render_html
 
     rec = recommendation.to_dict() if hasattr(recommendation, "to_dict") else recommendation

@@ -120,7 +120,26 @@ def print_leaderboard(results_or_run_dir: Any, *, console: Any = None) -> None:
         console: a ``rich.console.Console`` (default: stdout).
 
     Example:
-        >>> print_leaderboard("losslab-runs/compare-1a2b3c4d")  # doctest: +SKIP
+        ``print_leaderboard("losslab-runs/compare-1a2b3c4d")`` prints the leaderboard of a
+        run; here a leaderboard dict, on a console 80 characters wide:
+
+        >>> from rich.console import Console
+        >>> rows = [
+        ...     {"rank": 1, "label": "huber:delta=2", "mean": 0.912, "ci_low": 0.88,
+        ...      "ci_high": 0.94, "n_seeds": 3, "is_best": True},
+        ...     {"rank": 2, "label": "mse", "mean": 0.95, "ci_low": 0.9, "ci_high": 1.0,
+        ...      "diff_to_best": 0.038, "p_value": 0.21, "n_seeds": 3,
+        ...      "indistinguishable_from_best": True},
+        ... ]
+        >>> leaderboard = {"primary_metric": "rmse", "direction": "min", "rows": rows}
+        >>> print_leaderboard(leaderboard, console=Console(width=80))
+        Leaderboard: rmse on the test split (lower is better)
+        ┏━━━┳━━━━━━━━━━━━━━━┳━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━┳━━━━━━┳━━━━━━━━┳━━━━━━━┓
+        ┃ # ┃ candidate     ┃  rmse ┃ 95% interval ┃ Δ best ┃    p ┃        ┃ seeds ┃
+        ┡━━━╇━━━━━━━━━━━━━━━╇━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━╇━━━━━━╇━━━━━━━━╇━━━━━━━┩
+        │ 1 │ huber:delta=2 │ 0.912 │ [0.88, 0.94] │      - │    - │ best   │     3 │
+        │ 2 │ mse           │  0.95 │     [0.9, 1] │  0.038 │ 0.21 │ ≈ best │     3 │
+        └───┴───────────────┴───────┴──────────────┴────────┴──────┴────────┴───────┘
     """
     from rich.markup import escape
 
