@@ -34,7 +34,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("evaluation",),
     ("experiment",),
     ("spark",),
-    ("report",),
+    ("report", "integrations"),
+    ("_evaluate",),  # the public ``losslab.evaluate`` facade: local or Spark engine
     ("cli",),
 )
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
