@@ -36,10 +36,22 @@ class Case:
 
     def run(self) -> None:
         got = loss_value(
-            self.loss, self.y_true, self.y_pred, sample_weight=self.sample_weight,
-            reduction=self.reduction, **self.params,
+            self.loss,
+            self.y_true,
+            self.y_pred,
+            sample_weight=self.sample_weight,
+            reduction=self.reduction,
+            **self.params,
         )
         if self.decimal is not None:
-            np.testing.assert_almost_equal(got, np.asarray(self.expected), decimal=self.decimal, err_msg=self.src)
+            np.testing.assert_almost_equal(
+                got, np.asarray(self.expected), decimal=self.decimal, err_msg=self.src
+            )
         else:
-            np.testing.assert_allclose(got, np.asarray(self.expected, np.float64), atol=self.atol, rtol=self.rtol, err_msg=self.src)
+            np.testing.assert_allclose(
+                got,
+                np.asarray(self.expected, np.float64),
+                atol=self.atol,
+                rtol=self.rtol,
+                err_msg=self.src,
+            )

@@ -42,17 +42,31 @@ def reference_values(name: str, y_true: Any, y_pred: Any, **params: Any) -> np.n
     return np.asarray(losslab.get_spec(name).reference_values(y_true, y_pred, **params))
 
 
-def assert_almost_equal(actual: Any, desired: Any, decimal: int = KERAS_DECIMAL, msg: str = "") -> None:
+def assert_almost_equal(
+    actual: Any, desired: Any, decimal: int = KERAS_DECIMAL, msg: str = ""
+) -> None:
     """numpy's assert_almost_equal (what Keras's and TFA's assertAlmostEqual call)."""
-    np.testing.assert_almost_equal(np.asarray(actual), np.asarray(desired), decimal=decimal, err_msg=msg)
+    np.testing.assert_almost_equal(
+        np.asarray(actual), np.asarray(desired), decimal=decimal, err_msg=msg
+    )
 
 
-def assert_allclose(actual: Any, desired: Any, atol: float = 1e-6, rtol: float = 1e-6, msg: str = "") -> None:
-    np.testing.assert_allclose(np.asarray(actual, np.float64), np.asarray(desired, np.float64), atol=atol, rtol=rtol, err_msg=msg)
+def assert_allclose(
+    actual: Any, desired: Any, atol: float = 1e-6, rtol: float = 1e-6, msg: str = ""
+) -> None:
+    np.testing.assert_allclose(
+        np.asarray(actual, np.float64),
+        np.asarray(desired, np.float64),
+        atol=atol,
+        rtol=rtol,
+        err_msg=msg,
+    )
 
 
 def gradient(name: str, y_true: Any, y_pred: np.ndarray, **params: Any) -> tuple[float, np.ndarray]:
     """Value and gradient of ``losslab.get(name, reduction='sum', **params)`` w.r.t. y_pred."""
     from tests.catalog._helpers import loss_gradient
 
-    return loss_gradient(losslab.get(name, reduction="sum", **params), y_true, np.asarray(y_pred, np.float32))
+    return loss_gradient(
+        losslab.get(name, reduction="sum", **params), y_true, np.asarray(y_pred, np.float32)
+    )

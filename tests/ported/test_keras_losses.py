@@ -42,13 +42,18 @@ _COS = np.sum(_l2_norm(T23.astype("float32"), 1) * _l2_norm(P23, 1), axis=1)
 _COS_TS = np.sum(_l2_norm(T231.astype("float32"), 2) * _l2_norm(P231, 2), axis=2)
 
 
-def _huber(yt: np.ndarray, yp: np.ndarray, delta: float = 1.0) -> np.ndarray:  # HuberLossTest.huber_loss
+def _huber(
+    yt: np.ndarray, yp: np.ndarray, delta: float = 1.0
+) -> np.ndarray:  # HuberLossTest.huber_loss
     a = np.abs(yp - yt)
     q = np.minimum(a, delta)
     return 0.5 * q * q + delta * (a - q)
 
 
-HU_P, HU_T = np.array([[0.9, 0.2, 0.2], [0.8, 0.4, 0.6]]), np.array([[1.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+HU_P, HU_T = (
+    np.array([[0.9, 0.2, 0.2], [0.8, 0.4, 0.6]]),
+    np.array([[1.0, 0.0, 1.0], [1.0, 0.0, 0.0]]),
+)
 _LC = lambda e: np.log((np.exp(e) + np.exp(-e)) / 2)  # noqa: E731  LogCoshTest.setup
 KL_P = np.asarray([0.4, 0.9, 0.12, 0.36, 0.3, 0.4], dtype=np.float32).reshape((2, 3))
 KL_T = np.asarray([0.5, 0.8, 0.12, 0.7, 0.43, 0.8], dtype=np.float32).reshape((2, 3))
@@ -72,29 +77,37 @@ SEG_P3_GCE[1, 0] = [1.0, 0.0, 0.0]
 
 # Circle test set-up (CircleTest.setup)
 CI_T = np.array([1, 1, 2, 2, 3])
-CI_P = np.array([
-    [0.70014004, -0.42008403, 0.14002801, 0.56011203],
-    [0.17609018, 0.70436073, -0.52827054, 0.44022545],
-    [-0.34050261, 0.25537696, -0.68100522, 0.59587957],
-    [0.32163376, -0.75047877, 0.53605627, -0.21442251],
-    [0.51261459, -0.34174306, 0.17087153, 0.76892189],
-])
+CI_P = np.array(
+    [
+        [0.70014004, -0.42008403, 0.14002801, 0.56011203],
+        [0.17609018, 0.70436073, -0.52827054, 0.44022545],
+        [-0.34050261, 0.25537696, -0.68100522, 0.59587957],
+        [0.32163376, -0.75047877, 0.53605627, -0.21442251],
+        [0.51261459, -0.34174306, 0.17087153, 0.76892189],
+    ]
+)
 CI_REF_T = np.array([1, 1, 2, 2, 3, 4])
-CI_REF_P = np.array([
-    [0.40824829, -0.54433105, 0.27216553, 0.68041382],
-    [0.76376261, 0.10910895, -0.54554473, 0.32732684],
-    [-0.74420841, 0.24806947, 0.49613894, -0.3721042],
-    [0.52981294, -0.13245324, 0.79471941, -0.26490647],
-    [0.54554473, -0.32732684, 0.10910895, 0.76376261],
-    [-0.27216553, 0.68041382, 0.40824829, -0.54433105],
-])
+CI_REF_P = np.array(
+    [
+        [0.40824829, -0.54433105, 0.27216553, 0.68041382],
+        [0.76376261, 0.10910895, -0.54554473, 0.32732684],
+        [-0.74420841, 0.24806947, 0.49613894, -0.3721042],
+        [0.52981294, -0.13245324, 0.79471941, -0.26490647],
+        [0.54554473, -0.32732684, 0.10910895, 0.76376261],
+        [-0.27216553, 0.68041382, 0.40824829, -0.54433105],
+    ]
+)
 
 # label smoothing along a non-last class axis: (batch, classes, spatial)
 AX_T = np.array([[[1, 0], [0, 1], [0, 0]], [[0, 1], [1, 0], [0, 0]]], dtype="float32")
-AX_P = np.array([[[0.8, 0.1], [0.1, 0.8], [0.1, 0.1]], [[0.1, 0.8], [0.8, 0.1], [0.1, 0.1]]], dtype="float32")
+AX_P = np.array(
+    [[[0.8, 0.1], [0.1, 0.8], [0.1, 0.1]], [[0.1, 0.8], [0.8, 0.1], [0.1, 0.1]]], dtype="float32"
+)
 _AX_SMOOTH = AX_T * 0.9 + 0.1 / 3
 AX_CCE = float(np.mean(-np.sum(_AX_SMOOTH * np.log(AX_P), axis=1)))  # 0.361773
-AX_FOCAL = float(np.mean(np.sum(0.25 * (1 - AX_P) ** 2 * -_AX_SMOOTH * np.log(AX_P), axis=1)))  # 0.03316757
+AX_FOCAL = float(
+    np.mean(np.sum(0.25 * (1 - AX_P) ** 2 * -_AX_SMOOTH * np.log(AX_P), axis=1))
+)  # 0.03316757
 
 _GCE = lambda ps, q: float(np.mean([(1 - p**q) / q for p in ps]))  # noqa: E731
 # losslab clips the true class's probability at eps = 1e-7 before p**q (docs/catalog.md:
@@ -107,6 +120,7 @@ def _c(line: int, test: str, loss: str, yt, yp, expected, **kw) -> Case:
     return Case(f"{F}#L{line} {test}", loss, yt, yp, expected, **kw)
 
 
+# fmt: off
 CASES: list[Case] = [
     # MeanSquaredErrorTest
     _c(23, "MeanSquaredErrorTest.test_all_correct_unweighted", "mse", ALL_OK, ALL_OK, 0.0, decimal=3),
@@ -259,6 +273,7 @@ CASES: list[Case] = [
     _c(2334, "CategoricalGeneralizedCrossEntropyTest.test_multi_class_segmentation", "gce", SEG_T3, SEG_P3_GCE,
        ((1 - 0.2**0.5) / 0.5 + (1 - _EPS**0.5) / 0.5 + (1 - 0.5**0.5) / 0.5) / 16.0, params={"q": 0.5}),
 ]
+# fmt: on
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{i}-{c.id}" for i, c in enumerate(CASES)])
@@ -272,8 +287,14 @@ def test_circle_function_with_reference_embeddings() -> None:
     remove_diagonal=False)``; per-sample values, so through ``spec.reference_values``.
     Known defect on this branch."""
     got = reference_values(
-        "circle", CI_T, CI_P, ref_labels=CI_REF_T, ref_embeddings=CI_REF_P,
-        gamma=80.0, margin=0.4, remove_diagonal=False,
+        "circle",
+        CI_T,
+        CI_P,
+        ref_labels=CI_REF_T,
+        ref_embeddings=CI_REF_P,
+        gamma=80.0,
+        margin=0.4,
+        remove_diagonal=False,
     )
     assert_allclose(got, (61.5844, 94.3465, 276.9344, 90.9873, 48.8963), atol=1e-6, rtol=1e-6)
 

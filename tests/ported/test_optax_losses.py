@@ -85,7 +85,9 @@ def test_log_cosh_batched_large_values() -> None:
 def test_log_cosh_predictions_only() -> None:
     """_regression_test.py LogCoshTest.test_batched_predictions_only: targets default to 0."""
     got = loss_value("log_cosh", col(np.zeros(5)), col(LC_YS), reduction=None)
-    np.testing.assert_allclose(got, [499.30685, 1.3250027, 0.4337809, 0.12011451, 0.43378082], atol=1e-5)
+    np.testing.assert_allclose(
+        got, [499.30685, 1.3250027, 0.4337809, 0.12011451, 0.43378082], atol=1e-5
+    )
 
 
 def test_cosine_similarity_batched() -> None:
@@ -133,8 +135,12 @@ def test_sigmoid_binary_cross_entropy(preds, labels, expected) -> None:
 
 def test_kl_divergence_batched() -> None:
     """_classification_test.py KLDivergenceTest.test_batched (log-predictions -> exp)."""
-    log_ps = np.array([[-2.9957, -3.5066, -3.9120, -1.2040, -0.6931, -2.3026],
-                       [-1.6094, -1.6094, -1.6094, -2.3026, -1.8971, -1.8971]])
+    log_ps = np.array(
+        [
+            [-2.9957, -3.5066, -3.9120, -1.2040, -0.6931, -2.3026],
+            [-1.6094, -1.6094, -1.6094, -2.3026, -1.8971, -1.8971],
+        ]
+    )
     qs = np.array([[0.2, 0.2, 0.2, 0.1, 0.15, 0.15], [0.05, 0.03, 0.02, 0.3, 0.5, 0.0]])
     got = loss_value("kld", qs, np.exp(log_ps), reduction=None)
     np.testing.assert_allclose(got, [0.8875577, 0.7592807], atol=1e-4)
@@ -148,14 +154,18 @@ def test_hinge_batched_binary() -> None:
     """_classification_test.py HingeTest.test_binary / test_batched_binary."""
     labels, scores = np.array([1.0, 0.0, 1.0]), np.array([10.0, 20.0, 10.0])
     got = loss_value("hinge", col(labels), col(scores), reduction=None)
-    np.testing.assert_allclose(got, [_hinge_ref(a, b) for a, b in zip(labels, scores, strict=True)], atol=1e-4)
+    np.testing.assert_allclose(
+        got, [_hinge_ref(a, b) for a, b in zip(labels, scores, strict=True)], atol=1e-4
+    )
 
 
 def test_multiclass_hinge_batched() -> None:
     """_classification_test.py HingeTest.test_multi_class / test_batched_multi_class:
     max_j(s_j + 1 - y_j) - s_label, which equals Keras's categorical hinge here."""
     labels, scores = np.array([1, 1, 0]), np.array([[10.0, 3.0], [10.0, 3.0], [11.0, -2.0]])
-    expected = [np.max(s + 1.0 - np.eye(2)[lab]) - s[lab] for lab, s in zip(labels, scores, strict=True)]
+    expected = [
+        np.max(s + 1.0 - np.eye(2)[lab]) - s[lab] for lab, s in zip(labels, scores, strict=True)
+    ]
     got = loss_value("categorical_hinge", np.eye(2)[labels], scores, reduction=None)
     np.testing.assert_allclose(got, expected, atol=1e-4)
 
@@ -171,7 +181,9 @@ def test_sparsemax_batched_binary() -> None:
     labels, scores = np.array([1, 1, 0, 1]), np.array([10.0, 10.0, 20.0, 0.5])
     logits = np.stack([np.zeros_like(scores), scores], axis=-1)
     got = loss_value("sparsemax", np.eye(2)[labels], logits, reduction=None)
-    np.testing.assert_allclose(got, [_sparsemax_ref(a, b) for a, b in zip(labels, scores, strict=True)], atol=1e-4)
+    np.testing.assert_allclose(
+        got, [_sparsemax_ref(a, b) for a, b in zip(labels, scores, strict=True)], atol=1e-4
+    )
 
 
 def test_multiclass_sparsemax_zero_loss() -> None:
@@ -189,7 +201,15 @@ FO_RTOL = 2e-5  # SigmoidFocalLossTest._rtol on CPU
 
 def _focal(ts, ys, gamma: float, alpha: float | None = None) -> np.ndarray:
     kw = {"apply_class_balancing": alpha is not None, "alpha": 0.25 if alpha is None else alpha}
-    return loss_value("binary_focal_crossentropy", col(ts), col(ys), reduction=None, from_logits=True, gamma=gamma, **kw)
+    return loss_value(
+        "binary_focal_crossentropy",
+        col(ts),
+        col(ys),
+        reduction=None,
+        from_logits=True,
+        gamma=gamma,
+        **kw,
+    )
 
 
 def _bce(ts, ys) -> np.ndarray:
@@ -209,7 +229,9 @@ def test_focal_scale() -> None:
     """_classification_test.py SigmoidFocalLossTest.test_scale: focal / CE = (1 - p_t)^2."""
     p = 1 / (1 + np.exp(-FO_YS.astype(np.float64)))
     p_t = p * FO_TS + (1 - p) * (1 - FO_TS)
-    np.testing.assert_allclose(_focal(FO_TS, FO_YS, 2.0) / _bce(FO_TS, FO_YS), (1 - p_t) ** 2, rtol=FO_RTOL)
+    np.testing.assert_allclose(
+        _focal(FO_TS, FO_YS, 2.0) / _bce(FO_TS, FO_YS), (1 - p_t) ** 2, rtol=FO_RTOL
+    )
 
 
 def _logit(x: np.ndarray) -> np.ndarray:
@@ -224,14 +246,20 @@ def test_focal_large_and_small_logits() -> None:
     small = _logit(np.array([0.1, 0.02, 0.09, 0.15]))
     # the source's expected ratio is computed in float32 (jax.nn.sigmoid on float32 logits)
     sig = lambda z: (np.float32(1) / (np.float32(1) + np.exp(-z))).astype(np.float32)  # noqa: E731
-    np.testing.assert_allclose(_bce(ones, large) / _focal(ones, large, 2.0, 0.5), 2.0 / (1 - sig(large)) ** 2, rtol=FO_RTOL)
-    np.testing.assert_allclose(_bce(ones, small) / _focal(ones, small, 2.0), 1.0 / (1 - sig(small)) ** 2, rtol=FO_RTOL)
+    np.testing.assert_allclose(
+        _bce(ones, large) / _focal(ones, large, 2.0, 0.5), 2.0 / (1 - sig(large)) ** 2, rtol=FO_RTOL
+    )
+    np.testing.assert_allclose(
+        _bce(ones, small) / _focal(ones, small, 2.0), 1.0 / (1 - sig(small)) ** 2, rtol=FO_RTOL
+    )
 
 
 def test_focal_alpha_one_and_ignored_classes() -> None:
     """_classification_test.py test_alpha_one (gamma=0, alpha=1: CE * labels),
     test_ignore_positive (alpha=0) and test_ignore_negative (alpha=1), gamma=2."""
-    np.testing.assert_allclose(_focal(FO_TS, FO_YS, 0.0, 1.0), _bce(FO_TS, FO_YS) * FO_TS, rtol=FO_RTOL)
+    np.testing.assert_allclose(
+        _focal(FO_TS, FO_YS, 0.0, 1.0), _bce(FO_TS, FO_YS) * FO_TS, rtol=FO_RTOL
+    )
     ce = _bce(FO_TS, FO_YS)
     assert np.all(ce[FO_TS == 1] > 0) and np.all(_focal(FO_TS, FO_YS, 2.0, 0.0)[FO_TS == 1] == 0)
     assert np.all(ce[FO_TS == 0] > 0) and np.all(_focal(FO_TS, FO_YS, 2.0, 1.0)[FO_TS == 0] == 0)
@@ -243,7 +271,9 @@ def test_focal_extreme_logits_finite_gradients() -> None:
     Known defect on this branch."""
     logits = np.array([100.0, -100.0, 75.0, -75.0, 50.0, -50.0])
     labels = np.array([0.9, 0.1, 0.8, 0.2, 1.0, 0.0])
-    value, grad = gradient("binary_focal_crossentropy", col(labels), col(logits), from_logits=True, gamma=0.5)
+    value, grad = gradient(
+        "binary_focal_crossentropy", col(labels), col(logits), from_logits=True, gamma=0.5
+    )
     assert np.isfinite(value), value
     assert np.all(np.isfinite(grad)), grad
 
@@ -256,7 +286,9 @@ def test_dice_perfect_and_no_overlap_binary() -> None:
     """_segmentation_test.py DiceLossTest.test_perfect_overlap_binary (< 0.01) and
     test_no_overlap_binary (> 0.7), logits +/-10, smooth=1 (losslab smooth=2, see above)."""
     kw = {"mode": "binary", "from_logits": True, "smooth": 2.0}
-    perfect = loss_value("soft_dice", DICE_T, np.where(DICE_T > 0, 10.0, -10.0), reduction=None, **kw)
+    perfect = loss_value(
+        "soft_dice", DICE_T, np.where(DICE_T > 0, 10.0, -10.0), reduction=None, **kw
+    )
     wrong = loss_value("soft_dice", DICE_T, np.where(DICE_T > 0, -10.0, 10.0), reduction=None, **kw)
     assert np.mean(perfect) < 0.01 and np.mean(wrong) > 0.7
 
@@ -265,8 +297,15 @@ def test_dice_perfect_overlap_multiclass() -> None:
     """_segmentation_test.py DiceLossTest.test_perfect_overlap_multiclass (softmax logits)."""
     labels = np.array([[0, 1, 2], [1, 0, 2], [2, 2, 1]])
     targets = np.eye(3)[labels][None]
-    got = loss_value("soft_dice", labels[None], np.where(targets > 0, 10.0, -10.0), reduction=None,
-                     mode="multiclass", from_logits=True, smooth=2.0)
+    got = loss_value(
+        "soft_dice",
+        labels[None],
+        np.where(targets > 0, 10.0, -10.0),
+        reduction=None,
+        mode="multiclass",
+        from_logits=True,
+        smooth=2.0,
+    )
     assert np.mean(got) < 0.01
 
 
@@ -274,7 +313,14 @@ def test_dice_numerical_stability() -> None:
     """_segmentation_test.py DiceLossTest.test_numerical_stability: logits of +/-100."""
     ones = np.ones((1, 4, 4, 1))
     for v in (100.0, -100.0):
-        got = loss_value("soft_dice", ones, np.full((1, 4, 4, 1), v), reduction=None, mode="binary", from_logits=True)
+        got = loss_value(
+            "soft_dice",
+            ones,
+            np.full((1, 4, 4, 1), v),
+            reduction=None,
+            mode="binary",
+            from_logits=True,
+        )
         assert np.all(np.isfinite(got))
 
 
@@ -285,15 +331,26 @@ TGTS = np.array([[[0.0, 1.0], [1.0, 0.0]]])
 def _optax_dice(alpha: float, beta: float, smooth: float = 1.0) -> np.ndarray:
     """The test's own manual calculation (test_dice_loss_weighting_parameters)."""
     inter = np.sum(PROBS * TGTS, axis=1)
-    coeff = (inter + smooth) / (inter + alpha * (PROBS.sum(1) - inter) + beta * (TGTS.sum(1) - inter) + smooth)
+    coeff = (inter + smooth) / (
+        inter + alpha * (PROBS.sum(1) - inter) + beta * (TGTS.sum(1) - inter) + smooth
+    )
     return np.mean(1.0 - coeff, axis=-1)
 
 
 def test_dice_weighting_parameters() -> None:
     """_segmentation_test.py DiceLossTest.test_dice_loss_weighting_parameters (multi-hot
     masks (1, 2, 2): losslab's multilabel mode, channels last)."""
-    tversky = loss_value("focal_tversky", TGTS, PROBS, reduction=None, mode="multilabel", alpha=0.3, beta=0.7,
-                         gamma=1.0, smooth=1.0)
+    tversky = loss_value(
+        "focal_tversky",
+        TGTS,
+        PROBS,
+        reduction=None,
+        mode="multilabel",
+        alpha=0.3,
+        beta=0.7,
+        gamma=1.0,
+        smooth=1.0,
+    )
     np.testing.assert_allclose(tversky, _optax_dice(0.3, 0.7), rtol=1e-6)
     dice = loss_value("soft_dice", TGTS, PROBS, reduction=None, mode="multilabel", smooth=2.0)
     np.testing.assert_allclose(dice, _optax_dice(0.5, 0.5), rtol=1e-6)

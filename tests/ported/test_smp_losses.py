@@ -62,18 +62,31 @@ def test_dice_loss_binary(y_pred, y_true, expected) -> None:
 @pytest.mark.parametrize(("y_pred", "y_true", "expected"), BINARY_CASES)
 def test_tversky_loss_binary(y_pred, y_true, expected) -> None:
     """tests/test_losses.py test_tversky_loss_binary (alpha = beta = 0.5: Dice)."""
-    got = loss_value("focal_tversky", nhwc_binary(y_true), nhwc_binary(y_pred), alpha=0.5, beta=0.5, gamma=1.0, **SMP_BIN)
+    got = loss_value(
+        "focal_tversky",
+        nhwc_binary(y_true),
+        nhwc_binary(y_pred),
+        alpha=0.5,
+        beta=0.5,
+        gamma=1.0,
+        **SMP_BIN,
+    )
     assert float(got) == pytest.approx(expected, abs=EPS)
 
 
-JACCARD_BINARY = [([1.0], [1], 0.0, "abs"), *[(p, t, e, "abs" if e == 0.0 else "rel") for p, t, e in BINARY_CASES[1:]]]
+JACCARD_BINARY = [
+    ([1.0], [1], 0.0, "abs"),
+    *[(p, t, e, "abs" if e == 0.0 else "rel") for p, t, e in BINARY_CASES[1:]],
+]
 
 
 @pytest.mark.parametrize(("y_pred", "y_true", "expected", "kind"), JACCARD_BINARY)
 def test_binary_jaccard_loss(y_pred, y_true, expected, kind) -> None:
     """tests/test_losses.py test_binary_jaccard_loss (the last two asserts pass eps as rel)."""
     got = float(loss_value("soft_jaccard", nhwc_binary(y_true), nhwc_binary(y_pred), **SMP_BIN))
-    assert got == (pytest.approx(expected, abs=EPS) if kind == "abs" else pytest.approx(expected, EPS))
+    assert got == (
+        pytest.approx(expected, abs=EPS) if kind == "abs" else pytest.approx(expected, EPS)
+    )
 
 
 MC_PRED = [[[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0]]]
@@ -81,23 +94,43 @@ MC_PRED = [[[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0]]]
 
 @pytest.mark.parametrize(
     ("y_pred", "y_true", "expected"),
-    [(MC_PRED, [[0, 0, 1, 1]], 0.0), (MC_PRED, [[1, 1, 0, 0]], 1.0),
-     ([[[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 1.0]]], [[1, 1, 0, 0]], 1.0 - 1.0 / 3.0)],
+    [
+        (MC_PRED, [[0, 0, 1, 1]], 0.0),
+        (MC_PRED, [[1, 1, 0, 0]], 1.0),
+        ([[[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 1.0]]], [[1, 1, 0, 0]], 1.0 - 1.0 / 3.0),
+    ],
 )
 def test_multiclass_jaccard_loss(y_pred, y_true, expected) -> None:
     """tests/test_losses.py test_multiclass_jaccard_loss ((N, C, L) scores -> (N, L, C))."""
-    got = loss_value("soft_jaccard", np.asarray(y_true), channels_last(y_pred), **{**SMP_BIN, "mode": "multiclass"})
+    got = loss_value(
+        "soft_jaccard",
+        np.asarray(y_true),
+        channels_last(y_pred),
+        **{**SMP_BIN, "mode": "multiclass"},
+    )
     assert float(got) == pytest.approx(expected, abs=EPS)
 
 
 @pytest.mark.parametrize(
     ("y_pred", "y_true", "expected"),
-    [(MC_PRED, MC_PRED, 0.0), (MC_PRED, 1 - np.asarray(MC_PRED), 1.0),
-     ([[[0.0, 1.0, 1.0, 0.0], [0.0, 1.0, 1.0, 0.0]]], [[[1.0, 1.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]]], 1.0 - 1.0 / 3.0)],
+    [
+        (MC_PRED, MC_PRED, 0.0),
+        (MC_PRED, 1 - np.asarray(MC_PRED), 1.0),
+        (
+            [[[0.0, 1.0, 1.0, 0.0], [0.0, 1.0, 1.0, 0.0]]],
+            [[[1.0, 1.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]]],
+            1.0 - 1.0 / 3.0,
+        ),
+    ],
 )
 def test_multilabel_jaccard_loss(y_pred, y_true, expected) -> None:
     """tests/test_losses.py test_multilabel_jaccard_loss."""
-    got = loss_value("soft_jaccard", channels_last(y_true), channels_last(y_pred), **{**SMP_BIN, "mode": "multilabel"})
+    got = loss_value(
+        "soft_jaccard",
+        channels_last(y_true),
+        channels_last(y_pred),
+        **{**SMP_BIN, "mode": "multilabel"},
+    )
     assert float(got) == pytest.approx(expected, abs=EPS)
 
 
@@ -111,7 +144,11 @@ def _flat(x) -> np.ndarray:
     [
         (MC_PRED, MC_PRED, 0.0),
         (MC_PRED, 1 - np.asarray(MC_PRED), 2.0),
-        ([[[0.0, 1.0, 1.0, 0.0], [0.0, 1.0, 1.0, 0.0]]], [[[1.0, 1.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]]], 1.0),
+        (
+            [[[0.0, 1.0, 1.0, 0.0], [0.0, 1.0, 1.0, 0.0]]],
+            [[[1.0, 1.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]]],
+            1.0,
+        ),
         (np.zeros((1, 2, 4)), [[[1.0, 1.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]]], 1.0),
         (np.zeros((1, 2, 4)), np.ones((1, 2, 4)), 1 + 0.5),
         (np.ones((1, 2, 4)), np.ones((1, 2, 4)), 0.5),
@@ -125,7 +162,11 @@ def test_binary_mcc_loss(y_pred, y_true, expected) -> None:
 
 @pytest.mark.parametrize(
     ("y_true", "y_pred", "expected"),
-    [([1, 1, 1, 1], [1, 1, 1, 1], 1.0), ([0, 1, 1, 0], [0, 1, 1, 0], 1.0), ([1, 1, 1, 1], [1, 1, 0, 0], None)],
+    [
+        ([1, 1, 1, 1], [1, 1, 1, 1], 1.0),
+        ([0, 1, 1, 0], [0, 1, 1, 0], 1.0),
+        ([1, 1, 1, 1], [1, 1, 0, 0], None),
+    ],
 )
 @pytest.mark.parametrize(("loss", "half"), [("soft_jaccard", 0.5), ("soft_dice", 2.0 / 3.0)])
 def test_soft_scores(loss, half, y_true, y_pred, expected) -> None:
@@ -136,7 +177,17 @@ def test_soft_scores(loss, half, y_true, y_pred, expected) -> None:
     got = 1.0 - float(loss_value(loss, nhwc_binary(y_true), nhwc_binary(y_pred), **kw))
     assert got == pytest.approx(expected, EPS)
     if loss == "soft_dice":
-        tv = 1.0 - float(loss_value("focal_tversky", nhwc_binary(y_true), nhwc_binary(y_pred), alpha=0.5, beta=0.5, gamma=1.0, **kw))
+        tv = 1.0 - float(
+            loss_value(
+                "focal_tversky",
+                nhwc_binary(y_true),
+                nhwc_binary(y_pred),
+                alpha=0.5,
+                beta=0.5,
+                gamma=1.0,
+                **kw,
+            )
+        )
         assert tv == pytest.approx(expected, EPS)
 
 
@@ -153,16 +204,26 @@ def test_soft_jaccard_score_per_row(y_true, y_pred, expected) -> None:
     then the mean: losslab's per-sample Jaccard on two (1, 4, 1) masks."""
     yt = np.asarray(y_true, dtype=np.float32).reshape(2, 1, 4, 1)
     yp = np.asarray(y_pred, dtype=np.float32).reshape(2, 1, 4, 1)
-    got = 1.0 - float(loss_value("soft_jaccard", yt, yp, mode="binary", smooth=0.0, per_sample=True))
+    got = 1.0 - float(
+        loss_value("soft_jaccard", yt, yp, mode="binary", smooth=0.0, per_sample=True)
+    )
     assert got == pytest.approx(expected, EPS)
 
 
 def test_soft_ce_loss() -> None:
     """tests/test_losses.py test_soft_ce_loss (smooth_factor=0.1, sample 2 ignored)."""
-    y_pred = np.array([[+9, -9, -9, -9], [-9, +9, -9, -9], [-9, -9, +9, -9], [-9, -9, -9, +9]], dtype=np.float32)
+    y_pred = np.array(
+        [[+9, -9, -9, -9], [-9, +9, -9, -9], [-9, -9, +9, -9], [-9, -9, -9, +9]], dtype=np.float32
+    )
     y_true = np.array([0, 1, 2, 3])  # the ignored -100 replaced by any valid class, weight 0
-    got = loss_value("sparse_categorical_crossentropy_smoothed", y_true, y_pred, sample_weight=[1, 1, 0, 1],
-                     label_smoothing=0.1, from_logits=True)
+    got = loss_value(
+        "sparse_categorical_crossentropy_smoothed",
+        y_true,
+        y_pred,
+        sample_weight=[1, 1, 0, 1],
+        label_smoothing=0.1,
+        from_logits=True,
+    )
     assert float(got) == pytest.approx(1.0125, abs=0.0001)
 
 
@@ -171,7 +232,9 @@ def test_soft_bce_loss() -> None:
     sample 2 ignored)."""
     y_pred = np.array([-9, 9, 1, 9, -9], dtype=np.float32).reshape(-1, 1)
     y_true = np.array([0, 1, 0, 1, 0], dtype=np.float32).reshape(-1, 1)
-    got = loss_value("bce", y_true, y_pred, sample_weight=[1, 1, 0, 1, 1], from_logits=True, label_smoothing=0.2)
+    got = loss_value(
+        "bce", y_true, y_pred, sample_weight=[1, 1, 0, 1, 1], from_logits=True, label_smoothing=0.2
+    )
     assert float(got) == pytest.approx(0.7201, abs=0.0001)
 
 
@@ -179,7 +242,9 @@ def test_focal_loss_with_logits_good_below_bad() -> None:
     """tests/test_losses.py test_focal_loss_with_logits (binary, alpha 0.25, gamma 2)."""
     target = np.array([1, 0, 1], dtype=np.float32).reshape(-1, 1)
     kw = {"from_logits": True, "apply_class_balancing": True, "alpha": 0.25, "gamma": 2.0}
-    good = loss_value("binary_focal_crossentropy", target, np.array([[10.0], [-10.0], [10.0]]), **kw)
+    good = loss_value(
+        "binary_focal_crossentropy", target, np.array([[10.0], [-10.0], [10.0]]), **kw
+    )
     bad = loss_value("binary_focal_crossentropy", target, np.array([[-1.0], [2.0], [0.0]]), **kw)
     assert good < bad
 
@@ -187,8 +252,18 @@ def test_focal_loss_with_logits_good_below_bad() -> None:
 def test_softmax_focal_loss_with_logits_good_below_bad() -> None:
     """tests/test_losses.py test_softmax_focal_loss_with_logits."""
     target = np.eye(3)[[1, 0, 2]]
-    good = loss_value("categorical_focal", target, np.array([[0, 10, 0], [10, 0, 0], [0, 0, 10]]), from_logits=True)
-    bad = loss_value("categorical_focal", target, np.array([[0, -10, 0], [0, 10, 0], [0, 0, 10]]), from_logits=True)
+    good = loss_value(
+        "categorical_focal",
+        target,
+        np.array([[0, 10, 0], [10, 0, 0], [0, 0, 10]]),
+        from_logits=True,
+    )
+    bad = loss_value(
+        "categorical_focal",
+        target,
+        np.array([[0, -10, 0], [0, 10, 0], [0, 0, 10]]),
+        from_logits=True,
+    )
     assert good < bad
 
 

@@ -41,6 +41,7 @@ def _c(file: str, test: str, loss: str, yt, yp, expected, **kw) -> Case:
     return Case(f"{C}{file} {test}", loss, yt, yp, expected, **kw)
 
 
+# fmt: off
 CASES: list[Case] = [
     # quantiles_test.py (PinballLoss, tau=0.5 by default)
     _c("quantiles_test.py", "test_all_correct_unweighted", "pinball", PP, PP, 0.0, atol=0.0, rtol=0.0),
@@ -85,6 +86,7 @@ CASES: list[Case] = [
     _c("npairs_test.py", "test_multilabel", "npairs_multilabel",
        np.array([[1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 1], [0, 0, 0, 1]]), NP_Y, 1.420522),
 ]
+# fmt: on
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{i}-{c.id}" for i, c in enumerate(CASES)])
@@ -97,7 +99,9 @@ T_FOCAL = np.asarray([[1], [1], [1], [0], [0], [0]], dtype="float32")
 
 
 @pytest.mark.parametrize("from_logits", [True, False])
-def test_focal_without_alpha_gamma_is_bce_and_gamma_2_divides_by_powers_of_ten(from_logits: bool) -> None:
+def test_focal_without_alpha_gamma_is_bce_and_gamma_2_divides_by_powers_of_ten(
+    from_logits: bool,
+) -> None:
     """focal_loss_test.py test_without_logits (float32 row): with alpha=None and gamma=None
     the focal loss equals Keras's BCE; with gamma=2 the order of magnitude of BCE / focal is
     [1000, 100, 10, 10, 100, 1000]."""
@@ -118,10 +122,16 @@ def test_sparsemax_loss_of_inf() -> None:
     """sparsemax_loss_test.py test_sparsemax_loss_of_inf (float32): -inf logits are
     classes with probability 0: [0.25, inf, 0, nan]; +inf logits give nan. Known defect on
     this branch (a -inf logit)."""
-    neg = np.asarray([[0, -np.inf, 0], [0, -np.inf, -np.inf], [-np.inf, -np.inf, 0], [-np.inf, -np.inf, -np.inf]])
+    neg = np.asarray(
+        [[0, -np.inf, 0], [0, -np.inf, -np.inf], [-np.inf, -np.inf, 0], [-np.inf, -np.inf, -np.inf]]
+    )
     pos = np.where(np.isinf(neg), np.inf, 0.0)
-    mix = np.asarray([[0, np.inf, 0], [0, np.inf, -np.inf], [-np.inf, np.inf, 0], [-np.inf, np.inf, -np.inf]])
-    np.testing.assert_equal(loss_value("sparsemax", Q_INF, neg, reduction=None), [0.25, np.inf, 0, np.nan])
+    mix = np.asarray(
+        [[0, np.inf, 0], [0, np.inf, -np.inf], [-np.inf, np.inf, 0], [-np.inf, np.inf, -np.inf]]
+    )
+    np.testing.assert_equal(
+        loss_value("sparsemax", Q_INF, neg, reduction=None), [0.25, np.inf, 0, np.nan]
+    )
     np.testing.assert_equal(loss_value("sparsemax", Q_INF, pos, reduction=None), [np.nan] * 4)
     np.testing.assert_equal(loss_value("sparsemax", Q_INF, mix, reduction=None), [np.nan] * 4)
 
@@ -156,6 +166,8 @@ def test_sparsemax_loss_constant_add() -> None:
     z, q, random = _random_case(4)
     c = random.uniform(low=-3, high=3, size=(17, 1))
     np.testing.assert_allclose(
-        loss_value("sparsemax", q, z + c, reduction=None), loss_value("sparsemax", q, z, reduction=None),
-        rtol=1e-6, atol=1e-6,
+        loss_value("sparsemax", q, z + c, reduction=None),
+        loss_value("sparsemax", q, z, reduction=None),
+        rtol=1e-6,
+        atol=1e-6,
     )

@@ -79,7 +79,7 @@ class TverskyLoss(keras.losses.Loss):
 
 
 class KLDiv(keras.losses.Loss):
-    """"KL divergence with batchmean reduction": overrides ``__call__`` (so Keras's
+    """ "KL divergence with batchmean reduction": overrides ``__call__`` (so Keras's
     reductions and sample weights are ignored), sums over the batch, log of y_pred unclipped.
 
     EMalagoli92/PonderNet-TensorFlow src/loss/utils.py @ee5fa9d3c4a16b895c9f5b7f0c083ca1ce36578c.

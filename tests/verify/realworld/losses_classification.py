@@ -39,7 +39,9 @@ def focal_loss_swapped_cce(y_true: Any, y_pred: Any, gamma: float = 2.0, n_class
     ewrfcas/Machine-Learning-Toolbox loss_function/focal_loss.py
     @84f2f6a49f9533acd85ab51008170a6fce24a7dc.
     """
-    return ops.mean(ops.power(ops.ones((n_class,)) - y_pred, gamma)) * ops.categorical_crossentropy(y_pred, y_true)
+    return ops.mean(ops.power(ops.ones((n_class,)) - y_pred, gamma)) * ops.categorical_crossentropy(
+        y_pred, y_true
+    )
 
 
 def weighted_bce_global(y_true: Any, y_pred: Any) -> Any:
@@ -89,7 +91,9 @@ def contrastive_global(y_true: Any, y_pred: Any) -> Any:
     JoakimHaurum/DL_Projects dlrepo/models/utils/losses.py @4862ea79eec0ce7d88cda4bcdee847b3b3ec4f81.
     """
     margin = 1
-    return ops.mean(y_true * ops.square(y_pred) + (1 - y_true) * ops.square(ops.maximum(margin - y_pred, 0)))
+    return ops.mean(
+        y_true * ops.square(y_pred) + (1 - y_true) * ops.square(ops.maximum(margin - y_pred, 0))
+    )
 
 
 def kl_divergence_mean(y_true: Any, y_pred: Any) -> Any:

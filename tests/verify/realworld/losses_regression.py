@@ -135,7 +135,9 @@ def sign_penalty(y_true: Any, y_pred: Any) -> Any:
     """
     penalty = 100.0
     loss = ops.where(
-        ops.less(y_true * y_pred, 0), penalty * ops.square(y_true - y_pred), ops.square(y_true - y_pred)
+        ops.less(y_true * y_pred, 0),
+        penalty * ops.square(y_true - y_pred),
+        ops.square(y_true - y_pred),
     )
     return ops.mean(loss, axis=-1)
 

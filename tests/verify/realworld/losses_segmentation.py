@@ -37,7 +37,9 @@ def dice_coef_as_loss(y_true: Any, y_pred: Any, smooth: float = 1) -> Any:
     oeminaga/gene_exp metrics.py @b8c94156470402c0880180bcdf15a9a2e4b20745 (dice_coef).
     """
     intersection = ops.sum(ops.abs(y_true * y_pred), axis=-1)
-    return (2.0 * intersection + smooth) / (ops.sum(ops.square(y_true), -1) + ops.sum(ops.square(y_pred), -1) + smooth)
+    return (2.0 * intersection + smooth) / (
+        ops.sum(ops.square(y_true), -1) + ops.sum(ops.square(y_pred), -1) + smooth
+    )
 
 
 def focal_tversky_batch_axis(y_true: Any, y_pred: Any, gamma: float = 0.75) -> Any:

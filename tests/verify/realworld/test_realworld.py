@@ -57,7 +57,10 @@ SETUPS: dict[str, tuple[Any, dict[str, Any]]] = {
     "KLDiv": (C.KLDiv, MUL),
     "focal_loss_sum": (K.focal_loss_sum, BIN),
     "focal_loss_fixed_mean": (K.focal_loss_fixed_mean, BIN),
-    "focal_loss_swapped_cce": (K.focal_loss_swapped_cce, {"data": _five_classes(), "minimum_at_truth": True}),
+    "focal_loss_swapped_cce": (
+        K.focal_loss_swapped_cce,
+        {"data": _five_classes(), "minimum_at_truth": True},
+    ),
     "weighted_bce_global": (K.weighted_bce_global, BIN),
     "weighted_bce_pos_weight": (K.weighted_bce_pos_weight, BIN),
     "jaccard_distance_contrib": (K.jaccard_distance_contrib, BIN),
