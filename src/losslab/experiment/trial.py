@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from losslab.experiment.protocol import PreparedData
-from losslab.experiment.store import utc_now
+from losslab.experiment.store import RunStore, utc_now
 
-__all__ = ["TrialRecord", "TrialTask", "load_prepared", "run_trial"]
+__all__ = ["TrialRecord", "TrialTask", "event_records", "load_prepared", "loss_watchers", "run_trial"]
 
 
 @dataclass(frozen=True)
@@ -91,12 +91,12 @@ class TrialRecord:
 
 @functools.lru_cache(maxsize=4)
 def _load_cached(run_dir: str, mtime: float) -> PreparedData:
-    return PreparedData.load(Path(run_dir) / "data")
+    return RunStore(run_dir).load_prepared()
 
 
 def load_prepared(run_dir: str | Path) -> PreparedData:
     """The prepared split of a run directory (cached per process)."""
-    p = Path(run_dir) / "data" / "split.npz"
+    p = RunStore(run_dir).data_dir / "split.npz"
     return _load_cached(str(run_dir), p.stat().st_mtime)
 
 
@@ -139,7 +139,7 @@ def make_val_judge_callback(
     return _ValJudge()
 
 
-def _watchers(es_cfg: Mapping[str, Any]) -> list[Any]:
+def loss_watchers(es_cfg: Mapping[str, Any]) -> list[Any]:
     """The training watchers of a trial: they collect events and never print or stop.
 
     A :class:`~losslab.callbacks.DivergenceGuard` always (NaN/inf, explosion, stuck; NaN
@@ -156,7 +156,7 @@ def _watchers(es_cfg: Mapping[str, Any]) -> list[Any]:
     return out
 
 
-def _event_records(watchers: Sequence[Any]) -> list[dict[str, Any]]:
+def event_records(watchers: Sequence[Any]) -> list[dict[str, Any]]:
     """The watchers' events as stored in a trial record (docs/run-directory.md)."""
     out: list[dict[str, Any]] = []
     for w in watchers:
@@ -233,7 +233,7 @@ def run_trial(
 
     set_seed(task.seed)
     body = build_body(task.model, data.input_shape, task.seed)
-    load_initial_weights(body, Path(task.run_dir) / "init" / f"seed-{task.seed}.npz")
+    load_initial_weights(body, RunStore(task.run_dir), task.seed)
     head = heads.build_head_layer(
         hs, seed=task.seed * 7919 + 997, bias=heads.initial_bias(hs, spec, params, y_train_fit)
     )
@@ -270,7 +270,7 @@ def run_trial(
     if es_cfg.get("enabled", True):
         es = keras.callbacks.EarlyStopping(**{k: v for k, v in es_cfg.items() if k != "enabled"})
         cbs.append(es)
-    watchers = _watchers(es_cfg)
+    watchers = loss_watchers(es_cfg)
     cbs.extend(watchers)
     if tr.get("terminate_on_nan", True):
         cbs.append(keras.callbacks.TerminateOnNaN())
@@ -346,6 +346,6 @@ def run_trial(
         train_seconds=round(train_seconds, 4),
         seconds=round(time.perf_counter() - t0, 4),
         finished=utc_now(),
-        events=_event_records(watchers),
+        events=event_records(watchers),
         arrays=arrays,
     )
