@@ -10,9 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from losslab.catalog import Head, get_spec, list_losses
+from losslab.catalog import Head, get_spec, list_losses, split_loss_list
 from losslab.errors import DataError, InvalidParameterError, TaskMismatchError
-from losslab.catalog import split_loss_list
 from losslab.experiment import heads, judge, statistics
 from losslab.experiment.config import EarlyStoppingConfig, TrainingConfig
 from losslab.experiment.lineup import parse_candidate

@@ -24,7 +24,13 @@ from losslab.catalog import LossSpec
 from losslab.data import read_table
 from losslab.errors import LosslabError
 from losslab.experiment import judge
-from losslab.experiment.config import EarlyStoppingConfig, ExperimentPlan, SplitConfig, TrainingConfig, seed_list
+from losslab.experiment.config import (
+    EarlyStoppingConfig,
+    ExperimentPlan,
+    SplitConfig,
+    TrainingConfig,
+    seed_list,
+)
 from losslab.experiment.engine import Engine
 from losslab.experiment.execution import execute_plan
 from losslab.experiment.lineup import Candidate, advisor_lineup, build_lineup, parse_candidate
@@ -227,7 +233,14 @@ def run(
         terminate_on_nan=terminate_on_nan,
         scale_target=scale_target,
     )
-    split = SplitConfig(test_size=test_size, val_size=val_size, stratify=stratify, group=group, time=time, seed=split_seed)
+    split = SplitConfig(
+        test_size=test_size,
+        val_size=val_size,
+        stratify=stratify,
+        group=group,
+        time=time,
+        seed=split_seed,
+    )
     table = read_table(data)
     xy = extract_data(table, target=target, group=group, time=time)
     if isinstance(data, str | Path):
@@ -242,7 +255,9 @@ def run(
     goal_choice = resolve_goal(kind, rec.goal.kind, q, metric)
     plan = ExperimentPlan(
         kind="run",
-        contenders=advisor_lineup(rec, xy.target_values(), extra=losses or (), class_weight=class_weight),
+        contenders=advisor_lineup(
+            rec, xy.target_values(), extra=losses or (), class_weight=class_weight
+        ),
         seeds=seed_list(seeds),
         task=kind,
         task_reasons=tuple(rec.task.reasons) or ("given by the user",),

@@ -51,12 +51,18 @@ class EarlyStoppingConfig:
     verbose: int = 0
 
     def __post_init__(self) -> None:
-        if isinstance(self.patience, bool) or not isinstance(self.patience, int) or self.patience < 0:
+        if (
+            isinstance(self.patience, bool)
+            or not isinstance(self.patience, int)
+            or self.patience < 0
+        ):
             raise InvalidParameterError(
                 f"EarlyStopping patience must be an integer >= 0. Received: patience={self.patience!r}."
             )
         if not self.min_delta >= 0:
-            raise InvalidParameterError(f"EarlyStopping min_delta must be >= 0. Received: min_delta={self.min_delta!r}.")
+            raise InvalidParameterError(
+                f"EarlyStopping min_delta must be >= 0. Received: min_delta={self.min_delta!r}."
+            )
         if self.mode not in _MODES:
             raise InvalidParameterError(
                 f"EarlyStopping mode must be one of {', '.join(_MODES)}. Received: mode={self.mode!r}."
@@ -67,7 +73,9 @@ class EarlyStoppingConfig:
             )
 
     @classmethod
-    def from_setting(cls, setting: EarlyStoppingConfig | Mapping[str, Any] | bool | None) -> EarlyStoppingConfig:
+    def from_setting(
+        cls, setting: EarlyStoppingConfig | Mapping[str, Any] | bool | None
+    ) -> EarlyStoppingConfig:
         """The config for the ``early_stopping=`` argument of ``compare`` / ``tune``: None or
         True (the defaults), False (disabled), or a mapping of EarlyStopping arguments.
 
@@ -135,14 +143,18 @@ class TrainingConfig:
 
     def __post_init__(self) -> None:
         if not (self.learning_rate > 0):
-            raise InvalidParameterError(f"learning_rate must be > 0. Received: learning_rate={self.learning_rate!r}.")
+            raise InvalidParameterError(
+                f"learning_rate must be > 0. Received: learning_rate={self.learning_rate!r}."
+            )
         if int(self.batch_size) < 1 or int(self.max_epochs) < 1:
             raise InvalidParameterError(
                 f"batch_size and max_epochs must be >= 1. Received: batch_size={self.batch_size!r}, "
                 f"max_epochs={self.max_epochs!r}."
             )
         if not isinstance(self.early_stopping, EarlyStoppingConfig):
-            object.__setattr__(self, "early_stopping", EarlyStoppingConfig.from_setting(self.early_stopping))
+            object.__setattr__(
+                self, "early_stopping", EarlyStoppingConfig.from_setting(self.early_stopping)
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """The stored form (``manifest.json`` ``config.training``, ``TrialTask.training``)."""
@@ -206,11 +218,15 @@ def seed_list(seeds: int | Sequence[int]) -> tuple[int, ...]:
     """
     if isinstance(seeds, int):
         if seeds < 1:
-            raise InvalidParameterError(f"seeds must be >= 1. Received: seeds={seeds}. Use 3 (the default) or more.")
+            raise InvalidParameterError(
+                f"seeds must be >= 1. Received: seeds={seeds}. Use 3 (the default) or more."
+            )
         return tuple(range(seeds))
     out = tuple(int(s) for s in seeds)
     if not out or len(set(out)) != len(out):
-        raise InvalidParameterError(f"seeds must be a non-empty list of distinct integers. Received: {list(seeds)!r}.")
+        raise InvalidParameterError(
+            f"seeds must be a non-empty list of distinct integers. Received: {list(seeds)!r}."
+        )
     return out
 
 
@@ -247,18 +263,26 @@ class ExperimentPlan:
 
     def __post_init__(self) -> None:
         if self.kind not in ("compare", "run", "tune"):
-            raise InvalidParameterError(f"Unknown experiment kind {self.kind!r}. Expected compare, run or tune.")
+            raise InvalidParameterError(
+                f"Unknown experiment kind {self.kind!r}. Expected compare, run or tune."
+            )
         if not self.contenders:
-            raise InvalidParameterError("No losses to compare. Received an empty list. Pass e.g. losses=['mse', 'mae'].")
+            raise InvalidParameterError(
+                "No losses to compare. Received an empty list. Pass e.g. losses=['mse', 'mae']."
+            )
         object.__setattr__(self, "seeds", seed_list(list(self.seeds)))
         object.__setattr__(self, "task", TaskKind.parse(self.task))
 
     def config_dict(self, classes: list[Any] | None) -> dict[str, Any]:
         """``manifest.json`` ``config`` (what the config hash covers), with the prepared classes."""
-        model = self.model if isinstance(self.model, dict) else {
-            "kind": "custom",
-            "name": getattr(self.model, "__qualname__", repr(self.model)),
-        }
+        model = (
+            self.model
+            if isinstance(self.model, dict)
+            else {
+                "kind": "custom",
+                "name": getattr(self.model, "__qualname__", repr(self.model)),
+            }
+        )
         return {
             "candidates": [c.to_dict() for c in self.contenders],
             "seeds": list(self.seeds),

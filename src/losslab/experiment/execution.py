@@ -41,7 +41,9 @@ def default_out(kind: str, chash: str, fp: str) -> Path:
     return Path("losslab-runs") / f"{kind}-{config_hash({'c': chash, 'd': fp})[:10]}"
 
 
-def _manifest(plan: ExperimentPlan, data: ExperimentData, prepared: PreparedData, config: dict[str, Any]) -> dict[str, Any]:
+def _manifest(
+    plan: ExperimentPlan, data: ExperimentData, prepared: PreparedData, config: dict[str, Any]
+) -> dict[str, Any]:
     fp = fingerprint(data.x, data.y, list(data.columns))
     n_rows = len(prepared.idx_train) + len(prepared.idx_val) + len(prepared.idx_test)
     return {
@@ -59,7 +61,11 @@ def _manifest(plan: ExperimentPlan, data: ExperimentData, prepared: PreparedData
             "n_features": int(np.prod(prepared.input_shape)),
             "columns": list(data.columns),
         },
-        "task": {"kind": str(plan.task), "classes": prepared.classes, "reasons": list(plan.task_reasons)},
+        "task": {
+            "kind": str(plan.task),
+            "classes": prepared.classes,
+            "reasons": list(plan.task_reasons),
+        },
         "goal": {"kind": plan.goal, "quantile": plan.quantile},
         "primary_metric": plan.primary,
         "metric_directions": dict(judge.DIRECTIONS),
@@ -69,7 +75,10 @@ def _manifest(plan: ExperimentPlan, data: ExperimentData, prepared: PreparedData
 
 
 def open_run(
-    plan: ExperimentPlan, data: ExperimentData, out: str | Path | None, extra_config: Mapping[str, Any] | None = None
+    plan: ExperimentPlan,
+    data: ExperimentData,
+    out: str | Path | None,
+    extra_config: Mapping[str, Any] | None = None,
 ) -> OpenRun:
     """Validate everything, then open (or resume) the run directory and write the prepared
     split and the seeds' initial weights once.
@@ -79,15 +88,31 @@ def open_run(
     """
     classes = None if plan.classes is None else list(plan.classes)
     prepared = prepare(
-        data.x, data.y, task=plan.task, split=plan.split, classes=classes, groups=data.groups, order=data.order
+        data.x,
+        data.y,
+        task=plan.task,
+        split=plan.split,
+        classes=classes,
+        groups=data.groups,
+        order=data.order,
     )
     y_fit = np.concatenate([prepared.y_train, prepared.y_val])
     for c in plan.contenders:
         heads.check_fits(c.spec, c.params, task=plan.task, y=y_fit)
-        heads.head_spec(c.spec, c.params, task=plan.task, target_dim=prepared.target_dim, n_classes=prepared.n_classes)
+        heads.head_spec(
+            c.spec,
+            c.params,
+            task=plan.task,
+            target_dim=prepared.target_dim,
+            n_classes=prepared.n_classes,
+        )
     config = {**plan.config_dict(prepared.classes), **dict(extra_config or {})}
     manifest = _manifest(plan, data, prepared, config)
-    store = RunStore(out if out is not None else default_out(plan.kind, manifest["config_hash"], manifest["data"]["fingerprint"]))
+    store = RunStore(
+        out
+        if out is not None
+        else default_out(plan.kind, manifest["config_hash"], manifest["data"]["fingerprint"])
+    )
     resumed = store.open(manifest)
     manifest = store.read_manifest() or manifest
     if not resumed or not store.has_prepared():
@@ -126,7 +151,9 @@ def run_with_progress(task: TrialTask, *, progress: TrialProgress) -> TrialRecor
     return run_trial(task, on_epoch=progress.epoch)
 
 
-def run_trials(store: RunStore, tasks: list[TrialTask], engine: Engine, progress: TrialProgress) -> None:
+def run_trials(
+    store: RunStore, tasks: list[TrialTask], engine: Engine, progress: TrialProgress
+) -> None:
     """Map every pending task through ``engine`` in one call and store each record as it
     finishes (the engine may run them in any order, or together)."""
     fn: Callable[[Any], Any] = run_trial
@@ -155,6 +182,11 @@ def execute_plan(
     done = run.store.finished_ids()
     todo = [t for t in tasks if t.trial_id not in done]
     eng = engine if engine is not None else default_engine(plan.model, n_tasks=len(todo))
-    with TrialProgress(quiet=quiet, total=len(tasks), done=len(tasks) - len(todo), max_epochs=plan.training.max_epochs) as bar:
+    with TrialProgress(
+        quiet=quiet,
+        total=len(tasks),
+        done=len(tasks) - len(todo),
+        max_epochs=plan.training.max_epochs,
+    ) as bar:
         run_trials(run.store, todo, eng, bar)
     return publish(run.store, run.manifest, quiet=quiet, report=report)

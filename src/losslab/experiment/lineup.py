@@ -32,7 +32,9 @@ __all__ = [
 ]
 
 #: Losses the advisor's class weights go with (its note says: plain cross-entropy).
-PLAIN_CROSS_ENTROPY = frozenset({"binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"})
+PLAIN_CROSS_ENTROPY = frozenset(
+    {"binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"}
+)
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,9 @@ def _fmt_value(v: Any) -> str:
     return str(v)
 
 
-def make_contender(spec: LossSpec, params: Mapping[str, Any], class_weight: Any = None, label: str | None = None) -> Contender:
+def make_contender(
+    spec: LossSpec, params: Mapping[str, Any], class_weight: Any = None, label: str | None = None
+) -> Contender:
     """A :class:`Contender` with validated parameters, a label naming the non-default ones
     and a file-safe id.
 
@@ -85,16 +89,22 @@ def make_contender(spec: LossSpec, params: Mapping[str, Any], class_weight: Any 
     """
     full = spec.validate_params(dict(params))
     changed = {k: v for k, v in full.items() if spec.defaults.get(k) != v}
-    auto = spec.name + (":" + ",".join(f"{k}={_fmt_value(v)}" for k, v in changed.items()) if changed else "")
+    auto = spec.name + (
+        ":" + ",".join(f"{k}={_fmt_value(v)}" for k, v in changed.items()) if changed else ""
+    )
     if class_weight is not None:
         auto += "@" + (class_weight if isinstance(class_weight, str) else "weighted")
-    cid = re.sub(r"[^A-Za-z0-9._=+-]+", "-", auto.replace(":", "-").replace(",", "-").replace("@", "-cw-")).strip("-")
+    cid = re.sub(
+        r"[^A-Za-z0-9._=+-]+", "-", auto.replace(":", "-").replace(",", "-").replace("@", "-cw-")
+    ).strip("-")
     if len(cid) > 80:
         cid = cid[:60] + "-" + hashlib.sha256(cid.encode()).hexdigest()[:10]
     return Contender(cid, label or auto, spec, full, class_weight)
 
 
-def parse_contender(item: str | Mapping[str, Any] | LossSpec | Contender, class_weight: Any = None) -> Contender:
+def parse_contender(
+    item: str | Mapping[str, Any] | LossSpec | Contender, class_weight: Any = None
+) -> Contender:
     """A :class:`Contender` from ``"huber:delta=2"``, ``"bce@balanced"`` (class weighting),
     ``{"loss": ..., "params": {...}, "class_weight": ...}`` or a :class:`LossSpec`.
 
@@ -117,7 +127,9 @@ def parse_contender(item: str | Mapping[str, Any] | LossSpec | Contender, class_
                 f"Received keys: {sorted(item)}."
             )
         spec = get_spec(item["loss"])
-        return make_contender(spec, item.get("params", {}), item.get("class_weight", class_weight), item.get("label"))
+        return make_contender(
+            spec, item.get("params", {}), item.get("class_weight", class_weight), item.get("label")
+        )
     if not isinstance(item, str):
         raise InvalidParameterError(
             f"A loss must be a name like 'huber:delta=2', a mapping or a LossSpec. Received: {item!r}."
@@ -151,17 +163,23 @@ def build_lineup(losses: Sequence[Any] | str, class_weight: Any = None) -> tuple
     if isinstance(losses, str):
         losses = [s for s in split_loss_list(losses) if s.strip()]
     if not losses:
-        raise InvalidParameterError("No losses to compare. Received an empty list. Pass e.g. losses=['mse', 'mae'].")
+        raise InvalidParameterError(
+            "No losses to compare. Received an empty list. Pass e.g. losses=['mse', 'mae']."
+        )
     lineup = [parse_contender(x, class_weight) for x in losses]
     seen: dict[str, str] = {}
     for c in lineup:
         if c.id in seen:
-            raise InvalidParameterError(f"Loss {c.label!r} is listed twice (as {seen[c.id]!r}). Remove the duplicate.")
+            raise InvalidParameterError(
+                f"Loss {c.label!r} is listed twice (as {seen[c.id]!r}). Remove the duplicate."
+            )
         seen[c.id] = c.label
     return tuple(lineup)
 
 
-def advisor_class_weight(weights: Mapping[Any, float] | None, y: np.ndarray, kind: TaskKind) -> dict[int, float] | None:
+def advisor_class_weight(
+    weights: Mapping[Any, float] | None, y: np.ndarray, kind: TaskKind
+) -> dict[int, float] | None:
     """The advisor's ``{class label: weight}`` as ``{class code: weight}`` in the class order
     of the experiment (the protocol's sorted labels), or None when it gives none or a label
     cannot be matched."""
@@ -198,7 +216,9 @@ def advisor_lineup(
     from losslab.experiment import heads
 
     kind = TaskKind.parse(recommendation.task.kind)
-    items: list[Any] = [{"loss": c.loss, "params": dict(c.params or {})} for c in recommendation.candidates]
+    items: list[Any] = [
+        {"loss": c.loss, "params": dict(c.params or {})} for c in recommendation.candidates
+    ]
     items += list(extra)
     weights = advisor_class_weight(recommendation.class_weight, y, kind)
     y_check = np.zeros(1) if kind.has_class_labels else np.asarray(y)

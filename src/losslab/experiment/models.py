@@ -15,7 +15,6 @@ model WITHOUT the output layer), e.g.::
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np

@@ -74,7 +74,12 @@ def _take_column(x: Any, name: str, col: Any) -> tuple[Any, Any]:
 
 
 def extract_data(
-    x: Any, y: Any = None, *, target: str | Sequence[str] | None = None, group: Any = None, time: Any = None
+    x: Any,
+    y: Any = None,
+    *,
+    target: str | Sequence[str] | None = None,
+    group: Any = None,
+    time: Any = None,
 ) -> ExperimentData:
     """Features, target, groups and time order from arrays, a DataFrame, a pyarrow Table or a
     CSV / Parquet path (read with :func:`losslab.data.read_table`).
@@ -96,7 +101,9 @@ def extract_data(
         x = read_table(x)
     if not isinstance(x, pd.DataFrame):
         if y is None:
-            raise DataError("y is missing. Pass y (an array of targets) with an array x, or a table with target=.")
+            raise DataError(
+                "y is missing. Pass y (an array of targets) with an array x, or a table with target=."
+            )
         groups = None if group is None else np.asarray(group)
         order = None if time is None else np.asarray(time)
         return ExperimentData(x, y, groups, order, source, ())
@@ -104,7 +111,9 @@ def extract_data(
         source = "pandas.DataFrame"
     if y is None:
         if target is None:
-            raise DataError("A table needs a target column. Received target=None. Pass target='column name'.")
+            raise DataError(
+                "A table needs a target column. Received target=None. Pass target='column name'."
+            )
         cols = [target] if isinstance(target, str) else list(target)
         if any(c not in x.columns for c in cols):
             raise _missing_target([c for c in cols if c not in x.columns], x.columns)
@@ -113,7 +122,9 @@ def extract_data(
     x, groups = _take_column(x, "group", group)
     x, order = _take_column(x, "time", time)
     stored_target = target if isinstance(target, str | None) else list(target)
-    return ExperimentData(x, y, groups, order, source, tuple(str(c) for c in x.columns), stored_target)
+    return ExperimentData(
+        x, y, groups, order, source, tuple(str(c) for c in x.columns), stored_target
+    )
 
 
 def infer_target_task(y: Any, task: str | None = None) -> TaskInfo:
@@ -149,7 +160,11 @@ def infer_target_task(y: Any, task: str | None = None) -> TaskInfo:
             f"A target with {flat.shape[1]} real-valued columns is a regression target. Received: task={task!r}. "
             "Pass task='regression' or one target column."
         )
-    why = "given by the user" if task is not None else f"the target has {flat.shape[1]} real-valued columns"
+    why = (
+        "given by the user"
+        if task is not None
+        else f"the target has {flat.shape[1]} real-valued columns"
+    )
     return TaskInfo(str(kind), [why], overridden=task is not None)
 
 
@@ -168,7 +183,9 @@ class GoalChoice:
     primary: str
 
 
-def resolve_goal(task: TaskKind, goal: str | None, quantile: float | None, metric: str | None) -> GoalChoice:
+def resolve_goal(
+    task: TaskKind, goal: str | None, quantile: float | None, metric: str | None
+) -> GoalChoice:
     """The goal and primary judge metric for ``task`` (a quantile alone means a quantile goal).
 
     Raises:
@@ -180,7 +197,9 @@ def resolve_goal(task: TaskKind, goal: str | None, quantile: float | None, metri
         GoalChoice(kind='quantile', quantile=0.9, primary='pinball')
     """
     if goal == "quantile" and quantile is None:
-        raise InvalidParameterError("goal='quantile' needs a quantile level. Received quantile=None. Pass e.g. quantile=0.9.")
+        raise InvalidParameterError(
+            "goal='quantile' needs a quantile level. Received quantile=None. Pass e.g. quantile=0.9."
+        )
     if quantile is not None and not 0 < float(quantile) < 1:
         raise InvalidParameterError(f"quantile must be in (0, 1). Received: quantile={quantile!r}.")
     if quantile is not None and goal is None:

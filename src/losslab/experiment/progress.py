@@ -28,7 +28,13 @@ class TrialProgress:
     """
 
     def __init__(
-        self, *, quiet: bool, total: int, done: int = 0, max_epochs: int | None = None, description: str = "trials"
+        self,
+        *,
+        quiet: bool,
+        total: int,
+        done: int = 0,
+        max_epochs: int | None = None,
+        description: str = "trials",
     ) -> None:
         self.active = not quiet
         self.total, self.completed, self.max_epochs = total, done, max_epochs
@@ -40,7 +46,13 @@ class TrialProgress:
     def __enter__(self) -> TrialProgress:
         if self.active:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
             self._p = Progress(
                 TextColumn("{task.description}"),
@@ -51,7 +63,9 @@ class TrialProgress:
                 transient=False,
             )
             self._p.__enter__()
-            self._trials = self._p.add_task(self.description, total=self.total, completed=self.completed)
+            self._trials = self._p.add_task(
+                self.description, total=self.total, completed=self.completed
+            )
             if self.max_epochs is not None:
                 self._epochs = self._p.add_task("epochs", total=self.max_epochs)
         return self

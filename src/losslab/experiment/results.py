@@ -56,10 +56,24 @@ class Results:
         the best, and the mean of every other judge metric."""
         import pandas as pd
 
-        keys = ("ci_low", "ci_high", "diff_to_best", "p_value", "indistinguishable_from_best", "n_seeds", "n_failed", "epochs_run")
+        keys = (
+            "ci_low",
+            "ci_high",
+            "diff_to_best",
+            "p_value",
+            "indistinguishable_from_best",
+            "n_seeds",
+            "n_failed",
+            "epochs_run",
+        )
         table = []
         for r in self.rows:
-            row = {"rank": r["rank"], "candidate": r["label"], "loss": r["loss"], self.primary_metric: r["mean"]}
+            row = {
+                "rank": r["rank"],
+                "candidate": r["label"],
+                "loss": r["loss"],
+                self.primary_metric: r["mean"],
+            }
             row.update({k: r[k] for k in keys})
             row.update({k: v for k, v in r["metrics"].items() if k != self.primary_metric})
             table.append(row)
@@ -106,21 +120,27 @@ class Results:
         store = RunStore(run_dir)
         manifest = store.read_manifest()
         if manifest is None:
-            raise DataError(f"No losslab run in {str(run_dir)!r} (manifest.json missing). Pass a run directory.")
+            raise DataError(
+                f"No losslab run in {str(run_dir)!r} (manifest.json missing). Pass a run directory."
+            )
         return cls.from_store(store, manifest)
 
     @classmethod
     def from_store(cls, store: RunStore, manifest: dict[str, Any]) -> Results:
         """Results of the records stored so far, ranked by :func:`statistics.leaderboard_rows`."""
         records = store.records()
-        rows = statistics.leaderboard_rows(records, manifest["config"]["candidates"], manifest["primary_metric"])
+        rows = statistics.leaderboard_rows(
+            records, manifest["config"]["candidates"], manifest["primary_metric"]
+        )
         return cls(store.path, manifest, records, rows)
 
     def __repr__(self) -> str:
         return f"Results(run_dir={str(self.run_dir)!r}, best={self.best!r}, trials={len(self.records)})"
 
 
-def write_leaderboard(store: RunStore, manifest: Mapping[str, Any], rows: list[dict[str, Any]]) -> None:
+def write_leaderboard(
+    store: RunStore, manifest: Mapping[str, Any], rows: list[dict[str, Any]]
+) -> None:
     """Write ``leaderboard.json`` and ``leaderboard.csv`` (format: docs/run-directory.md)."""
     primary = manifest["primary_metric"]
     atomic_write_json(store.leaderboard_path, statistics.leaderboard_document(rows, primary))

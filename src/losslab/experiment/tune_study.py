@@ -47,7 +47,9 @@ class SearchSettings:
 
     def __post_init__(self) -> None:
         if self.n_trials < 1:
-            raise InvalidParameterError(f"n_trials must be >= 1. Received: n_trials={self.n_trials}.")
+            raise InvalidParameterError(
+                f"n_trials must be >= 1. Received: n_trials={self.n_trials}."
+            )
         lo, hi = (float(v) for v in self.learning_rate)
         if not 0 < lo <= hi:
             raise InvalidParameterError(
@@ -56,7 +58,9 @@ class SearchSettings:
         object.__setattr__(self, "learning_rate", (lo, hi))
         bss = tuple(sorted({int(b) for b in self.batch_sizes}))
         if not bss or bss[0] < 1:
-            raise InvalidParameterError(f"batch_sizes must be positive integers. Received: {list(self.batch_sizes)!r}.")
+            raise InvalidParameterError(
+                f"batch_sizes must be positive integers. Received: {list(self.batch_sizes)!r}."
+            )
         object.__setattr__(self, "batch_sizes", bss)
 
     def to_config(self, primary: str, engine: Engine | None, width: int) -> dict[str, Any]:
@@ -74,7 +78,9 @@ class SearchSettings:
             # the batch width decides which trials the sampler has seen when it asks (part of
             # what the study computes); the engine itself is not (it only decides where)
             cfg["trials_per_batch"] = width
-            cfg["pruning_mode"] = "reported after each trial (nothing pruned)" if self.pruning else "off"
+            cfg["pruning_mode"] = (
+                "reported after each trial (nothing pruned)" if self.pruning else "off"
+            )
         return {"tune": cfg}
 
 
@@ -85,7 +91,11 @@ def batch_width(engine: Engine | None, trials_per_batch: int | None) -> int:
             f"engine must implement map(fn, tasks) (LocalEngine, SparkEngine). Received: {engine!r}."
         )
     if trials_per_batch is not None:
-        if isinstance(trials_per_batch, bool) or not isinstance(trials_per_batch, int) or trials_per_batch < 1:
+        if (
+            isinstance(trials_per_batch, bool)
+            or not isinstance(trials_per_batch, int)
+            or trials_per_batch < 1
+        ):
             raise InvalidParameterError(
                 f"trials_per_batch must be an integer >= 1 or None. Received: trials_per_batch={trials_per_batch!r}."
             )
@@ -114,10 +124,16 @@ def open_study(store: RunStore, *, primary: str, settings: SearchSettings, quiet
     journal = store.path / "tune" / "journal.log"
     journal.parent.mkdir(parents=True, exist_ok=True)
     storage = JournalStorage(JournalFileBackend(str(journal)))
-    direction: Literal["minimize", "maximize"] = "minimize" if judge.DIRECTIONS[primary] == "min" else "maximize"
+    direction: Literal["minimize", "maximize"] = (
+        "minimize" if judge.DIRECTIONS[primary] == "min" else "maximize"
+    )
     if quiet:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-    pruner = optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=2) if settings.pruning else optuna.pruners.NopPruner()
+    pruner = (
+        optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=2)
+        if settings.pruning
+        else optuna.pruners.NopPruner()
+    )
     study = optuna.create_study(
         study_name="losslab-tune",
         storage=storage,

@@ -52,7 +52,12 @@ def write_best(store: RunStore, primary: str, best: dict[str, dict[str, Any]]) -
     """``RUN_DIR/tune/best.json``."""
     atomic_write_json(
         store.path / "tune" / "best.json",
-        {"primary_metric": primary, "direction": judge.DIRECTIONS[primary], "objective": "validation split", "best": best},
+        {
+            "primary_metric": primary,
+            "direction": judge.DIRECTIONS[primary],
+            "objective": "validation split",
+            "best": best,
+        },
     )
 
 
@@ -73,10 +78,13 @@ def refit(
     overall = min(best.values(), key=lambda b: sign * b["value"])
     by_label = {c.label: c for c in plan.contenders}
     contenders = tuple(
-        make_contender(by_label[lab].spec, b["loss_params"], by_label[lab].class_weight) for lab, b in best.items()
+        make_contender(by_label[lab].spec, b["loss_params"], by_label[lab].class_weight)
+        for lab, b in best.items()
     )
     training = dataclasses.replace(
-        plan.training, batch_size=int(overall["batch_size"]), learning_rate=float(overall["learning_rate"])
+        plan.training,
+        batch_size=int(overall["batch_size"]),
+        learning_rate=float(overall["learning_rate"]),
     )
     refit_plan = dataclasses.replace(
         plan, kind="compare", contenders=contenders, seeds=tuple(range(seeds)), training=training
@@ -89,13 +97,25 @@ def print_best(run_dir: Path, primary: str, best: dict[str, dict[str, Any]]) -> 
     from rich.console import Console
     from rich.table import Table
 
-    t = Table(title=f"tune: best per loss ({primary} on the validation split, {judge.DIRECTIONS[primary]} is better)")
+    t = Table(
+        title=f"tune: best per loss ({primary} on the validation split, {judge.DIRECTIONS[primary]} is better)"
+    )
     for col in ("loss", primary, "learning rate", "batch size", "loss parameters", "trial"):
         t.add_column(col)
     sign = _sign(primary)
     for lab, b in sorted(best.items(), key=lambda kv: sign * kv[1]["value"]):
-        params = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in b["loss_params"].items())
-        t.add_row(lab, f"{b['value']:.4g}", f"{b['learning_rate']:.3g}", str(b["batch_size"]), params or "-", str(b["trial"]))
+        params = ", ".join(
+            f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+            for k, v in b["loss_params"].items()
+        )
+        t.add_row(
+            lab,
+            f"{b['value']:.4g}",
+            f"{b['learning_rate']:.3g}",
+            str(b["batch_size"]),
+            params or "-",
+            str(b["trial"]),
+        )
     Console().print(t)
     Console().print(f"run directory: {run_dir}")
 

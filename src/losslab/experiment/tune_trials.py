@@ -50,7 +50,9 @@ def suggest(trial: Any, name: str, space: tuple[Any, ...]) -> Any:
         return trial.suggest_int(name, int(space[1]), int(space[2]), log=log)
     if kind == "categorical":
         return trial.suggest_categorical(name, list(space[1]))
-    raise InvalidParameterError(f"Unknown search space {space!r} for {name}: expected float, int or categorical.")
+    raise InvalidParameterError(
+        f"Unknown search space {space!r} for {name}: expected float, int or categorical."
+    )
 
 
 class TuneObjective:
@@ -90,7 +92,9 @@ class TuneObjective:
     def record(self, trial: Any, params: Mapping[str, Any], rec: TrialRecord) -> float | None:
         """Store a finished trial and attach its results to the Optuna trial."""
         value = rec.val_metrics.get(self.plan.primary) if rec.status == "ok" else None
-        trial.set_user_attr("loss_params", {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()})
+        trial.set_user_attr(
+            "loss_params", {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}
+        )
         trial.set_user_attr("test_metrics", rec.metrics)
         trial.set_user_attr("epochs_run", rec.epochs_run)
         self.run.store.append(rec.to_dict(), rec.arrays)
@@ -107,7 +111,9 @@ class TuneObjective:
         return float("nan") if value is None else value
 
 
-def run_in_process(study: Any, objective: TuneObjective, budget: LossBudget, bar: TrialProgress) -> None:
+def run_in_process(
+    study: Any, objective: TuneObjective, budget: LossBudget, bar: TrialProgress
+) -> None:
     """One trial after another in this process, each loss enqueued in turn."""
     while (nxt := budget.next_label(budget.counts())) is not None:
         study.enqueue_trial({"loss": nxt}, skip_if_exists=False)
@@ -115,7 +121,9 @@ def run_in_process(study: Any, objective: TuneObjective, budget: LossBudget, bar
         bar.set_completed(budget.used())
 
 
-def _ask_batch(study: Any, objective: TuneObjective, budget: LossBudget, width: int) -> dict[str, tuple[Any, dict[str, Any], TrialTask]]:
+def _ask_batch(
+    study: Any, objective: TuneObjective, budget: LossBudget, width: int
+) -> dict[str, tuple[Any, dict[str, Any], TrialTask]]:
     counts = budget.counts()
     batch: dict[str, tuple[Any, dict[str, Any], TrialTask]] = {}
     while len(batch) < width and (nxt := budget.next_label(counts)) is not None:
@@ -141,7 +149,12 @@ def _tell(study: Any, trial: Any, rec: TrialRecord, value: float | None, pruning
 
 
 def run_batched(
-    study: Any, objective: TuneObjective, budget: LossBudget, engine: Engine, width: int, bar: TrialProgress
+    study: Any,
+    objective: TuneObjective,
+    budget: LossBudget,
+    engine: Engine,
+    width: int,
+    bar: TrialProgress,
 ) -> None:
     """Ask ``width`` trials, map them through ``engine`` in one call, store and tell each as
     it finishes; ask the next batch once the whole batch is told."""
@@ -153,7 +166,13 @@ def run_batched(
         try:
             for rec in engine.map(fn, [b[2] for b in batch.values()]):
                 trial, params, _ = batch[rec.trial_id]
-                _tell(study, trial, rec, objective.record(trial, params, rec), objective.settings.pruning)
+                _tell(
+                    study,
+                    trial,
+                    rec,
+                    objective.record(trial, params, rec),
+                    objective.settings.pruning,
+                )
                 told.add(rec.trial_id)
                 bar.set_completed(budget.used())
         finally:

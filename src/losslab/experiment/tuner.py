@@ -31,15 +31,37 @@ from typing import Any
 
 from losslab._vocab import TaskKind
 from losslab.experiment import judge
-from losslab.experiment.config import EarlyStoppingConfig, ExperimentPlan, SplitConfig, TrainingConfig
+from losslab.experiment.config import (
+    EarlyStoppingConfig,
+    ExperimentPlan,
+    SplitConfig,
+    TrainingConfig,
+)
 from losslab.experiment.engine import Engine
 from losslab.experiment.execution import open_run
 from losslab.experiment.lineup import build_lineup
 from losslab.experiment.models import BuildModel, mlp_config
-from losslab.experiment.preparation import ExperimentData, extract_data, infer_target_task, resolve_goal
+from losslab.experiment.preparation import (
+    ExperimentData,
+    extract_data,
+    infer_target_task,
+    resolve_goal,
+)
 from losslab.experiment.progress import TrialProgress
-from losslab.experiment.tune_study import VAL_JUDGE, LossBudget, SearchSettings, batch_width, open_study
-from losslab.experiment.tune_summary import best_per_loss, print_best, refit, report_tuning, write_best
+from losslab.experiment.tune_study import (
+    VAL_JUDGE,
+    LossBudget,
+    SearchSettings,
+    batch_width,
+    open_study,
+)
+from losslab.experiment.tune_summary import (
+    best_per_loss,
+    print_best,
+    refit,
+    report_tuning,
+    write_best,
+)
 from losslab.experiment.tune_trials import TuneObjective, run_batched, run_in_process, search_space
 
 __all__ = ["VAL_JUDGE", "SearchSettings", "TuneResult", "search_space", "tune"]
@@ -185,7 +207,9 @@ def tune(
     study = open_study(run.store, primary=plan.primary, settings=settings, quiet=quiet)
     objective = TuneObjective(plan, run, settings)
     budget = LossBudget(study, objective.labels, settings.n_trials)
-    with TrialProgress(quiet=quiet, total=budget.total, done=budget.used(), description="tune trials") as bar:
+    with TrialProgress(
+        quiet=quiet, total=budget.total, done=budget.used(), description="tune trials"
+    ) as bar:
         if engine is None:
             run_in_process(study, objective, budget, bar)
         else:
@@ -195,7 +219,13 @@ def tune(
     result = TuneResult(run.store.path, study, plan.primary, best)
     if refit_seeds > 0 and best:
         result.results = refit(
-            plan, data, best, seeds=refit_seeds, out=run.store.path / "refit", engine=engine, quiet=quiet
+            plan,
+            data,
+            best,
+            seeds=refit_seeds,
+            out=run.store.path / "refit",
+            engine=engine,
+            quiet=quiet,
         )
     elif not quiet:
         print_best(result.run_dir, result.primary_metric, best)

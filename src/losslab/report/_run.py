@@ -140,12 +140,24 @@ def _derive_leaderboard(manifest: dict[str, Any], records: list[dict[str, Any]])
         cid = rec.get("candidate_id")
         if cid not in known:
             known.add(cid)
-            candidates.append({"id": cid, "label": rec.get("label", cid), "loss": rec.get("loss"), "params": rec.get("params", {})})
+            candidates.append(
+                {
+                    "id": cid,
+                    "label": rec.get("label", cid),
+                    "loss": rec.get("loss"),
+                    "params": rec.get("params", {}),
+                }
+            )
     if primary in DIRECTIONS:
         rows = statistics.leaderboard_rows(records, candidates, primary)
         doc = statistics.leaderboard_document(rows, primary)
     else:
-        doc = {"primary_metric": primary, "direction": "min", "confidence": statistics.CONFIDENCE, "rows": []}
+        doc = {
+            "primary_metric": primary,
+            "direction": "min",
+            "confidence": statistics.CONFIDENCE,
+            "rows": [],
+        }
     for row in doc["rows"]:
         row.update(p_value=None, diff_ci_low=None, diff_ci_high=None)
         row["indistinguishable_from_best"] = True if row.get("is_best") else None
