@@ -18,7 +18,7 @@ import pytest
 
 import losslab
 from losslab.callbacks import DivergenceWarning, Event, OverfittingWarning
-from losslab.experiment.trial import event_records, loss_watchers
+from losslab.experiment.trial_callbacks import event_records, loss_watchers
 from tests.experiment._data import regression_data
 
 

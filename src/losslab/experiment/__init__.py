@@ -9,7 +9,10 @@ Public API::
 ``api`` is a facade over the steps: ``lineup`` (the losses that compete), ``config`` (typed
 settings validated on construction), ``preparation`` (data, task, goal), ``execution`` (run
 directory, trials through an engine), ``results`` (leaderboard, report), ``progress``; the
-tuner adds ``tune_study``, ``tune_trials`` and ``tune_summary``. The protocol, the
+tuner adds ``tune_study``, ``tune_trials`` and ``tune_summary``. A trial (``trial.run_trial``)
+is a pure function of its ``TrialTask`` in steps (``prepare_trial``, ``build_trial_model``,
+``trial_record``) that an engine training several trials together can reuse; ``store`` is the
+one reader and writer of the run directory. The protocol, the
 run-directory format and the statistics are described in docs/experiments.md and
 docs/run-directory.md.
 """
