@@ -13,7 +13,16 @@ from typing import Any
 from losslab.catalog._spec import LossSpec
 from losslab.errors import LosslabError
 
-__all__ = ["NotALossError", "Subject", "load_target", "make_subject", "with_reduction"]
+__all__ = [
+    "NotALossError",
+    "Subject",
+    "load_target",
+    "loss_function_wrapper",
+    "make_subject",
+    "spec_for_class",
+    "subject_from_recipe",
+    "with_reduction",
+]
 
 
 class NotALossError(LosslabError):
@@ -42,6 +51,11 @@ def load_target(text: str) -> Any:
             f"Could not import module {module!r} ({type(e).__name__}: {e}). Received: {text!r}. "
             "Check the spelling and that the module is on PYTHONPATH (run from the project root)."
         ) from None
+    except SystemExit as e:  # the user's module exits while importing
+        raise NotALossError(
+            f"Importing module {module!r} called sys.exit({e.code!r}). Received: {text!r}. "
+            "Move script code under `if __name__ == '__main__':`."
+        ) from None
     except Exception as e:  # the user's module raised while importing
         raise NotALossError(
             f"Importing module {module!r} raised {type(e).__name__}: {e}. Received: {text!r}. "
@@ -58,7 +72,7 @@ def load_target(text: str) -> Any:
     return obj
 
 
-def _lfw() -> type:
+def loss_function_wrapper() -> type:
     """Keras's ``LossFunctionWrapper`` (what ``model.compile(loss=fn)`` wraps a function in)."""
     from keras.src.losses.losses import LossFunctionWrapper
 
@@ -109,7 +123,7 @@ class Subject:
     notes: list[str] = field(default_factory=list)
 
 
-def _spec_for_class(cls: type) -> LossSpec | None:
+def spec_for_class(cls: type) -> LossSpec | None:
     """The catalog entry whose Keras class is ``cls`` (by class name, then identity)."""
     from losslab.catalog import get_spec
 
@@ -164,7 +178,7 @@ def make_subject(loss: Any, params: dict[str, Any] | None = None) -> Subject:
         obj = loss.build(**full)
         return Subject(loss.name, obj, loss, full, _recipe_from_spec(loss, full), kind="catalog")
     if inspect.isclass(loss) and issubclass(loss, keras.losses.Loss):
-        spec = _spec_for_class(loss)
+        spec = spec_for_class(loss)
         try:
             obj = loss(**params)
         except LosslabError:
@@ -188,7 +202,7 @@ def make_subject(loss: Any, params: dict[str, Any] | None = None) -> Subject:
                 f"params cannot be applied to a loss instance. Received: params={params!r} with "
                 f"{type(loss).__name__} instance. Pass the class instead, or build the instance with them."
             )
-        spec = _spec_for_class(type(loss))
+        spec = spec_for_class(type(loss))
         recipe: dict[str, Any] | None
         problem = ""
         try:
@@ -229,7 +243,7 @@ def make_subject(loss: Any, params: dict[str, Any] | None = None) -> Subject:
                 f"(y_true, y_pred). Received signature {sig}."
             )
         name = getattr(loss, "__name__", "loss")
-        obj = _lfw()(loss, name=name, **params)
+        obj = loss_function_wrapper()(loss, name=name, **params)
         where = ref or _importable(loss)
         recipe = {"ref": where, "params": params} if where else None
         problem = "" if where else f"function {name} is not importable by module path"
