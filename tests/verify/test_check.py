@@ -110,3 +110,11 @@ def test_instance_hyperparameters_choose_the_inputs() -> None:
     assert report.passed, str(report)
     assert report["minimum"].status == "pass"
     assert "logits of +/-1e4" in report["edges"].evidence
+
+
+def test_every_check_is_documented() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "custom-losses.md").read_text()
+    missing = [c for c in CHECK_NAMES if f"| `{c}` |" not in doc]
+    assert not missing, f"checks missing from the table of docs/custom-losses.md: {missing}"
