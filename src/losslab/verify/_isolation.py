@@ -115,6 +115,13 @@ def run_isolated(fn: Callable[[], Any], timeout: float) -> Outcome:
     outcome = Outcome()
     buffer = io.StringIO()
     routers = _routers()
+    lock = threading.Lock()
+    state = {"done": False, "abandoned": False}
+
+    def forget(ident: int) -> None:
+        for router in routers:
+            router.sinks.pop(ident, None)
+        _release(routers)
 
     def target() -> None:
         ident = threading.get_ident()
@@ -124,16 +131,24 @@ def run_isolated(fn: Callable[[], Any], timeout: float) -> Outcome:
             outcome.value = fn()
         except BaseException as e:  # SystemExit and KeyboardInterrupt from user code too
             outcome.error = e
+        finally:
+            with lock:
+                state["done"] = True
+                if state["abandoned"]:  # finished late: nobody reads it any more
+                    forget(ident)
 
     worker = threading.Thread(target=target, name="losslab-check", daemon=True)
     worker.start()
     worker.join(timeout)
-    if worker.is_alive():
-        outcome.timed_out = True  # abandoned: its writes stay routed to its buffer
-    elif worker.ident is not None:
-        for router in routers:
-            router.sinks.pop(worker.ident, None)
-        _release(routers)
-    text = buffer.getvalue().strip()
-    outcome.output = text if len(text) <= _MAX_OUTPUT else text[:_MAX_OUTPUT] + " ..."
-    return outcome
+    with lock:
+        if state["done"]:
+            forget(worker.ident or 0)
+        else:
+            state["abandoned"] = True  # its writes stay routed to its buffer until it ends
+            return Outcome(timed_out=True, output=_shown(buffer.getvalue()))
+    return Outcome(outcome.value, outcome.error, False, _shown(buffer.getvalue()))
+
+
+def _shown(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= _MAX_OUTPUT else text[:_MAX_OUTPUT] + " ..."
