@@ -94,12 +94,3 @@ class SparsemaxLoss(LosslabLoss):
 
     fn = staticmethod(sparsemax_loss)
     PARAMS = SPARSEMAX_PARAMS
-
-    def __init__(
-        self,
-        *,
-        reduction: str | None = "sum_over_batch_size",
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(reduction=reduction, name=name, dtype=dtype)
