@@ -2,18 +2,18 @@
 
 Importing this package imports Keras. Classes are re-exported lazily from their family
 modules so ``losslab.losses.QuantileLoss`` works without importing every family: the table
-of class names is derived from the family modules' ``__all__`` (read from their source,
-not imported), so a new family module or class needs no edit here.
+of class names is derived from the family modules' ``__all__`` (read from their source with
+``ast``, not imported), so a new family module or class needs no edit here.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
-import importlib
 import pkgutil
 from pathlib import Path
 
+from losslab._lazy import lazy_attributes
 from losslab.losses._base import LosslabLoss, align_ranks, register_loss_class
 
 # The sparsemax activation (``Dense(..., activation=losslab.losses.sparsemax)``). The name
@@ -21,7 +21,7 @@ from losslab.losses._base import LosslabLoss, align_ranks, register_loss_class
 # ``from losslab.losses.sparsemax import SparsemaxLoss``.
 from losslab.losses.sparsemax import sparsemax
 
-__all__ = ["LosslabLoss", "align_ranks", "register_loss_class", "sparsemax"]
+__all__ = ["LosslabLoss", "align_ranks", "class_table", "register_loss_class", "sparsemax"]
 
 
 def _exported_names(source: Path) -> list[str]:
@@ -59,14 +59,9 @@ def class_table() -> dict[str, str]:
     return table
 
 
-def __getattr__(name: str) -> object:
-    module = class_table().get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*__all__, *class_table()})
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    globals(),
+    {name: f"{module}:{name}" for name, module in class_table().items()},
+    also_listed=class_table(),
+)

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import keras
 from keras import ops
 
-from losslab._params import Param, validate_all
+from losslab._params import OneOf, Param, validate_all
 
 __all__ = ["LosslabLoss", "align_ranks", "compute_dtype", "constructor_signature", "register_loss_class"]
 
@@ -65,6 +65,17 @@ _COMMON = (
 )
 
 
+def _annotation(p: Param) -> Any:
+    """The annotation a closed choice implies (``bool`` or a ``Literal``); none otherwise, since
+    a numeric declaration may also take a list (several quantiles, one weight per class)."""
+    c = p.constraint
+    if isinstance(c, OneOf):
+        if all(isinstance(x, bool) for x in c.choices):
+            return "bool"
+        return f"Literal[{', '.join(repr(x) for x in c.choices)}]"
+    return inspect.Parameter.empty
+
+
 def constructor_signature(params: Sequence[Param], positional: Sequence[str] = ()) -> inspect.Signature:
     """``(self, <positional>, *, <other hyperparameters>=<default>, reduction=..., name=None, dtype=None)``.
 
@@ -76,7 +87,12 @@ def constructor_signature(params: Sequence[Param], positional: Sequence[str] = (
     kind = {n: inspect.Parameter.POSITIONAL_OR_KEYWORD for n in positional}
     ordered = sorted(params, key=lambda p: p.name not in kind)  # stable: positional first
     hyper = [
-        inspect.Parameter(p.name, kind.get(p.name, inspect.Parameter.KEYWORD_ONLY), default=p.default)
+        inspect.Parameter(
+            p.name,
+            kind.get(p.name, inspect.Parameter.KEYWORD_ONLY),
+            default=p.default,
+            annotation=_annotation(p),
+        )
         for p in ordered
     ]
     self_ = inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)

@@ -104,15 +104,22 @@ def binary_focal_crossentropy(
     axis: int = -1,
 ) -> np.ndarray:
     """``mean(w (1 - p_t)^gamma bce, axis)`` with ``p_t = t p + (1 - t)(1 - p)``; ``w = t alpha
-    + (1 - t)(1 - alpha)`` when ``apply_class_balancing`` else 1 (Lin et al., 2017)."""
+    + (1 - t)(1 - alpha)`` when ``apply_class_balancing`` else 1 (Lin et al., 2017).
+
+    Probabilities are clipped to ``[eps, 1 - eps]`` as Keras does. Logits are not turned into
+    clipped probabilities: ``bce = -(t log sigmoid(z) + (1 - t) log sigmoid(-z))`` and
+    ``1 - p_t = t sigmoid(-z) + (1 - t) sigmoid(z)``, exact in float64 (losslab's Keras class
+    computes the same in log space; Keras 3.15 saturates past ``|z| ~ 16``)."""
     t, p = as_pair(y_true, y_pred)
     if label_smoothing:
         t = t * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
-        p = sigmoid(p)
-    bce = _bce_elements(t, p, from_logits=False)
-    p_t = t * p + (1.0 - t) * (1.0 - p)
-    out = (1.0 - p_t) ** gamma * bce
+        bce = _bce_elements(t, p, from_logits=True)
+        one_minus_p_t = t * sigmoid(-p) + (1.0 - t) * sigmoid(p)
+    else:
+        bce = _bce_elements(t, p, from_logits=False)
+        one_minus_p_t = 1.0 - (t * p + (1.0 - t) * (1.0 - p))
+    out = one_minus_p_t**gamma * bce
     if apply_class_balancing:
         out = (t * alpha + (1.0 - t) * (1.0 - alpha)) * out
     return np.mean(out, axis=axis)
@@ -147,10 +154,11 @@ def categorical_crossentropy(
     axis: int = -1,
 ) -> np.ndarray:
     """``-sum(t log p, axis)``; probabilities are renormalised to sum to 1 and clipped to
-    ``[eps, 1 - eps]``; ``t = t (1 - ls) + ls / K``."""
+    ``[eps, 1 - eps]``; ``t = t (1 - ls) + ls / K`` with ``K`` the size of the class ``axis``
+    (Keras 3.15.1 divides by the last axis's size instead; fixed in later releases)."""
     t, p = as_f64(y_true), as_f64(y_pred)
     if label_smoothing:
-        t = t * (1.0 - label_smoothing) + label_smoothing / t.shape[-1]
+        t = t * (1.0 - label_smoothing) + label_smoothing / p.shape[axis]
     return -np.sum(t * _class_log_probs(p, from_logits, axis), axis=axis)
 
 
@@ -166,10 +174,10 @@ def categorical_focal_crossentropy(
 ) -> np.ndarray:
     """``sum(-alpha (1 - p)^gamma t log p, axis)`` with ``p`` the (softmaxed when
     ``from_logits``) renormalised probabilities clipped to ``[eps, 1 - eps]``; ``alpha`` a
-    scalar or one weight per class."""
+    scalar or one weight per class; labels smoothed over the class ``axis``."""
     t, p = as_f64(y_true), as_f64(y_pred)
     if label_smoothing:
-        t = t * (1.0 - label_smoothing) + label_smoothing / t.shape[-1]
+        t = t * (1.0 - label_smoothing) + label_smoothing / p.shape[axis]
     if from_logits:
         p = softmax(p, axis)
     q = np.clip(p / np.sum(p, axis=axis, keepdims=True), EPSILON, ONE_MINUS_EPS)
@@ -217,14 +225,14 @@ def sparse_categorical_crossentropy_mask(
 def categorical_generalized_cross_entropy(
     y_true: Any, y_pred: Any, *, q: float = 0.5
 ) -> np.ndarray:
-    """``(1 - max(p[y], eps)^q) / q`` for integer labels ``y`` and probabilities ``p`` (Zhang &
-    Sabuncu, 2018): cross-entropy as ``q -> 0``, MAE-like as ``q -> 1``. losslab clips ``p``
-    at ``eps = 1e-7`` (Keras 3.15 does not, and its gradient is infinite at ``p = 0``)."""
+    """``(1 - p[y]^q) / q`` for integer labels ``y`` and probabilities ``p`` (Zhang &
+    Sabuncu, 2018): cross-entropy as ``q -> 0``, MAE-like as ``q -> 1``. Keras's value, with
+    no clip (losslab's Keras class clips ``p`` only inside its gradient)."""
     p = as_f64(y_pred)
     y = np.rint(as_f64(y_true)).astype(np.int64)
     if y.ndim == p.ndim and y.shape[-1] == 1:
         y = y[..., 0]
-    py = np.maximum(np.take_along_axis(p, y[..., None], axis=-1)[..., 0], EPSILON)
+    py = np.take_along_axis(p, y[..., None], axis=-1)[..., 0]
     return (1.0 - py**q) / q
 
 
