@@ -37,7 +37,9 @@ keras.config.set_floatx("float64")
 
 def _mean_keeping_float64(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     x = jax.numpy.asarray(x)
-    return jax.numpy.mean(x, axis=axis, keepdims=keepdims, dtype=jax.numpy.result_type(x.dtype, jax.numpy.float32))
+    return jax.numpy.mean(
+        x, axis=axis, keepdims=keepdims, dtype=jax.numpy.result_type(x.dtype, jax.numpy.float32)
+    )
 
 
 def _logaddexp_keeping_float64(x1: Any, x2: Any) -> Any:
@@ -75,19 +77,29 @@ def _loss_fn(name: str, params: dict[str, Any], y_true: np.ndarray) -> Callable[
 
 def _frozen_ciou(y_true: np.ndarray, y_pred: np.ndarray) -> Callable[[np.ndarray], float]:
     alphas = []
-    for t, p in zip(y_true, y_pred):
+    for t, p in zip(y_true, y_pred, strict=True):
         full = box_loss(list(t), list(p), "ciou")
         without = box_loss(list(t), list(p), "ciou", alpha=0.0)
-        v = 4.0 / math.pi**2 * (math.atan((t[3] - t[1]) / (t[2] - t[0])) - math.atan((p[3] - p[1]) / (p[2] - p[0]))) ** 2
+        v = (
+            4.0
+            / math.pi**2
+            * (math.atan((t[3] - t[1]) / (t[2] - t[0])) - math.atan((p[3] - p[1]) / (p[2] - p[0])))
+            ** 2
+        )
         alphas.append((full - without) / v if v > 0 else 0.0)
-    return lambda yp: sum(box_loss(list(t), list(p), "ciou", alpha=a) for t, p, a in zip(y_true, yp, alphas))
+    return lambda yp: sum(
+        box_loss(list(t), list(p), "ciou", alpha=a)
+        for t, p, a in zip(y_true, yp, alphas, strict=True)
+    )
 
 
 def _softplus(s: np.ndarray) -> np.ndarray:
     return np.log1p(np.exp(-np.abs(s))) + np.maximum(s, 0.0)
 
 
-def _frozen_beta_nll(y_true: np.ndarray, y_pred: np.ndarray, beta: float) -> Callable[[np.ndarray], float]:
+def _frozen_beta_nll(
+    y_true: np.ndarray, y_pred: np.ndarray, beta: float
+) -> Callable[[np.ndarray], float]:
     d = y_true.shape[-1]
     weight = np.maximum(_softplus(y_pred[:, d:]), 1e-6) ** beta
 
@@ -124,8 +136,10 @@ def run(case_id: str) -> float:
     elif name == "gaussian_nll" and params.get("beta", 0.0) > 0:
         reference = _frozen_beta_nll(y_true, y_pred, params["beta"])
     else:
+
         def reference(yp: np.ndarray) -> float:
             return float(fn(yp))
+
     numeric = _central_differences(reference, y_pred)
     return float(np.linalg.norm(analytic - numeric) / max(np.linalg.norm(numeric), 1e-12))
 

@@ -52,15 +52,21 @@ def quantiles(rng):
 
 
 def masks_logits(rng):
-    return (rng.uniform(size=(2, 4, 4, 1)) < 0.5).astype("float64"), rng.normal(scale=1.5, size=(2, 4, 4, 1))
+    return (rng.uniform(size=(2, 4, 4, 1)) < 0.5).astype("float64"), rng.normal(
+        scale=1.5, size=(2, 4, 4, 1)
+    )
 
 
 def masks_probs(rng):
-    return (rng.uniform(size=(2, 4, 4, 1)) < 0.5).astype("float64"), rng.uniform(0.1, 0.9, size=(2, 4, 4, 1))
+    return (rng.uniform(size=(2, 4, 4, 1)) < 0.5).astype("float64"), rng.uniform(
+        0.1, 0.9, size=(2, 4, 4, 1)
+    )
 
 
 def class_masks_logits(rng):
-    return rng.integers(0, 3, size=(2, 3, 3)).astype("int32"), rng.normal(scale=1.5, size=(2, 3, 3, 3))
+    return rng.integers(0, 3, size=(2, 3, 3)).astype("int32"), rng.normal(
+        scale=1.5, size=(2, 3, 3, 3)
+    )
 
 
 def embeddings(rng):
@@ -93,8 +99,16 @@ CASES: dict[str, tuple[str, dict[str, Any], Maker]] = {
     "lovasz_softmax-logits": ("lovasz_softmax", {"from_logits": True}, class_masks_logits),
     "sparsemax": ("sparsemax", {}, onehot_logits),
     "triplet_semihard-L2": ("triplet_semihard", {}, embeddings),
-    "triplet_semihard-squared": ("triplet_semihard", {"distance_metric": "squared-L2", "margin": 0.5}, embeddings),
-    "triplet_semihard-angular": ("triplet_semihard", {"distance_metric": "angular", "margin": 0.3}, embeddings),
+    "triplet_semihard-squared": (
+        "triplet_semihard",
+        {"distance_metric": "squared-L2", "margin": 0.5},
+        embeddings,
+    ),
+    "triplet_semihard-angular": (
+        "triplet_semihard",
+        {"distance_metric": "angular", "margin": 0.3},
+        embeddings,
+    ),
     "triplet_hard": ("triplet_hard", {}, embeddings),
     "triplet_hard-soft": ("triplet_hard", {"soft": True}, embeddings),
     "triplet_batch_all": ("triplet_batch_all", {"margin": 2.0}, embeddings),
@@ -106,19 +120,47 @@ CASES: dict[str, tuple[str, dict[str, Any], Maker]] = {
     "ciou-alpha-frozen": ("giou", {"mode": "ciou"}, boxes),
     "iou": ("giou", {"mode": "iou"}, boxes),
     "symmetric_ce-probs": ("symmetric_crossentropy", {}, onehot_probs),
-    "symmetric_ce-logits": ("symmetric_crossentropy", {"from_logits": True, "alpha": 0.5}, onehot_logits),
+    "symmetric_ce-logits": (
+        "symmetric_crossentropy",
+        {"from_logits": True, "alpha": 0.5},
+        onehot_logits,
+    ),
     "generalized_ce": ("categorical_generalized_cross_entropy", {"q": 0.7}, sparse_probs),
     "asymmetric-probs": ("asymmetric_loss", {}, multilabel_probs),
-    "asymmetric-logits": ("asymmetric_loss", {"from_logits": True, "gamma_neg": 2.0, "clip": 0.1}, multilabel_logits),
+    "asymmetric-logits": (
+        "asymmetric_loss",
+        {"from_logits": True, "gamma_neg": 2.0, "clip": 0.1},
+        multilabel_logits,
+    ),
     "binary_focal": ("binary_focal_crossentropy", {"gamma": 2.0}, multilabel_probs),
-    "binary_focal-logits": ("binary_focal_crossentropy", {"from_logits": True, "apply_class_balancing": True}, multilabel_logits),
+    "binary_focal-logits": (
+        "binary_focal_crossentropy",
+        {"from_logits": True, "apply_class_balancing": True},
+        multilabel_logits,
+    ),
     "categorical_focal": ("categorical_focal_crossentropy", {"gamma": 1.5}, onehot_probs),
-    "sparse_categorical_focal": ("sparse_categorical_focal", {"alpha": [0.25, 0.5, 1.0, 2.0], "gamma": 1.5}, sparse_probs),
-    "sparse_categorical_focal-logits-gamma0.5": ("sparse_categorical_focal", {"gamma": 0.5, "from_logits": True}, sparse_logits),
-    "class_balanced_focal": ("class_balanced_focal", {"samples_per_class": [50, 20, 5, 1], "beta": 0.99, "from_logits": True}, sparse_logits),
+    "sparse_categorical_focal": (
+        "sparse_categorical_focal",
+        {"alpha": [0.25, 0.5, 1.0, 2.0], "gamma": 1.5},
+        sparse_probs,
+    ),
+    "sparse_categorical_focal-logits-gamma0.5": (
+        "sparse_categorical_focal",
+        {"gamma": 0.5, "from_logits": True},
+        sparse_logits,
+    ),
+    "class_balanced_focal": (
+        "class_balanced_focal",
+        {"samples_per_class": [50, 20, 5, 1], "beta": 0.99, "from_logits": True},
+        sparse_logits,
+    ),
     "poly1": ("poly1_crossentropy", {"epsilon": 2.0, "from_logits": True}, onehot_logits),
     "focal_tversky": ("focal_tversky", {}, masks_probs),
-    "focal_tversky-logits-gamma2": ("focal_tversky", {"from_logits": True, "gamma": 2.0, "smooth": 0.0}, masks_logits),
+    "focal_tversky-logits-gamma2": (
+        "focal_tversky",
+        {"from_logits": True, "gamma": 2.0, "smooth": 0.0},
+        masks_logits,
+    ),
     "soft_dice-logits": ("soft_dice", {"from_logits": True}, masks_logits),
     "mcc": ("mcc", {}, masks_probs),
     "cosine_similarity": ("cosine_similarity", {}, regression),

@@ -22,7 +22,9 @@ def _interval_overlap(a1: float, a2: float, b1: float, b2: float) -> float:
     return hi - lo if hi > lo else 0.0
 
 
-def box_loss(t: list[float], p: list[float], mode: str = "giou", alpha: float | None = None) -> float:
+def box_loss(
+    t: list[float], p: list[float], mode: str = "giou", alpha: float | None = None
+) -> float:
     """One pair of boxes. ``alpha`` overrides CIoU's trade-off weight (used by the gradient
     check, where the paper holds it constant)."""
     ty1, tx1, ty2, tx2 = t
@@ -45,7 +47,11 @@ def box_loss(t: list[float], p: list[float], mode: str = "giou", alpha: float | 
     diag2 = enc_h**2 + enc_w**2
     if mode == "diou":
         return 1.0 - iou + rho2 / diag2
-    v = 4.0 / math.pi**2 * (math.atan((tx2 - tx1) / (ty2 - ty1)) - math.atan((px2 - px1) / (py2 - py1))) ** 2
+    v = (
+        4.0
+        / math.pi**2
+        * (math.atan((tx2 - tx1) / (ty2 - ty1)) - math.atan((px2 - px1) / (py2 - py1))) ** 2
+    )
     if alpha is None:
         alpha = v / (1.0 - iou + v) if (1.0 - iou + v) > 0 else 0.0
     return 1.0 - iou + rho2 / diag2 + alpha * v
@@ -66,14 +72,14 @@ def test_random_boxes_match_geometry(mode, seed):
     rng = np.random.default_rng(seed)
     t, p = random_boxes(rng, 24), random_boxes(rng, 24)
     p[:3] = t[:3] + np.array([0.1, -0.2, 0.3, 0.1])  # heavily overlapping pairs too
-    expected = [box_loss(list(a), list(b), mode) for a, b in zip(t, p)]
+    expected = [box_loss(list(a), list(b), mode) for a, b in zip(t, p, strict=True)]
     np.testing.assert_allclose(per_sample("giou", t, p, mode=mode), expected, rtol=1e-5, atol=1e-6)
 
 
 def test_default_mode_is_giou():
     rng = np.random.default_rng(5)
     t, p = random_boxes(rng, 16), random_boxes(rng, 16)
-    expected = [box_loss(list(a), list(b), "giou") for a, b in zip(t, p)]
+    expected = [box_loss(list(a), list(b), "giou") for a, b in zip(t, p, strict=True)]
     np.testing.assert_allclose(per_sample("giou", t, p), expected, rtol=1e-5, atol=1e-6)
 
 
@@ -83,14 +89,18 @@ def test_layout_is_y_first():
     # 4 x 1 prediction gives v = 4/pi^2 (atan 4 - atan 1/4)^2.
     t = np.array([[0.0, 0.0, 1.0, 4.0]])
     p = np.array([[0.0, 0.0, 1.0, 4.0]]) + np.array([[0.0, 0.0, 0.5, 0.0]])
-    np.testing.assert_allclose(per_sample("giou", t, p, mode="ciou"), [box_loss(list(t[0]), list(p[0]), "ciou")], rtol=1e-5)
+    np.testing.assert_allclose(
+        per_sample("giou", t, p, mode="ciou"), [box_loss(list(t[0]), list(p[0]), "ciou")], rtol=1e-5
+    )
     h_t, w_t, h_p, w_p = 1.0, 4.0, 1.5, 4.0
     v = 4.0 / math.pi**2 * (math.atan(w_t / h_t) - math.atan(w_p / h_p)) ** 2
     iou = 4.0 / 6.0
     alpha = v / (1.0 - iou + v)
     rho2 = 0.25**2
     diag2 = 1.5**2 + 4.0**2
-    np.testing.assert_allclose(per_sample("giou", t, p, mode="ciou"), [1.0 - iou + rho2 / diag2 + alpha * v], rtol=1e-5)
+    np.testing.assert_allclose(
+        per_sample("giou", t, p, mode="ciou"), [1.0 - iou + rho2 / diag2 + alpha * v], rtol=1e-5
+    )
 
 
 # torchvision, test/test_ops.py (TestGeneralizedBoxIouLoss.test_giou_loss,

@@ -26,7 +26,7 @@ def _bce(target: float, z: float) -> float:
 
 def coral_reference(labels, logits, importance=None) -> np.ndarray:
     out = []
-    for y, z in zip(labels, logits):
+    for y, z in zip(labels, logits, strict=True):
         w = importance if importance is not None else [1.0] * len(z)
         out.append(sum(w[k] * _bce(1.0 if y > k else 0.0, z[k]) for k in range(len(z))))
     return np.array(out)
@@ -34,7 +34,7 @@ def coral_reference(labels, logits, importance=None) -> np.ndarray:
 
 def corn_reference(labels, logits) -> np.ndarray:
     out = []
-    for y, z in zip(labels, logits):
+    for y, z in zip(labels, logits, strict=True):
         total = 0.0
         for k in range(len(z)):
             if y >= k:  # the sample reaches task k: it is above every earlier threshold
@@ -45,9 +45,11 @@ def corn_reference(labels, logits) -> np.ndarray:
 
 def kappa_reference(labels, probs, weightage="quadratic", epsilon=1e-6) -> float:
     n, k = probs.shape
-    weight = [[abs(i - j) if weightage == "linear" else (i - j) ** 2 for j in range(k)] for i in range(k)]
+    weight = [
+        [abs(i - j) if weightage == "linear" else (i - j) ** 2 for j in range(k)] for i in range(k)
+    ]
     observed = [[0.0] * k for _ in range(k)]
-    for y, row in zip(labels, probs):
+    for y, row in zip(labels, probs, strict=True):
         for j in range(k):
             observed[int(y)][j] += row[j]
     true_marg = [sum(observed[i]) for i in range(k)]
@@ -67,21 +69,27 @@ def _data(seed: int, n: int = 12, k: int = 5):
 @pytest.mark.parametrize("seed", [0, 1])
 def test_coral_default_matches_cumulative_tasks(seed):
     labels, logits = _data(seed)
-    np.testing.assert_allclose(per_sample("coral", labels, logits), coral_reference(labels, logits), rtol=1e-5)
+    np.testing.assert_allclose(
+        per_sample("coral", labels, logits), coral_reference(labels, logits), rtol=1e-5
+    )
 
 
 def test_coral_importance_weights_each_task():
     labels, logits = _data(2)
     w = [2.0, 0.5, 1.0, 0.25]
     np.testing.assert_allclose(
-        per_sample("coral", labels, logits, importance=w), coral_reference(labels, logits, w), rtol=1e-5
+        per_sample("coral", labels, logits, importance=w),
+        coral_reference(labels, logits, w),
+        rtol=1e-5,
     )
 
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_corn_matches_conditional_tasks(seed):
     labels, logits = _data(seed)
-    np.testing.assert_allclose(per_sample("corn", labels, logits), corn_reference(labels, logits), rtol=1e-5)
+    np.testing.assert_allclose(
+        per_sample("corn", labels, logits), corn_reference(labels, logits), rtol=1e-5
+    )
 
 
 # coral-pytorch, coral_pytorch/tests/test_losses.py at commit 313482f86f50b58d8beb9fb54652e943b06745ef
@@ -111,7 +119,9 @@ def test_coral_pytorch_corn_basic():
     assert corn_reference(labels, logits).sum() / 6.0 == pytest.approx(0.8047, rel=1e-3)
 
 
-@pytest.mark.parametrize("weightage,epsilon", [("quadratic", 1e-6), ("linear", 1e-6), ("linear", 0.1)])
+@pytest.mark.parametrize(
+    "weightage,epsilon", [("quadratic", 1e-6), ("linear", 1e-6), ("linear", 0.1)]
+)
 @pytest.mark.parametrize("seed", [0, 3])
 def test_weighted_kappa_matches_confusion_matrix(weightage, epsilon, seed):
     rng = np.random.default_rng(seed)
@@ -121,7 +131,11 @@ def test_weighted_kappa_matches_confusion_matrix(weightage, epsilon, seed):
     onehot = np.eye(4)[labels]
     params = {"weightage": weightage, "epsilon": epsilon}
     expected = kappa_reference(labels, probs, **params)
-    np.testing.assert_allclose(per_sample("weighted_kappa", onehot, probs, **params), [expected], rtol=1e-5)
+    np.testing.assert_allclose(
+        per_sample("weighted_kappa", onehot, probs, **params), [expected], rtol=1e-5
+    )
     # the default is quadratic weights with epsilon 1e-6 (TensorFlow Addons')
     if weightage == "quadratic":
-        np.testing.assert_allclose(per_sample("weighted_kappa", onehot, probs), [expected], rtol=1e-5)
+        np.testing.assert_allclose(
+            per_sample("weighted_kappa", onehot, probs), [expected], rtol=1e-5
+        )

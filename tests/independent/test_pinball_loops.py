@@ -15,16 +15,20 @@ from tests.independent._common import per_sample
 
 def pinball_one_level(y_true, y_pred, tau: float = 0.5) -> np.ndarray:
     out = []
-    for row_t, row_p in zip(np.atleast_2d(y_true), np.atleast_2d(y_pred)):
-        terms = [max(tau * (t - p), (tau - 1.0) * (t - p)) for t, p in zip(row_t, row_p)]
+    for row_t, row_p in zip(np.atleast_2d(y_true), np.atleast_2d(y_pred), strict=True):
+        terms = [
+            max(tau * (t - p), (tau - 1.0) * (t - p)) for t, p in zip(row_t, row_p, strict=True)
+        ]
         out.append(sum(terms) / len(terms))
     return np.array(out)
 
 
 def pinball_levels(y_true, y_pred, taus, penalty: float = 0.0) -> np.ndarray:
     out = []
-    for y, q in zip(y_true, y_pred):
-        loss = sum(max(tau * (y - qj), (tau - 1.0) * (y - qj)) for tau, qj in zip(taus, q)) / len(taus)
+    for y, q in zip(y_true, y_pred, strict=True):
+        loss = sum(
+            max(tau * (y - qj), (tau - 1.0) * (y - qj)) for tau, qj in zip(taus, q, strict=True)
+        ) / len(taus)
         crossings = [max(q[j] - q[j + 1], 0.0) for j in range(len(q) - 1)]
         out.append(loss + penalty * sum(crossings) / len(crossings))
     return np.array(out)
@@ -36,7 +40,9 @@ def test_one_level_matches_loop(tau):
     y, q = rng.normal(size=(16, 3)), rng.normal(size=(16, 3))
     params = {} if tau is None else {"tau": tau}
     expected = pinball_one_level(y, q, 0.5 if tau is None else tau)  # default tau = 0.5
-    np.testing.assert_allclose(per_sample("pinball", y, q, **params), expected, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(
+        per_sample("pinball", y, q, **params), expected, rtol=1e-5, atol=1e-7
+    )
 
 
 @pytest.mark.parametrize("penalty", [0.0, 1.0, 3.5])
@@ -56,5 +62,7 @@ def test_penalty_is_zero_for_ordered_quantiles():
     q = np.sort(rng.normal(size=(8, 4)), axis=1)
     taus = [0.1, 0.4, 0.6, 0.9]
     np.testing.assert_allclose(
-        per_sample("pinball", y, q, tau=taus, crossing_penalty=10.0), pinball_levels(y, q, taus), rtol=1e-5
+        per_sample("pinball", y, q, tau=taus, crossing_penalty=10.0),
+        pinball_levels(y, q, taus),
+        rtol=1e-5,
     )

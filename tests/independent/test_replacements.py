@@ -28,7 +28,11 @@ def _non_default(spec: LossSpec, name: str) -> Any:
     if isinstance(p.default, bool):
         return not p.default
     for cand in p.search or ():
-        if cand != p.default and not isinstance(cand, (list, tuple)) and p.constraint.contains(cand):
+        if (
+            cand != p.default
+            and not isinstance(cand, (list, tuple))
+            and p.constraint.contains(cand)
+        ):
             return cand
     return None
 
@@ -43,7 +47,9 @@ def _single_param_cases() -> list[tuple[str, str, Any]]:
     return cases
 
 
-def _summed_reference(spec: LossSpec, y: np.ndarray, p: np.ndarray, params: dict[str, Any]) -> float:
+def _summed_reference(
+    spec: LossSpec, y: np.ndarray, p: np.ndarray, params: dict[str, Any]
+) -> float:
     values = np.asarray(spec.reference_values(y, p, **params), dtype="float64")
     mask_path = spec.extra.get("mask") if spec.extra else None
     mask = resolve(mask_path)(y, p, **spec.validate_params(params)) if mask_path else None
@@ -82,24 +88,30 @@ def test_sparse_focal_with_gamma_zero_is_torch_cross_entropy(seed):
     rng = np.random.default_rng(seed)
     z = rng.normal(scale=3.0, size=(16, 5))
     labels = rng.integers(0, 5, size=16)
-    expected = torch.nn.functional.cross_entropy(torch.tensor(z), torch.tensor(labels), reduction="none")
+    expected = torch.nn.functional.cross_entropy(
+        torch.tensor(z), torch.tensor(labels), reduction="none"
+    )
     got = per_sample("sparse_categorical_focal", labels, z, alpha=None, gamma=0.0, from_logits=True)
     np.testing.assert_allclose(got, expected.numpy(), rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("gamma,alpha", [(2.0, None), (1.5, [0.25, 0.5, 1.0, 2.0, 0.75]), (0.5, 0.25)])
+@pytest.mark.parametrize(
+    "gamma,alpha", [(2.0, None), (1.5, [0.25, 0.5, 1.0, 2.0, 0.75]), (0.5, 0.25)]
+)
 def test_sparse_focal_matches_lin_et_al_formula_per_sample(gamma, alpha):
     # Lin et al. (2017), softmax form: -alpha_y (1 - p_y)^gamma log p_y, written per sample
     rng = np.random.default_rng(4)
     z = rng.normal(scale=2.0, size=(10, 5))
     labels = rng.integers(0, 5, size=10)
     expected = []
-    for row, y in zip(z, labels):
+    for row, y in zip(z, labels, strict=True):
         top = max(row)
         p_y = math.exp(row[y] - top) / sum(math.exp(v - top) for v in row)
         a = 1.0 if alpha is None else (alpha[y] if isinstance(alpha, list) else alpha)
         expected.append(-a * (1.0 - p_y) ** gamma * math.log(p_y))
-    got = per_sample("sparse_categorical_focal", labels, z, alpha=alpha, gamma=gamma, from_logits=True)
+    got = per_sample(
+        "sparse_categorical_focal", labels, z, alpha=alpha, gamma=gamma, from_logits=True
+    )
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7)
 
 
@@ -143,8 +155,12 @@ def test_float16_predictions_are_computed_in_float32(spec):
     p16 = np.asarray(p, dtype="float32").astype("float16")
     out = spec.keras_class().fn(y, keras.ops.convert_to_tensor(p16), **params)
     assert str(out.dtype).endswith("float32"), out.dtype
-    expected = np.asarray(spec.reference_values(y, p16.astype("float64"), **params), dtype="float64")
-    np.testing.assert_allclose(np.asarray(keras.ops.convert_to_numpy(out), dtype="float64"), expected, rtol=2e-5, atol=2e-6)
+    expected = np.asarray(
+        spec.reference_values(y, p16.astype("float64"), **params), dtype="float64"
+    )
+    np.testing.assert_allclose(
+        np.asarray(keras.ops.convert_to_numpy(out), dtype="float64"), expected, rtol=2e-5, atol=2e-6
+    )
 
 
 # replaces the Huber check of tests/spark/test_local_evaluate.py::test_files_csv_parquet_and_lists
@@ -153,15 +169,24 @@ def test_local_evaluate_weighted_huber_against_the_formula(tmp_path):
     pd = pytest.importorskip("pandas")
     rng = np.random.default_rng(7)
     n = 203
-    table = pd.DataFrame({"y": rng.normal(size=n), "p": rng.normal(scale=2.0, size=n), "w": rng.uniform(0, 2, n)})
+    table = pd.DataFrame(
+        {"y": rng.normal(size=n), "p": rng.normal(scale=2.0, size=n), "w": rng.uniform(0, 2, n)}
+    )
     path = tmp_path / "t.parquet"
     table.to_parquet(path)
     delta = 0.5
     total = 0.0
-    for y, p, w in zip(table["y"], table["p"], table["w"]):
+    for y, p, w in zip(table["y"], table["p"], table["w"], strict=True):
         e = abs(y - p)
         total += w * (0.5 * e * e if e <= delta else delta * (e - 0.5 * delta))
     expected = total / n  # Keras's sum_over_batch_size: the weighted sum over the row count
     for chunk in (n, 50, 7):
-        r = losslab.evaluate(str(path), label="y", prediction="p", losses=["huber:delta=0.5"], weight="w", chunk_size=chunk)
+        r = losslab.evaluate(
+            str(path),
+            label="y",
+            prediction="p",
+            losses=["huber:delta=0.5"],
+            weight="w",
+            chunk_size=chunk,
+        )
         assert r.values["huber:delta=0.5"] == pytest.approx(expected, rel=1e-12)

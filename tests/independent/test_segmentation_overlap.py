@@ -129,7 +129,9 @@ SETTINGS = {
 @pytest.mark.parametrize("name", NAMES)
 def test_overlap_losses_match_pixel_loops(name, mode, setting):
     params = {"mode": mode, **SETTINGS[setting]}
-    y_true, y_pred = _inputs(mode, params.get("from_logits", False), seed=len(setting) + 7 * len(mode))
+    y_true, y_pred = _inputs(
+        mode, params.get("from_logits", False), seed=len(setting) + 7 * len(mode)
+    )
     expected = overlap_reference(name, y_true, y_pred, **params)
     got = per_sample(name, y_true, y_pred, **params)
     np.testing.assert_allclose(got, expected, rtol=2e-5, atol=1e-6)
@@ -151,7 +153,9 @@ def test_focal_tversky_alpha_weighs_false_positives(alpha, beta, gamma):
     y_true = np.array([[[1.0], [1.0], [0.0], [0.0]]])
     y_pred = np.array([[[1.0], [0.0], [1.0], [1.0]]])
     ti = 1.0 / (1.0 + alpha * 2.0 + beta * 1.0)
-    got = per_sample("focal_tversky", y_true, y_pred, alpha=alpha, beta=beta, gamma=gamma, smooth=0.0)
+    got = per_sample(
+        "focal_tversky", y_true, y_pred, alpha=alpha, beta=beta, gamma=gamma, smooth=0.0
+    )
     np.testing.assert_allclose(got, [(1.0 - ti) ** gamma], rtol=1e-6)
 
 
@@ -166,9 +170,27 @@ SMP_CASES = [
     ("soft_dice", "binary", [[[0, 1, 0]]], [[[1.0, 0.0, 1.0]]], 1.0),
     ("soft_dice", "binary", [[[1, 1, 1]]], [[[0.0, 0.0, 0.0]]], 1.0),
     ("soft_jaccard", "binary", [[[0, 0, 0]]], [[[1.0, 1.0, 1.0]]], 0.0),  # test_binary_jaccard_loss
-    ("soft_jaccard", "multiclass", [[0, 0, 1, 1]], [[[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0]]], 0.0),
-    ("soft_jaccard", "multiclass", [[1, 1, 0, 0]], [[[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0]]], 1.0),
-    ("soft_jaccard", "multiclass", [[1, 1, 0, 0]], [[[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 1.0]]], 2.0 / 3.0),
+    (
+        "soft_jaccard",
+        "multiclass",
+        [[0, 0, 1, 1]],
+        [[[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0]]],
+        0.0,
+    ),
+    (
+        "soft_jaccard",
+        "multiclass",
+        [[1, 1, 0, 0]],
+        [[[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0]]],
+        1.0,
+    ),
+    (
+        "soft_jaccard",
+        "multiclass",
+        [[1, 1, 0, 0]],
+        [[[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 1.0]]],
+        2.0 / 3.0,
+    ),
     (
         "soft_jaccard",
         "multilabel",
@@ -184,7 +206,13 @@ def test_segmentation_models_pytorch_loss_values(case):
     name, mode, t, p, expected = case
     y_pred = np.moveaxis(np.array(p, dtype="float64"), 1, -1)  # (N, pixels, C)
     y_true = np.array(t)
-    y_true = y_true.astype("int32") if mode == "multiclass" else np.moveaxis(y_true.astype("float64"), 1, -1)
+    y_true = (
+        y_true.astype("int32")
+        if mode == "multiclass"
+        else np.moveaxis(y_true.astype("float64"), 1, -1)
+    )
     params = {"mode": mode, "smooth": 0.0, "per_sample": False, "ignore_empty": True}
     np.testing.assert_allclose(per_sample(name, y_true, y_pred, **params), [expected], atol=1e-5)
-    np.testing.assert_allclose(overlap_reference(name, y_true, y_pred, **params), [expected], atol=1e-5)
+    np.testing.assert_allclose(
+        overlap_reference(name, y_true, y_pred, **params), [expected], atol=1e-5
+    )

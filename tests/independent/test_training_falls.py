@@ -54,7 +54,9 @@ def test_loss_falls_when_training(spec):
     params = fit_params(spec)
     model, x, y = build(spec, params, seed=0)
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss=losslab.get(spec.name, **params))
-    history = model.fit(x, y, batch_size=len(y), epochs=EPOCHS, verbose=0, shuffle=False).history["loss"]
+    history = model.fit(x, y, batch_size=len(y), epochs=EPOCHS, verbose=0, shuffle=False).history[
+        "loss"
+    ]
     first, last = history[0], history[-1]
     assert np.isfinite(history).all(), history
     floor = FLOORS[spec.name](np.asarray(y, dtype="float64")) if spec.name in FLOORS else None

@@ -53,7 +53,9 @@ def _features(rng: np.random.Generator, y_true: np.ndarray) -> np.ndarray:
     return np.concatenate([y + 0.3 * rng.normal(size=y.shape).astype("float32"), noise], axis=1)
 
 
-def _dense_net(keras: Any, n_in: int, out_shape: tuple[int, ...], activation: str, seed: int) -> Any:
+def _dense_net(
+    keras: Any, n_in: int, out_shape: tuple[int, ...], activation: str, seed: int
+) -> Any:
     init = keras.initializers.GlorotUniform(seed=seed)
     x = inp = keras.Input((n_in,))
     x = keras.layers.Dense(32, activation="relu", kernel_initializer=init)(x)
@@ -65,7 +67,11 @@ def _dense_net(keras: Any, n_in: int, out_shape: tuple[int, ...], activation: st
 
 def _segmentation(keras: Any, rng, y_true, y_pred, activation, seed):
     c = y_pred.shape[-1]
-    image = np.eye(c)[y_true] if np.issubdtype(y_true.dtype, np.integer) else y_true.reshape(y_pred.shape)
+    image = (
+        np.eye(c)[y_true]
+        if np.issubdtype(y_true.dtype, np.integer)
+        else y_true.reshape(y_pred.shape)
+    )
     x_img = (image + 0.5 * rng.normal(size=image.shape)).astype("float32")
     init = keras.initializers.GlorotUniform(seed=seed)
     x = inp = keras.Input(x_img.shape[1:])
@@ -84,7 +90,9 @@ def _boxes(keras: Any, rng, y_true, seed):
     def to_box(r):
         ops = keras.ops
         y1, x1 = r[:, :1], r[:, 1:2]
-        return ops.concatenate([y1, x1, y1 + ops.softplus(r[:, 2:3]), x1 + ops.softplus(r[:, 3:4])], axis=1)
+        return ops.concatenate(
+            [y1, x1, y1 + ops.softplus(r[:, 2:3]), x1 + ops.softplus(r[:, 3:4])], axis=1
+        )
 
     return keras.Model(inp, keras.layers.Lambda(to_box)(raw)), x_in
 
@@ -92,11 +100,20 @@ def _boxes(keras: Any, rng, y_true, seed):
 def _siamese(keras: Any, rng, y_true, seed):
     """Pairs (a, b): similar pairs are noisy copies, dissimilar ones independent points."""
     a = rng.normal(size=(len(y_true), 8))
-    b = np.where(y_true[:, None] > 0.5, a + 0.2 * rng.normal(size=a.shape), rng.normal(size=a.shape))
+    b = np.where(
+        y_true[:, None] > 0.5, a + 0.2 * rng.normal(size=a.shape), rng.normal(size=a.shape)
+    )
     init = keras.initializers.GlorotUniform(seed=seed)
-    embed = keras.Sequential([keras.layers.Dense(16, activation="relu", kernel_initializer=init), keras.layers.Dense(4, kernel_initializer=init)])
+    embed = keras.Sequential(
+        [
+            keras.layers.Dense(16, activation="relu", kernel_initializer=init),
+            keras.layers.Dense(4, kernel_initializer=init),
+        ]
+    )
     ia, ib = keras.Input((8,)), keras.Input((8,))
-    dist = keras.layers.Lambda(lambda t: keras.ops.sqrt(keras.ops.sum(keras.ops.square(t[0] - t[1]), axis=1) + 1e-9))([embed(ia), embed(ib)])
+    dist = keras.layers.Lambda(
+        lambda t: keras.ops.sqrt(keras.ops.sum(keras.ops.square(t[0] - t[1]), axis=1) + 1e-9)
+    )([embed(ia), embed(ib)])
     return keras.Model([ia, ib], dist), [a.astype("float32"), b.astype("float32")]
 
 
