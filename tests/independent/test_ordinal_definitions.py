@@ -134,6 +134,10 @@ def test_weighted_kappa_matches_confusion_matrix(weightage, epsilon, seed):
     np.testing.assert_allclose(
         per_sample("weighted_kappa", onehot, probs, **params), [expected], rtol=1e-5
     )
+    # integer labels (N,) are the same targets as one-hot rows
+    np.testing.assert_allclose(
+        per_sample("weighted_kappa", labels, probs, **params), [expected], rtol=1e-5
+    )
     # the default is quadratic weights with epsilon 1e-6 (TensorFlow Addons')
     if weightage == "quadratic":
         np.testing.assert_allclose(

@@ -137,6 +137,20 @@ def test_overlap_losses_match_pixel_loops(name, mode, setting):
     np.testing.assert_allclose(got, expected, rtol=2e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("layout", ["one_hot", "ids_with_channel"])
+@pytest.mark.parametrize("name", NAMES)
+def test_multiclass_target_layouts(name, layout):
+    # class ids (N, H, W), ids with a channel axis (N, H, W, 1) and one-hot (N, H, W, C)
+    # are the same targets (docs/losses.md)
+    ids, logits = _inputs("multiclass", True, seed=11)
+    target = np.eye(3)[ids] if layout == "one_hot" else ids[..., None]
+    params = {"mode": "multiclass", "from_logits": True, "ignore_empty": True}
+    expected = overlap_reference(name, ids, logits, **params)
+    np.testing.assert_allclose(
+        per_sample(name, target, logits, **params), expected, rtol=2e-5, atol=1e-6
+    )
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_defaults_are_the_documented_ones(name):
     # losslab.get(name) with no hyperparameter against the reference's own written defaults
