@@ -31,13 +31,14 @@ def per_sample(ctx: CheckContext) -> Verdict:
     if ctx.coupled:
         return Verdict.passed(f"values of shape {v.shape} for a batch of {n} (each value uses the whole batch by design: metric learning: pairs within the batch)")
     # same shapes as the base call (no recompilation): shuffle the batch, and replace
-    # every sample but the first half by others drawn from the same batch
+    # every sample but the first half by copies of first-half samples (pairs kept), so
+    # any statistic over the batch - of y_true, of y_pred or of both - changes
     perm = ctx.rng.permutation(n)
     k = max(1, n // 2)
     v_perm = ctx.values(ctx.yt[perm], ctx.yp[perm])
     yt2, yp2 = ctx.yt.copy(), ctx.yp.copy()
-    other = np.concatenate([np.arange(k, n), np.arange(k, n)])[: n - k]
-    yt2[k:], yp2[k:] = ctx.yt[other[::-1]], ctx.yp[other]
+    copies = np.arange(n - k) % k
+    yt2[k:], yp2[k:] = ctx.yt[copies], ctx.yp[copies]
     v_sub = ctx.values(yt2, yp2)[:k]
     if not close(v_perm, v[perm]) or not close(v_sub, v[:k]):
         sub_bad = not close(v_sub, v[:k])
@@ -106,9 +107,11 @@ def reductions(ctx: CheckContext) -> Verdict:
     w0 = w.copy()
     w0[0] = 0.0
     dropped = ctx.reduced("sum", ctx.yt, ctx.yp, w0)
-    # per_sample established that sample values are independent, so the batch without
-    # sample 0 sums to the weighted values of the others
-    kept = float(np.sum(np.asarray(v, np.float64)[1:] * w[1:]))
+    # a zero weight must equal dropping the sample: the weighted sum over the batch without
+    # sample 0 (values recomputed on that smaller batch, so a loss whose values lean on
+    # batch statistics fails here too); losses coupled by design keep the batch's values
+    others = np.asarray(v, np.float64)[1:] if ctx.coupled else np.asarray(ctx.values(ctx.yt[1:], ctx.yp[1:]), np.float64)
+    kept = float(np.sum(others * w[1:]))
     if not close(dropped, kept):
         problems.append(f"a zero weight on sample 0 gave sum {dropped:.6g}, but the other samples' weighted values sum to {kept:.6g}")
     if problems:
