@@ -728,6 +728,8 @@ def compare(
     engine: Engine | None = None,
     quiet: bool = False,
     report: bool = True,
+    mlflow: str | bool | None = None,
+    tensorboard: str | Path | None = None,
     _kind: str = "compare",
     _recommendation: Mapping[str, Any] | None = None,
     _classes: list[Any] | None = None,
@@ -772,6 +774,10 @@ def compare(
         engine: where trials run (``LocalEngine()`` by default).
         quiet: no progress bars or leaderboard printing.
         report: write report.html / report.md / summary.json and print the leaderboard.
+        mlflow: at the end of the run, log it to MLflow: a tracking URI, or ``True`` for
+            ``LOSSLAB_MLFLOW_URI`` / MLflow's default (docs/integrations.md).
+        tensorboard: at the end of the run, write each trial's curves as TensorBoard logs
+            in this directory.
 
     Returns:
         :class:`Results` (``.leaderboard`` DataFrame, ``.histories``, ``.trials``, ``.best``).
@@ -822,9 +828,14 @@ def compare(
         recommendation=dict(_recommendation) if _recommendation is not None else None,
         task_reasons=reasons,
     )
-    return _execute(
+    results = _execute(
         plan, x, y, groups, order, source=source, columns=columns, target=target, out=out, engine=engine, quiet=quiet, report=report
     )
+    if mlflow is not None or tensorboard is not None:  # exports read the stored run directory
+        from losslab.integrations.hooks import export_after_run
+
+        export_after_run(results.run_dir, mlflow=mlflow, tensorboard=tensorboard, quiet=quiet)
+    return results
 
 
 def run(

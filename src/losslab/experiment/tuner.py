@@ -133,6 +133,8 @@ def tune(
     trials_per_batch: int | None = None,
     report: bool = True,
     quiet: bool = False,
+    mlflow: str | bool | None = None,
+    tensorboard: str | Path | None = None,
 ) -> TuneResult:
     """Tune learning rate, batch size and loss hyperparameters with Optuna.
 
@@ -165,6 +167,8 @@ def tune(
         report: write report.html / report.md / summary.json into the run directory and
             print the leaderboard of the tuning trials.
         quiet: no progress output.
+        mlflow, tensorboard: at the end, export the study's trials (and the refit
+            comparison) to MLflow / TensorBoard logs, as in :func:`losslab.compare`.
 
     Returns:
         :class:`TuneResult`.
@@ -437,6 +441,10 @@ def tune(
         _print_best(result)
     if report:
         _report(store.path, quiet)
+    if mlflow is not None or tensorboard is not None:  # exports read the stored run directory
+        from losslab.integrations.hooks import export_after_run
+
+        export_after_run(store.path, mlflow=mlflow, tensorboard=tensorboard, quiet=quiet)
     return result
 
 

@@ -18,6 +18,7 @@ from losslab.cli.commands._options import (
     MaxEpochs,
     Metric,
     MinDelta,
+    MlflowUri,
     Monitor,
     NoReport,
     Out,
@@ -29,6 +30,7 @@ from losslab.cli.commands._options import (
     SplitSeed,
     Target,
     Task,
+    TensorboardDir,
     TestSize,
     ValSize,
     check_class_weight,
@@ -95,6 +97,8 @@ def tune(
     quiet: Quiet = False,
     no_report: NoReport = False,
     as_json: AsJson = False,
+    mlflow: MlflowUri = None,
+    tensorboard: TensorboardDir = None,
 ) -> None:
     """Tune with Optuna: learning rate, batch size and each loss's hyperparameters (catalog
     search spaces); the objective is the primary judge metric on the validation split; pruning
@@ -147,6 +151,8 @@ def tune(
         trials_per_batch=trials_per_batch,
         report=not no_report,
         quiet=quiet or as_json,
+        mlflow=mlflow,
+        tensorboard=tensorboard,
     )
     finish(result, quiet=quiet, as_json=as_json)
 
