@@ -39,11 +39,17 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 )
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
 
-#: The only upward imports allowed, each inside a function only: the experiment API's
-#: optional exports at the end of a run (``mlflow=``, ``tensorboard=``) call
-#: ``losslab.integrations.hooks`` (layer of the importer, imported module).
+#: The only upward imports allowed, each inside a function only (layer of the importer,
+#: imported module): the experiment API's optional exports at the end of a run (``mlflow=``,
+#: ``tensorboard=``) call ``losslab.integrations.hooks``; the ``_repr_html_`` methods of
+#: results, recommendations and check reports call ``losslab.integrations.notebook``.
 FUNCTION_LEVEL_HOOKS: frozenset[tuple[str, str]] = frozenset(
-    {("experiment", "losslab.integrations.hooks")}
+    {
+        ("experiment", "losslab.integrations.hooks"),
+        ("experiment", "losslab.integrations.notebook"),
+        ("advisor", "losslab.integrations.notebook"),
+        ("verify", "losslab.integrations.notebook"),
+    }
 )
 
 MAX_LINES = 450

@@ -281,6 +281,11 @@ class Results:
     def __repr__(self) -> str:
         return f"Results(run_dir={str(self.run_dir)!r}, best={self.best!r}, trials={len(self.records)})"
 
+    def _repr_html_(self) -> str:  # the leaderboard in a notebook
+        from losslab.integrations.notebook import results_html
+
+        return results_html(self)
+
 
 def write_leaderboard(store: RunStore, manifest: Mapping[str, Any], rows: list[dict[str, Any]]) -> None:
     primary = manifest["primary_metric"]
