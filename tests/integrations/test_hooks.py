@@ -40,6 +40,7 @@ def test_a_failing_export_warns_and_keeps_the_run(run_dir: Path, tmp_path: Path,
     assert f"retry with `losslab export-tensorboard {run_dir} {tmp_path / 'tb'}`" in err
 
 
+@pytest.mark.slow
 def test_export_commands(run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
@@ -55,7 +56,8 @@ def test_export_commands(run_dir: Path, tmp_path: Path, monkeypatch: pytest.Monk
     assert "No losslab run in" in capsys.readouterr().err
 
 
-def test_cli_options_are_listed(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_options_are_listed(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # Rich wraps the help at the terminal width
     for command in ("compare", "run", "tune"):
         assert main([command, "--help"]) == 0
         out = capsys.readouterr().out
