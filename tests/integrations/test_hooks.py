@@ -30,7 +30,9 @@ def test_no_option_no_export(run_dir: Path) -> None:
     assert export_after_run(run_dir) == {"mlflow": None, "tensorboard": None}
 
 
-def test_a_failing_export_warns_and_keeps_the_run(run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_failing_export_warns_and_keeps_the_run(
+    run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "tb").mkdir()
     (tmp_path / "tb" / "mse--seed0").mkdir()  # a directory that is not this run's trial
     done = export_after_run(run_dir, tensorboard=tmp_path / "tb", quiet=True)
@@ -41,7 +43,12 @@ def test_a_failing_export_warns_and_keeps_the_run(run_dir: Path, tmp_path: Path,
 
 
 @pytest.mark.slow
-def test_export_commands(run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_commands(
+    run_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     monkeypatch.chdir(tmp_path)
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     assert main(["export-mlflow", str(run_dir), "--uri", uri, "--experiment", "cli"]) == 0
@@ -56,7 +63,9 @@ def test_export_commands(run_dir: Path, tmp_path: Path, monkeypatch: pytest.Monk
     assert "No losslab run in" in capsys.readouterr().err
 
 
-def test_cli_options_are_listed(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_options_are_listed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("COLUMNS", "200")  # Rich wraps the help at the terminal width
     for command in ("compare", "run", "tune"):
         assert main([command, "--help"]) == 0
@@ -65,31 +74,69 @@ def test_cli_options_are_listed(capsys: pytest.CaptureFixture[str], monkeypatch:
 
 
 @pytest.mark.slow
-def test_cli_run_then_api_resume_log_each_trial_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_run_then_api_resume_log_each_trial_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(120, 3))
-    pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "y": x @ [1.0, -2.0, 0.5] + rng.normal(size=120)}).to_csv("t.csv", index=False)
+    pd.DataFrame(
+        {"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "y": x @ [1.0, -2.0, 0.5] + rng.normal(size=120)}
+    ).to_csv("t.csv", index=False)
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("LOSSLAB_MLFLOW_URI", uri)
-    args = ["compare", "t.csv", "-t", "y", "-l", "mse,huber", "--seeds", "2", "--max-epochs", "3", "--out", "run", "--quiet", "--no-report"]
+    args = [
+        "compare",
+        "t.csv",
+        "-t",
+        "y",
+        "-l",
+        "mse,huber",
+        "--seeds",
+        "2",
+        "--max-epochs",
+        "3",
+        "--out",
+        "run",
+        "--quiet",
+        "--no-report",
+    ]
     assert main([*args, "--tensorboard", "tb"]) == 0
     runs = _trial_runs(uri)
-    assert sorted(r.data.tags["losslab.trial_id"] for r in runs) == sorted(f"{c}--seed{s}" for c in ("mean_squared_error", "huber") for s in (0, 1))
-    assert sorted(p.name for p in (tmp_path / "tb").iterdir()) == sorted(r.data.tags["losslab.trial_id"] for r in runs)
+    assert sorted(r.data.tags["losslab.trial_id"] for r in runs) == sorted(
+        f"{c}--seed{s}" for c in ("mean_squared_error", "huber") for s in (0, 1)
+    )
+    assert sorted(p.name for p in (tmp_path / "tb").iterdir()) == sorted(
+        r.data.tags["losslab.trial_id"] for r in runs
+    )
     stored = {r["trial_id"]: r for r in losslab.experiment.Results.load("run").records}
     for r in runs:  # what MLflow holds is what the run directory holds
-        assert r.data.metrics["test_rmse"] == pytest.approx(stored[r.data.tags["losslab.trial_id"]]["metrics"]["rmse"])
+        assert r.data.metrics["test_rmse"] == pytest.approx(
+            stored[r.data.tags["losslab.trial_id"]]["metrics"]["rmse"]
+        )
 
     # the same comparison through the API resumes the run (nothing to train) and logs nothing twice
     monkeypatch.delenv("LOSSLAB_MLFLOW_URI")
-    res = losslab.compare(None, "t.csv", target="y", losses="mse,huber", seeds=2, max_epochs=3, out="run",
-                          quiet=True, report=False, mlflow=uri, tensorboard="tb")
+    res = losslab.compare(
+        None,
+        "t.csv",
+        target="y",
+        losses="mse,huber",
+        seeds=2,
+        max_epochs=3,
+        out="run",
+        quiet=True,
+        report=False,
+        mlflow=uri,
+        tensorboard="tb",
+    )
     assert len(res.records) == 4 and len(_trial_runs(uri)) == 4
 
 
 @pytest.mark.slow
-def test_tune_exports_every_optuna_trial_and_the_journal_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tune_exports_every_optuna_trial_and_the_journal_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import optuna
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend
@@ -99,14 +146,28 @@ def test_tune_exports_every_optuna_trial_and_the_journal_loads(tmp_path: Path, m
     x = rng.normal(size=(120, 3))
     y = x @ [1.0, -2.0, 0.5] + rng.normal(size=120)
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    result = losslab.tune(None, x, y, losses=["mse", "huber"], n_trials=2, max_epochs=3, quiet=True, report=False,
-                          out="tune", mlflow=uri, tensorboard="tb")
+    result = losslab.tune(
+        None,
+        x,
+        y,
+        losses=["mse", "huber"],
+        n_trials=2,
+        max_epochs=3,
+        quiet=True,
+        report=False,
+        out="tune",
+        mlflow=uri,
+        tensorboard="tb",
+    )
 
     # what optuna-dashboard does with the journal file: load the study through Optuna's public API
     storage = JournalStorage(JournalFileBackend(str(tmp_path / "tune" / "tune" / "journal.log")))
     assert optuna.get_all_study_names(storage) == ["losslab-tune"]
     study = optuna.load_study(study_name="losslab-tune", storage=storage)
-    assert len(study.trials) == 4 and {t.params["loss"] for t in study.trials} == {"mean_squared_error", "huber"}
+    assert len(study.trials) == 4 and {t.params["loss"] for t in study.trials} == {
+        "mean_squared_error",
+        "huber",
+    }
     assert result.study.best_value == pytest.approx(study.best_value)
 
     runs = {r.data.tags["losslab.trial_id"]: r for r in _trial_runs(uri)}
@@ -116,7 +177,10 @@ def test_tune_exports_every_optuna_trial_and_the_journal_loads(tmp_path: Path, m
         assert float(run.data.params["learning_rate"]) == pytest.approx(t.params["learning_rate"])
         assert int(run.data.params["batch_size"]) == t.params["batch_size"]
         if t.state == optuna.trial.TrialState.COMPLETE:
-            assert run.data.metrics["val_rmse"] == pytest.approx(t.value) and run.info.status == "FINISHED"
+            assert (
+                run.data.metrics["val_rmse"] == pytest.approx(t.value)
+                and run.info.status == "FINISHED"
+            )
         else:
             assert run.info.status in ("KILLED", "FAILED")
     assert (tmp_path / "tb" / "tune-0000" / "validation").is_dir()

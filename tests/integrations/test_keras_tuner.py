@@ -34,7 +34,12 @@ def test_choices_declare_the_catalog_search_spaces() -> None:
     ("chosen", "extra", "cls", "params"),
     [
         ("huber", {"huber.delta": 2.5}, "Huber", {"delta": 2.5}),
-        ("pinball:tau=0.9", {"pinball.crossing_penalty": 1.5}, "PinballLoss", {"tau": 0.9, "crossing_penalty": 1.5}),
+        (
+            "pinball:tau=0.9",
+            {"pinball.crossing_penalty": 1.5},
+            "PinballLoss",
+            {"tau": 0.9, "crossing_penalty": 1.5},
+        ),
         ("mse", {}, "MeanSquaredError", {}),
     ],
 )
@@ -51,21 +56,31 @@ def test_the_chosen_loss_with_its_values(chosen: str, extra: dict, cls: str, par
 
 
 def test_head_from_the_catalog() -> None:
-    assert (lt.head("pinball:tau=[0.1,0.5,0.9]").units, lt.head("pinball:tau=[0.1,0.5,0.9]").activation.__name__) == (3, "linear")
+    assert (
+        lt.head("pinball:tau=[0.1,0.5,0.9]").units,
+        lt.head("pinball:tau=[0.1,0.5,0.9]").activation.__name__,
+    ) == (3, "linear")
     soft = lt.head("categorical_crossentropy", task="multiclass", n_classes=4)
     assert (soft.units, soft.activation.__name__) == (4, "softmax")
     logits = lt.head("categorical_crossentropy:from_logits=True", task="multiclass", n_classes=4)
     assert (logits.units, logits.activation.__name__) == (4, "linear")
     assert lt.head("poisson", task="count").activation.__name__ == "softplus"
-    assert lt.head(losslab.get_spec("coral"), task="ordinal", n_classes=5).units == 4  # K - 1 ordinal logits
+    assert (
+        lt.head(losslab.get_spec("coral"), task="ordinal", n_classes=5).units == 4
+    )  # K - 1 ordinal logits
     assert lt.head("triplet_semihard").units == 16  # an embedding of the catalog's default size
-    with pytest.raises(TaskMismatchError, match="needs a boxes output, which a tabular experiment cannot build"):
+    with pytest.raises(
+        TaskMismatchError, match="needs a boxes output, which a tabular experiment cannot build"
+    ):
         lt.head("giou", task="regression")
 
 
 def test_head_of_the_tuned_loss_and_errors() -> None:
     hp = kt.HyperParameters()
-    with pytest.raises(InvalidParameterError, match=r"head\(hp\) needs the loss choice 'loss': call loss\(hp, choices\) first"):
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"head\(hp\) needs the loss choice 'loss': call loss\(hp, choices\) first",
+    ):
         lt.head(hp)
     layer = lt.head(hp, ["pinball:tau=[0.2,0.8]", "mse"])  # before loss(): choices given here
     assert layer.units == 2
@@ -85,7 +100,9 @@ def test_random_search_on_a_small_table(tmp_path: Path) -> None:
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(120, 3)).astype("float32")
-    y = (x @ np.array([1.0, -2.0, 0.5]) + 0.3 * rng.standard_t(3, size=120)).astype("float32")[:, None]
+    y = (x @ np.array([1.0, -2.0, 0.5]) + 0.3 * rng.standard_t(3, size=120)).astype("float32")[
+        :, None
+    ]
 
     def build(hp: kt.HyperParameters) -> keras.Model:
         inputs = keras.Input((3,))
@@ -95,8 +112,17 @@ def test_random_search_on_a_small_table(tmp_path: Path) -> None:
         model.compile(keras.optimizers.Adam(1e-2), loss=lt.loss(hp, CHOICES), metrics=["mae"])
         return model
 
-    tuner = kt.RandomSearch(build, objective="val_mae", max_trials=4, seed=1, directory=str(tmp_path), project_name="losses")
-    tuner.search(x[:90], y[:90], validation_data=(x[90:], y[90:]), epochs=2, batch_size=32, verbose=0)
+    tuner = kt.RandomSearch(
+        build,
+        objective="val_mae",
+        max_trials=4,
+        seed=1,
+        directory=str(tmp_path),
+        project_name="losses",
+    )
+    tuner.search(
+        x[:90], y[:90], validation_data=(x[90:], y[90:]), epochs=2, batch_size=32, verbose=0
+    )
     trials = list(tuner.oracle.trials.values())
     assert len(trials) == 4 and all(t.status == "COMPLETED" for t in trials)
     seen = set()

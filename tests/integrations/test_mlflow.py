@@ -49,7 +49,9 @@ def test_parent_and_nested_trial_runs(run_dir: Path, uri: str) -> None:
 
     res = export_mlflow(run_dir, uri, experiment="losses")
     client = MlflowClient(uri)
-    assert client.get_experiment(res.experiment_id).name == "losses"  # the argument wins over the env
+    assert (
+        client.get_experiment(res.experiment_id).name == "losses"
+    )  # the argument wins over the env
     parent = client.get_run(res.parent_run_id)
     stored = {r["trial_id"]: r for r in records()}
     assert sorted(res.logged) == sorted(stored) and res.skipped == [] and res.finished
@@ -60,11 +62,23 @@ def test_parent_and_nested_trial_runs(run_dir: Path, uri: str) -> None:
     assert p["candidates"] == "mse, huber:delta=2" and p["seeds"] == "[0, 1]"
     assert p["data.fingerprint"] == "sha256:" + "ab" * 32 and p["training.learning_rate"] == "0.003"
     assert p["training.early_stopping.patience"] == "3" and p["model.hidden"] == "[8]"
-    assert parent.data.tags["losslab.task_reasons"] == "the target holds real values\ngiven by the user"
-    assert parent.data.tags["losslab.best"] == "huber:delta=2" and parent.data.metrics["best_rmse"] == 0.58
+    assert (
+        parent.data.tags["losslab.task_reasons"]
+        == "the target holds real values\ngiven by the user"
+    )
+    assert (
+        parent.data.tags["losslab.best"] == "huber:delta=2"
+        and parent.data.metrics["best_rmse"] == 0.58
+    )
     assert parent.info.status == "FINISHED"
     arts = {a.path for a in client.list_artifacts(res.parent_run_id)}
-    assert {"report.html", "leaderboard.json", "leaderboard.csv", "manifest.json", "leaderboard-4-trials.json"} <= arts
+    assert {
+        "report.html",
+        "leaderboard.json",
+        "leaderboard.csv",
+        "manifest.json",
+        "leaderboard-4-trials.json",
+    } <= arts
     local = client.download_artifacts(res.parent_run_id, "report.html", str(run_dir.parent))
     assert Path(local).read_text() == (run_dir / "report.html").read_text()
 
@@ -74,22 +88,38 @@ def test_parent_and_nested_trial_runs(run_dir: Path, uri: str) -> None:
     for tid, run in trials.items():
         rec = stored[tid]
         assert run.data.tags["mlflow.parentRunId"] == res.parent_run_id and run.info.run_name == tid
-        assert run.data.params["loss"] == rec["loss"] and run.data.params["seed"] == str(rec["seed"])
+        assert run.data.params["loss"] == rec["loss"] and run.data.params["seed"] == str(
+            rec["seed"]
+        )
         assert run.data.params["learning_rate"] == "0.003" and run.data.params["batch_size"] == "32"
         for key in ("loss", "val_loss"):  # per-epoch curves, step = epoch - 1
             hist = client.get_metric_history(run.info.run_id, key)
             got = [(m.step, m.value) for m in sorted(hist, key=lambda m: m.step)]
-            want = [(i, float("nan") if v is None else v) for i, v in enumerate(rec["history"][key])]
+            want = [
+                (i, float("nan") if v is None else v) for i, v in enumerate(rec["history"][key])
+            ]
             assert [s for s, _ in got] == [s for s, _ in want]
-            assert all((math.isnan(a) and math.isnan(b)) or a == pytest.approx(b) for (_, a), (_, b) in zip(got, want, strict=True))
+            assert all(
+                (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b)
+                for (_, a), (_, b) in zip(got, want, strict=True)
+            )
         assert run.data.metrics["epochs_run"] == rec["epochs_run"]
     assert trials["huber-delta=2--seed0"].data.params["loss.delta"] == "2.0"
     ok = trials["mse--seed0"]
-    assert ok.info.status == "FINISHED" and ok.data.metrics["test_rmse"] == 0.61 and ok.data.metrics["best_epoch"] == 3
-    assert ok.data.metrics["val_rmse"] == pytest.approx(0.71) and ok.data.tags["losslab.warnings"] == "0"
+    assert (
+        ok.info.status == "FINISHED"
+        and ok.data.metrics["test_rmse"] == 0.61
+        and ok.data.metrics["best_epoch"] == 3
+    )
+    assert (
+        ok.data.metrics["val_rmse"] == pytest.approx(0.71)
+        and ok.data.tags["losslab.warnings"] == "0"
+    )
     nan = trials["huber-delta=2--seed1"]
     assert nan.info.status == "FAILED" and nan.data.tags["losslab.status"] == "nan"
-    assert "test_rmse" not in nan.data.metrics and "NaN at epoch 2" in nan.data.tags["losslab.error"]
+    assert (
+        "test_rmse" not in nan.data.metrics and "NaN at epoch 2" in nan.data.tags["losslab.error"]
+    )
     warned = trials["huber-delta=2--seed0"].data.tags
     assert warned["losslab.warnings"] == "1" and EVENT["message"] in warned["losslab.warning.0"]
     assert warned["losslab.warning.0"].startswith("explosion (divergence_guard, epoch 2)")
@@ -115,7 +145,11 @@ def test_export_again_and_resume_log_only_what_is_missing(tmp_path: Path, uri: s
     assert sorted(resumed.logged) == ["huber-delta=2--seed1", "mse--seed1"] and resumed.finished
     assert resumed.parent_run_id == first.parent_run_id
     assert len(_trials(uri, first.experiment_id)) == 4
-    parents = [r for r in _runs(uri, first.experiment_id) if r.data.tags.get("losslab.role") == "experiment"]
+    parents = [
+        r
+        for r in _runs(uri, first.experiment_id)
+        if r.data.tags.get("losslab.role") == "experiment"
+    ]
     assert [r.info.run_id for r in parents] == [first.parent_run_id]
     assert parents[0].info.status == "FINISHED" and parents[0].data.metrics["best_rmse"] == 0.58
 
@@ -140,7 +174,11 @@ def test_another_run_gets_its_own_parent(tmp_path: Path, uri: str) -> None:
     a = export_mlflow(write_run(tmp_path / "a").path, uri)
     other = {**CONFIG, "seeds": [0]}
     b_dir = tmp_path / "b"
-    write_run(b_dir, [record(CONFIG["candidates"][0], 0, loss=[1.0], val_loss=[1.0], rmse=1.0)], config=other)
+    write_run(
+        b_dir,
+        [record(CONFIG["candidates"][0], 0, loss=[1.0], val_loss=[1.0], rmse=1.0)],
+        config=other,
+    )
     b = export_mlflow(b_dir, uri)
     assert a.parent_run_id != b.parent_run_id and b.logged == ["mse--seed0"]  # same id, other run
     runs = [r for r in _runs(uri, a.experiment_id) if r.data.tags.get("losslab.role") == "trial"]
@@ -158,7 +196,9 @@ def test_on_trial_extension_point(run_dir: Path, uri: str) -> None:
 
     res = export_mlflow(run_dir, uri, on_trial=log_model)
     assert sorted(seen) == sorted(res.logged)
-    assert all(r.data.tags["model"].endswith(".keras") for r in _trials(uri, res.experiment_id).values())
+    assert all(
+        r.data.tags["model"].endswith(".keras") for r in _trials(uri, res.experiment_id).values()
+    )
 
 
 def test_not_a_run_directory(tmp_path: Path, uri: str) -> None:
@@ -170,5 +210,7 @@ def test_bad_mlflow_option() -> None:
     from losslab.errors import InvalidParameterError
     from losslab.integrations.mlflow_tracking import resolve_uri
 
-    with pytest.raises(InvalidParameterError, match=r"mlflow must be a tracking URI .* Received: mlflow=3"):
+    with pytest.raises(
+        InvalidParameterError, match=r"mlflow must be a tracking URI .* Received: mlflow=3"
+    ):
         resolve_uri(3)  # type: ignore[arg-type]

@@ -34,9 +34,26 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     log = open(root / "server.log", "wb")  # noqa: SIM115 (closed below)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{root / 'db.sqlite'}",
-         "--artifacts-destination", str(root / "artifacts"), "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        stdout=log, stderr=subprocess.STDOUT, cwd=root, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "server",
+            "--backend-store-uri",
+            f"sqlite:///{root / 'db.sqlite'}",
+            "--artifacts-destination",
+            str(root / "artifacts"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=root,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -49,7 +66,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"mlflow server did not start:\n{(root / 'server.log').read_text()[-3000:]}")
+                raise RuntimeError(
+                    f"mlflow server did not start:\n{(root / 'server.log').read_text()[-3000:]}"
+                )
             time.sleep(0.5)
         yield url
     finally:
@@ -71,14 +90,20 @@ def test_export_to_a_tracking_server(server: str, run_dir: Path, tmp_path: Path)
     assert res.tracking_uri == server and res.finished
     client = MlflowClient(server)
     runs = client.search_runs([res.experiment_id])
-    trials = {r.data.tags["losslab.trial_id"]: r for r in runs if r.data.tags.get("losslab.role") == "trial"}
+    trials = {
+        r.data.tags["losslab.trial_id"]: r
+        for r in runs
+        if r.data.tags.get("losslab.role") == "trial"
+    }
     stored = {r["trial_id"]: r for r in records()}
     assert set(trials) == set(stored)
     for tid, run in trials.items():
         hist = sorted(client.get_metric_history(run.info.run_id, "val_loss"), key=lambda m: m.step)
         want = [v for v in stored[tid]["history"]["val_loss"]]
         assert [m.step for m in hist] == list(range(len(want)))
-        assert [m.value for m in hist if m.value == m.value] == pytest.approx([v for v in want if v is not None])
+        assert [m.value for m in hist if m.value == m.value] == pytest.approx(
+            [v for v in want if v is not None]
+        )
     parent = client.get_run(res.parent_run_id)
     assert parent.data.params["data.fingerprint"] == "sha256:" + "ab" * 32
     # the report went through the server's artifact proxy and comes back byte for byte

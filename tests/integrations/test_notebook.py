@@ -24,7 +24,13 @@ NOTEBOOK = Path(__file__).resolve().parents[2] / "docs" / "examples" / "workbenc
 def _cells(fragment: str) -> list[list[str]]:
     """The table rows of an HTML fragment as lists of cell texts (tags stripped)."""
     rows = re.findall(r"<tr>(.*?)</tr>", fragment, flags=re.S)
-    return [[html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r, flags=re.S)] for r in rows]
+    return [
+        [
+            html.unescape(re.sub(r"<[^>]+>", "", c))
+            for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r, flags=re.S)
+        ]
+        for r in rows
+    ]
 
 
 def test_results_render_the_stored_leaderboard(run_dir: Path) -> None:
@@ -36,19 +42,33 @@ def test_results_render_the_stored_leaderboard(run_dir: Path) -> None:
     # the leaderboard the statistics module computes from the four stored trials, best first
     assert [r[1] for r in rows] == [r["label"] for r in res.rows]
     for cells, row in zip(rows, res.rows, strict=True):
-        assert cells[2] == f"{row['mean']:.4g}" and cells[3] == f"[{row['ci_low']:.4g}, {row['ci_high']:.4g}]"
-    assert "4 trials" in fragment and "regression task" in fragment and "lower is better" in fragment
+        assert (
+            cells[2] == f"{row['mean']:.4g}"
+            and cells[3] == f"[{row['ci_low']:.4g}, {row['ci_high']:.4g}]"
+        )
+    assert (
+        "4 trials" in fragment and "regression task" in fragment and "lower is better" in fragment
+    )
 
 
 def test_text_is_escaped() -> None:
     row = {**LEADERBOARD_ROWS[0], "label": "<script>alert(1)</script>"}
-    res = SimpleNamespace(run_dir="runs/<x>", records=[], rows=[row], manifest={"primary_metric": "rmse"})
+    res = SimpleNamespace(
+        run_dir="runs/<x>", records=[], rows=[row], manifest={"primary_metric": "rmse"}
+    )
     fragment = results_html(res)
-    assert "<script>" not in fragment and "&lt;script&gt;" in fragment and "runs/&lt;x&gt;" in fragment
+    assert (
+        "<script>" not in fragment and "&lt;script&gt;" in fragment and "runs/&lt;x&gt;" in fragment
+    )
 
 
 def test_recommendation_html_lists_the_shortlist() -> None:
-    table = pd.DataFrame({"x": range(60), "y": [float(i % 9) * 1.5 + (40.0 if i % 17 == 0 else 0.0) for i in range(60)]})
+    table = pd.DataFrame(
+        {
+            "x": range(60),
+            "y": [float(i % 9) * 1.5 + (40.0 if i % 17 == 0 else 0.0) for i in range(60)],
+        }
+    )
     rec = losslab.recommend(table, target="y")
     fragment = rec._repr_html_()
     rows = _cells(fragment)[1:]
@@ -61,17 +81,29 @@ def test_check_report_html() -> None:
     from losslab.verify.check import CheckReport, CheckResult
 
     report = CheckReport(
-        loss="my_loss", backend="jax", inputs="regression",
-        results=[CheckResult("per_sample", "one value per sample", "pass", "shape (8,)"),
-                 CheckResult("minimum", "minimum at the perfect prediction", "fail", "value 0.3 > 0 at y_pred = y_true", "subtract the value at the truth")],
+        loss="my_loss",
+        backend="jax",
+        inputs="regression",
+        results=[
+            CheckResult("per_sample", "one value per sample", "pass", "shape (8,)"),
+            CheckResult(
+                "minimum",
+                "minimum at the perfect prediction",
+                "fail",
+                "value 0.3 > 0 at y_pred = y_true",
+                "subtract the value at the truth",
+            ),
+        ],
         notes=["inputs chosen by default"],
     )
     fragment = report._repr_html_()
     assert fragment == check_report_html(report)
     assert "1 check(s) failed" in fragment
     rows = _cells(fragment)[1:]
-    assert rows == [["pass", "per_sample", "shape (8,)", ""],
-                    ["fail", "minimum", "value 0.3 > 0 at y_pred = y_true", "subtract the value at the truth"]]
+    assert rows == [
+        ["pass", "per_sample", "shape (8,)", ""],
+        ["fail", "minimum", "value 0.3 > 0 at y_pred = y_true", "subtract the value at the truth"],
+    ]
 
 
 def test_explain_plain_text_and_html() -> None:
@@ -99,12 +131,19 @@ def test_example_notebook_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
     here = str(Path(losslab.__file__).parents[1])  # the kernel imports this losslab
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")])))
-    client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))
+    )
+    client = nbclient.NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
     client.execute()
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(o.get("output_type") != "error" for c in code for o in c.outputs)
-    html_of = {i: "".join(o.get("data", {}).get("text/html", "") for o in c.outputs) for i, c in enumerate(code)}
+    html_of = {
+        i: "".join(o.get("data", {}).get("text/html", "") for o in c.outputs)
+        for i, c in enumerate(code)
+    }
     assert "Loss recommendation for target" in html_of[1]
     assert "losslab compare" in html_of[2] and "4 trials" in html_of[2]
     assert "<table" in html_of[3] and "ci_low" in html_of[3]  # the leaderboard DataFrame

@@ -30,7 +30,9 @@ def _scalars(path: Path) -> dict[str, list[tuple[int, float]]]:
     for tag in acc.Tags()["tensors"]:
         if acc.SummaryMetadata(tag).plugin_data.plugin_name != "scalars":
             continue  # Keras also writes its model's config as a text tensor
-        out[tag] = [(e.step, float(tensor_util.make_ndarray(e.tensor_proto))) for e in acc.Tensors(tag)]
+        out[tag] = [
+            (e.step, float(tensor_util.make_ndarray(e.tensor_proto))) for e in acc.Tensors(tag)
+        ]
     for tag in acc.Tags()["scalars"]:
         out[tag] = [(e.step, e.value) for e in acc.Scalars(tag)]
     return out
@@ -46,9 +48,13 @@ def test_curves_per_trial_as_keras_names_them(run_dir: Path, tmp_path: Path) -> 
         for sub, key in (("train", "loss"), ("validation", "val_loss")):
             got = _scalars(logs / tid / sub)
             assert list(got) == ["epoch_loss"]
-            want = [(i, v) for i, v in enumerate(rec["history"][key]) if v is not None]  # NaN epochs left out
+            want = [
+                (i, v) for i, v in enumerate(rec["history"][key]) if v is not None
+            ]  # NaN epochs left out
             assert [s for s, _ in got["epoch_loss"]] == [s for s, _ in want]
-            np.testing.assert_allclose([v for _, v in got["epoch_loss"]], [v for _, v in want], rtol=1e-6)
+            np.testing.assert_allclose(
+                [v for _, v in got["epoch_loss"]], [v for _, v in want], rtol=1e-6
+            )
 
 
 def test_export_again_skips_and_another_run_is_refused(run_dir: Path, tmp_path: Path) -> None:
@@ -58,8 +64,15 @@ def test_export_again_skips_and_another_run_is_refused(run_dir: Path, tmp_path: 
     events = sorted(str(p) for p in logs.rglob("events.out.tfevents.*"))
     assert len(events) == 8  # one file per (trial, train|validation): nothing written twice
     other = tmp_path / "other"
-    write_run(other, [record(CONFIG["candidates"][0], 0, loss=[1.0], val_loss=[1.0], rmse=1.0)], config={**CONFIG, "seeds": [0]})
-    with pytest.raises(RunDirectoryError, match=r"already holds trial 'mse--seed0' of another run .* Pass another --tensorboard"):
+    write_run(
+        other,
+        [record(CONFIG["candidates"][0], 0, loss=[1.0], val_loss=[1.0], rmse=1.0)],
+        config={**CONFIG, "seeds": [0]},
+    )
+    with pytest.raises(
+        RunDirectoryError,
+        match=r"already holds trial 'mse--seed0' of another run .* Pass another --tensorboard",
+    ):
         export_tensorboard(other, logs)
 
 
@@ -83,11 +96,25 @@ def test_same_layout_as_the_keras_tensorboard_callback(run_dir: Path, tmp_path: 
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     model.compile("sgd", "mse")
     theirs = tmp_path / "keras"
-    model.fit(x, x[:, :1], validation_split=0.25, epochs=2, verbose=0, callbacks=[keras.callbacks.TensorBoard(str(theirs))])
+    model.fit(
+        x,
+        x[:, :1],
+        validation_split=0.25,
+        epochs=2,
+        verbose=0,
+        callbacks=[keras.callbacks.TensorBoard(str(theirs))],
+    )
     ours = tmp_path / "ours"
     export_tensorboard(run_dir, ours)
     trial = ours / "mse--seed0"
-    assert {p.name for p in theirs.iterdir() if p.is_dir()} == {p.name for p in trial.iterdir() if p.is_dir()}
+    assert {p.name for p in theirs.iterdir() if p.is_dir()} == {
+        p.name for p in trial.iterdir() if p.is_dir()
+    }
     for sub in ("train", "validation"):
-        assert "epoch_loss" in _scalars(theirs / sub) and list(_scalars(trial / sub)) == ["epoch_loss"]
-        assert [s for s, _ in _scalars(theirs / sub)["epoch_loss"]] == [0, 1]  # steps count epochs from 0
+        assert "epoch_loss" in _scalars(theirs / sub) and list(_scalars(trial / sub)) == [
+            "epoch_loss"
+        ]
+        assert [s for s, _ in _scalars(theirs / sub)["epoch_loss"]] == [
+            0,
+            1,
+        ]  # steps count epochs from 0

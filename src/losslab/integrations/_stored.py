@@ -40,7 +40,11 @@ def finished_ms(record: Mapping[str, Any]) -> tuple[int, int]:
     end = datetime.strptime(str(text), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     end_ms = int(end.timestamp() * 1000)
     seconds = record.get("seconds")
-    dur = int(1000 * float(seconds)) if isinstance(seconds, int | float) and math.isfinite(seconds) else 0
+    dur = (
+        int(1000 * float(seconds))
+        if isinstance(seconds, int | float) and math.isfinite(seconds)
+        else 0
+    )
     return end_ms - dur, end_ms
 
 
@@ -120,9 +124,13 @@ def load_run(run_dir: str | Path) -> StoredRun:
     path = Path(run_dir)
     tune_best = _read_json(path / "tune" / "best.json")
     if manifest.get("kind") == "tune" and (path / TUNE_JOURNAL).is_file():
-        extra = _tune_trials(path / TUNE_JOURNAL, manifest, {str(r["trial_id"]) for r in records}, base, training)
+        extra = _tune_trials(
+            path / TUNE_JOURNAL, manifest, {str(r["trial_id"]) for r in records}, base, training
+        )
         records = records + extra
-    return StoredRun(path, manifest, records, training, _read_json(path / "leaderboard.json"), tune_best)
+    return StoredRun(
+        path, manifest, records, training, _read_json(path / "leaderboard.json"), tune_best
+    )
 
 
 def tune_trial_id(number: int) -> str:
@@ -150,7 +158,7 @@ def _tune_trials(
     out = []
     for t in study.get_trials(deepcopy=False):
         tid = tune_trial_id(t.number)
-        sampled = {k: t.params[k] for k in ("learning_rate", "batch_size") if k in t.params}
+        sampled: dict[str, Any] = {k: t.params[k] for k in ("learning_rate", "batch_size") if k in t.params}
         if tid in stored:
             training[tid] = {**training.get(tid, dict(base)), **sampled}
             continue
@@ -158,7 +166,10 @@ def _tune_trials(
             continue  # running, waiting, or cut short (redone on resume): nothing to show yet
         cand = by_label.get(str(t.params.get("loss")), {})
         prefix = f"{cand.get('loss', '')}."
-        params = {**cand.get("params", {}), **{k[len(prefix) :]: v for k, v in t.params.items() if k.startswith(prefix)}}
+        params = {
+            **cand.get("params", {}),
+            **{k[len(prefix) :]: v for k, v in t.params.items() if k.startswith(prefix)},
+        }
         steps = sorted(t.intermediate_values)
         out.append(
             {

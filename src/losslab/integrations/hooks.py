@@ -48,10 +48,17 @@ def export_after_run(
     if uri is not None:
         from losslab.integrations.mlflow_tracking import export_mlflow
 
-        done["mlflow"] = _guard("MLflow", run_dir, lambda: export_mlflow(run_dir, uri or None), f"losslab export-mlflow {run_dir}")
+        done["mlflow"] = _guard(
+            "MLflow",
+            run_dir,
+            lambda: export_mlflow(run_dir, uri or None),
+            f"losslab export-mlflow {run_dir}",
+        )
         if done["mlflow"] is not None and not quiet:
             res = done["mlflow"]
-            sys.stderr.write(f"MLflow: run {res.parent_run_id} ({len(res.logged)} trials logged) at {res.tracking_uri}\n")
+            sys.stderr.write(
+                f"MLflow: run {res.parent_run_id} ({len(res.logged)} trials logged) at {res.tracking_uri}\n"
+            )
     if tensorboard is not None:
         from losslab.integrations.tensorboard_logs import export_tensorboard
 
@@ -62,7 +69,9 @@ def export_after_run(
             f"losslab export-tensorboard {run_dir} {tensorboard}",
         )
         if done["tensorboard"] is not None and not quiet:
-            sys.stderr.write(f"TensorBoard: logs in {tensorboard} (tensorboard --logdir {tensorboard})\n")
+            sys.stderr.write(
+                f"TensorBoard: logs in {tensorboard} (tensorboard --logdir {tensorboard})\n"
+            )
     return done
 
 

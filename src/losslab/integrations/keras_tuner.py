@@ -65,7 +65,9 @@ def _declare(hp: Any, name: str, space: tuple[Any, ...]) -> Any:
             return hp.Choice(name, values)
         picked = hp.Choice(name, [repr(v) for v in values])  # KerasTuner choices are scalars
         return None if picked is None else values[[repr(v) for v in values].index(picked)]
-    raise InvalidParameterError(f"Unknown search space {space!r} for {name}: expected float, int or categorical.")
+    raise InvalidParameterError(
+        f"Unknown search space {space!r} for {name}: expected float, int or categorical."
+    )
 
 
 def _labels(choices: Sequence[str] | str) -> list[str]:
@@ -87,7 +89,10 @@ def _resolve(hp: Any, labels: list[str], name: str) -> tuple[LossSpec, dict[str,
     for lab in labels:
         spec, params = parse_loss_string(lab)
         with hp.conditional_scope(name, [lab]):
-            values = {p: _declare(hp, param_name(spec, p, lab, labels), sp) for p, sp in search_space(spec, params).items()}
+            values = {
+                p: _declare(hp, param_name(spec, p, lab, labels), sp)
+                for p, sp in search_space(spec, params).items()
+            }
         if lab == label:
             chosen_params = {**params, **{k: v for k, v in values.items() if v is not None}}
     spec = parse_loss_string(label)[0]
@@ -140,7 +145,9 @@ def loss(hp: Any, choices: Sequence[str] | str, *, name: str = "loss") -> Any:
     return spec.build(**params)
 
 
-def chosen(hp: Any, choices: Sequence[str] | str, *, name: str = "loss") -> tuple[LossSpec, dict[str, Any], str]:
+def chosen(
+    hp: Any, choices: Sequence[str] | str, *, name: str = "loss"
+) -> tuple[LossSpec, dict[str, Any], str]:
     """``(spec, full parameters, choice label)`` of the loss ``hp`` chooses (declaring the
     hyperparameters like :func:`loss`)."""
     return _resolve(hp, _labels(choices), name)

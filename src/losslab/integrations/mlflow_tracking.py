@@ -142,7 +142,9 @@ def _search(client: Any, experiment_id: str, tags: Mapping[str, str]) -> list[An
     filt = " and ".join(f"tags.`{k}` = '{v}'" for k, v in tags.items())
     runs, token = [], None
     while True:
-        page = client.search_runs([experiment_id], filter_string=filt, max_results=1000, page_token=token)
+        page = client.search_runs(
+            [experiment_id], filter_string=filt, max_results=1000, page_token=token
+        )
         runs.extend(page)
         token = page.token
         if not token:
@@ -165,11 +167,15 @@ def _parent(client: Any, experiment_id: str, run: StoredRun) -> Any:
     tags = {
         **_key_tags(run, "experiment"),
         "losslab.run_dir": str(run.path.resolve()),
-        "losslab.task_reasons": _text("\n".join(run.manifest.get("task", {}).get("reasons") or []), _MAX_TAG),
+        "losslab.task_reasons": _text(
+            "\n".join(run.manifest.get("task", {}).get("reasons") or []), _MAX_TAG
+        ),
     }
     created = run.manifest.get("created")
     start = finished_ms({"finished": created})[1] if created else None
-    return client.create_run(experiment_id, start_time=start or None, tags=tags, run_name=f"{run.kind} {run.path.name}")
+    return client.create_run(
+        experiment_id, start_time=start or None, tags=tags, run_name=f"{run.kind} {run.path.name}"
+    )
 
 
 def _history_metrics(record: Mapping[str, Any], ts: int) -> list[Any]:
@@ -215,13 +221,19 @@ def _trial_tags(run: StoredRun, record: Mapping[str, Any], parent_id: str) -> di
     tags["losslab.warnings"] = str(len(events))
     for i, ev in enumerate(events[:_MAX_WARNING_TAGS]):
         where = f"epoch {ev.get('epoch')}" + (f", batch {ev['batch']}" if ev.get("batch") else "")
-        tags[f"losslab.warning.{i}"] = _text(f"{ev.get('kind')} ({ev.get('source')}, {where}): {ev.get('message')}", _MAX_TAG)
+        tags[f"losslab.warning.{i}"] = _text(
+            f"{ev.get('kind')} ({ev.get('source')}, {where}): {ev.get('message')}", _MAX_TAG
+        )
     return tags
 
 
 def _trial_params(run: StoredRun, record: Mapping[str, Any]) -> dict[str, str]:
     training = run.training.get(str(record["trial_id"]), {})
-    flat: dict[str, Any] = {"loss": record.get("loss"), "candidate": record.get("label"), "seed": record.get("seed")}
+    flat: dict[str, Any] = {
+        "loss": record.get("loss"),
+        "candidate": record.get("label"),
+        "seed": record.get("seed"),
+    }
     flat.update({f"loss.{k}": v for k, v in (record.get("params") or {}).items()})
     if record.get("class_weight") is not None:
         flat["class_weight"] = record["class_weight"]
@@ -265,12 +277,21 @@ def _log_trial(
 ) -> None:
     start, end = finished_ms(record)
     tags = _trial_tags(run, record, parent_id)
-    child = client.create_run(experiment_id, start_time=start or None, tags=tags, run_name=str(record["trial_id"]))
+    child = client.create_run(
+        experiment_id, start_time=start or None, tags=tags, run_name=str(record["trial_id"])
+    )
     run_id = child.info.run_id
-    _log(client, run_id, params=_trial_params(run, record), metrics=_trial_metrics(record, end or start))
+    _log(
+        client,
+        run_id,
+        params=_trial_params(run, record),
+        metrics=_trial_metrics(record, end or start),
+    )
     if on_trial is not None:
         on_trial(client, run_id, record, run.path)
-    client.set_terminated(run_id, status=_STATUS.get(str(record.get("status")), "FAILED"), end_time=end or None)
+    client.set_terminated(
+        run_id, status=_STATUS.get(str(record.get("status")), "FAILED"), end_time=end or None
+    )
 
 
 def _best(run: StoredRun) -> tuple[str, str, float] | None:
@@ -304,12 +325,28 @@ def _finish_parent(client: Any, parent: Any, run: StoredRun) -> None:
         if rows:  # log_table appends to an existing table: logged once per set of trials
             import pandas as pd
 
-            table = pd.DataFrame([{k: v for k, v in r.items() if k not in ("params", "metrics", "class_weight")} for r in rows])
-            client.log_table(run_id, data=table, artifact_file=f"leaderboard-{len(run.records)}-trials.json")
-        for name in ("leaderboard.json", "leaderboard.csv", "report.html", "report.md", "summary.json", "tune/best.json"):
+            table = pd.DataFrame(
+                [
+                    {k: v for k, v in r.items() if k not in ("params", "metrics", "class_weight")}
+                    for r in rows
+                ]
+            )
+            client.log_table(
+                run_id, data=table, artifact_file=f"leaderboard-{len(run.records)}-trials.json"
+            )
+        for name in (
+            "leaderboard.json",
+            "leaderboard.csv",
+            "report.html",
+            "report.md",
+            "summary.json",
+            "tune/best.json",
+        ):
             p = run.file(name)
             if p is not None:
-                client.log_artifact(run_id, str(p), artifact_path=str(Path(name).parent) if "/" in name else None)
+                client.log_artifact(
+                    run_id, str(p), artifact_path=str(Path(name).parent) if "/" in name else None
+                )
         if run.manifest.get("recommendation"):
             client.log_dict(run_id, run.manifest["recommendation"], "recommendation.json")
         client.log_dict(run_id, run.manifest, "manifest.json")
@@ -348,13 +385,17 @@ def export_mlflow(
     run = load_run(run_dir)
     uri = tracking_uri or os.environ.get(ENV_URI) or None
     client = MlflowClient(tracking_uri=uri)
-    experiment_id = _experiment_id(client, experiment or os.environ.get(ENV_EXPERIMENT) or DEFAULT_EXPERIMENT)
+    experiment_id = _experiment_id(
+        client, experiment or os.environ.get(ENV_EXPERIMENT) or DEFAULT_EXPERIMENT
+    )
     parent = _parent(client, experiment_id, run)
     parent_id = parent.info.run_id
     if not parent.data.params:
         _log(client, parent_id, params=_experiment_params(run))
     done: dict[str, Any] = {}
-    for r in _search(client, experiment_id, {**_key_tags(run, "trial"), "mlflow.parentRunId": parent_id}):
+    for r in _search(
+        client, experiment_id, {**_key_tags(run, "trial"), "mlflow.parentRunId": parent_id}
+    ):
         tid = r.data.tags.get("losslab.trial_id")
         if r.info.status == "RUNNING" or tid in done:  # an export cut short, or a duplicate
             client.delete_run(r.info.run_id)
@@ -372,6 +413,8 @@ def export_mlflow(
         _finish_parent(client, client.get_run(parent_id), run)
         result.finished = True
     refit = run.path / "refit"
-    if (refit / "manifest.json").is_file():  # tune --refit-seeds: its comparison is a run of its own
+    if (
+        refit / "manifest.json"
+    ).is_file():  # tune --refit-seeds: its comparison is a run of its own
         export_mlflow(refit, uri, experiment=experiment, on_trial=on_trial)
     return result

@@ -8,7 +8,7 @@ no notebook package is needed to build it.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,18 +32,22 @@ def _num(v: Any) -> str:
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
-def _table(header: Sequence[str], rows: Iterable[Sequence[Any]], bold_first_row: bool = False) -> str:
+def _table(
+    header: Sequence[str], rows: Iterable[Sequence[Any]], bold_first_row: bool = False
+) -> str:
     head = "".join(f'<th style="{_CELL};background:#f4f4f4">{_e(h)}</th>' for h in header)
     body = []
     for i, row in enumerate(rows):
         weight = ";font-weight:bold" if bold_first_row and i == 0 else ""
-        body.append("<tr>" + "".join(f'<td style="{_CELL}{weight}">{c}</td>' for c in row) + "</tr>")
+        body.append(
+            "<tr>" + "".join(f'<td style="{_CELL}{weight}">{c}</td>' for c in row) + "</tr>"
+        )
     return f'<table style="{_STYLE}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
 def _list(items: Iterable[Any]) -> str:
     items = [f"<li>{_e(i)}</li>" for i in items]
-    return f"<ul style=\"margin:2px 0\">{''.join(items)}</ul>" if items else ""
+    return f'<ul style="margin:2px 0">{"".join(items)}</ul>' if items else ""
 
 
 def results_html(results: Any) -> str:
@@ -68,7 +72,9 @@ def results_html(results: Any) -> str:
     """
     m = results.manifest
     metric = str(m.get("primary_metric", ""))
-    direction = {"min": "lower", "max": "higher"}.get(m.get("metric_directions", {}).get(metric), "")
+    direction = {"min": "lower", "max": "higher"}.get(
+        m.get("metric_directions", {}).get(metric), ""
+    )
     rows = [
         (
             _e(r.get("rank") or "-"),
@@ -78,7 +84,8 @@ def results_html(results: Any) -> str:
             _num(r.get("diff_to_best")),
             _num(r.get("p_value")),
             "yes" if r.get("indistinguishable_from_best") else "no",
-            f"{r.get('n_seeds', '-')}" + (f" ({r['n_failed']} failed)" if r.get("n_failed") else ""),
+            f"{r.get('n_seeds', '-')}"
+            + (f" ({r['n_failed']} failed)" if r.get("n_failed") else ""),
             _num(r.get("epochs_run")),
         )
         for r in results.rows
@@ -88,7 +95,17 @@ def results_html(results: Any) -> str:
         f"judged by <b>{_e(metric)}</b> on the test split ({direction} is better), "
         f"{len(results.records)} trials"
     )
-    header = ["rank", "candidate", f"{metric} (mean)", "95% t-interval", "diff to best", "paired p", "~best", "seeds", "epochs"]
+    header = [
+        "rank",
+        "candidate",
+        f"{metric} (mean)",
+        "95% t-interval",
+        "diff to best",
+        "paired p",
+        "~best",
+        "seeds",
+        "epochs",
+    ]
     note = (
         '<div style="color:#666;font-size:12px">~best: indistinguishable from the best (two-sided paired '
         f"t-test over seeds, p &ge; 0.05). Run directory: <code>{_e(results.run_dir)}</code> "
@@ -117,7 +134,9 @@ def recommendation_html(rec: Any) -> str:
         )
         for i, c in enumerate(rec.candidates, 1)
     ]
-    table = _table(["#", "loss", "family / estimates / head", "score", "why"], rows, bold_first_row=True)
+    table = _table(
+        ["#", "loss", "family / estimates / head", "score", "why"], rows, bold_first_row=True
+    )
     extra = ""
     if rec.class_weight:
         extra += "Class weights for <code>model.fit(class_weight=...)</code>: " + _e(
@@ -194,7 +213,9 @@ class Explanation:
         lines += ["", "Hyperparameters:" if d["params"] else "Hyperparameters: none"]
         for p in d["params"]:
             space = f"; tuning space {tuple(p['search'])}" if p["search"] else ""
-            lines.append(f"  {p['name']} = {p['default']!r}  ({p['constraint']}{space})  {p['doc']}")
+            lines.append(
+                f"  {p['name']} = {p['default']!r}  ({p['constraint']}{space})  {p['doc']}"
+            )
         lines += ["", "Example:", *(f"  {line}" for line in d["example"].splitlines())]
         if d["references"]:
             lines += ["", "References:", *(f"  - {r}" for r in d["references"])]
@@ -209,11 +230,17 @@ class Explanation:
         parts += [f"<div><b>{_e(t)}</b>: {_e(text)}</div>" for t, text in self._sections()]
         if d["params"]:
             rows = [
-                (f"<code>{_e(p['name'])}</code>", _e(repr(p["default"])), _e(p["constraint"]), _e(p["search"] or "-"), _e(p["doc"]))
+                (
+                    f"<code>{_e(p['name'])}</code>",
+                    _e(repr(p["default"])),
+                    _e(p["constraint"]),
+                    _e(p["search"] or "-"),
+                    _e(p["doc"]),
+                )
                 for p in d["params"]
             ]
             parts.append(_table(["name", "default", "valid", "tuning space", "meaning"], rows))
-        parts.append(f"<pre style=\"margin:4px 0\">{_e(d['example'])}</pre>")
+        parts.append(f'<pre style="margin:4px 0">{_e(d["example"])}</pre>')
         if d["references"]:
             parts.append("References:" + _list(d["references"]))
         return "<div>" + "".join(parts) + "</div>"
@@ -231,4 +258,3 @@ def explain(name: str | LossSpec) -> Explanation:
         Huber (huber)
     """
     return Explanation(get_spec(name))
-

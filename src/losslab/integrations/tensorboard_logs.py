@@ -63,7 +63,10 @@ def _already_written(target: Path, ident: Mapping[str, str]) -> bool:
         old = json.loads(marker.read_text())
     except (OSError, json.JSONDecodeError):
         old = {}
-    if old.get("config_hash") == ident["config_hash"] and old.get("data_fingerprint") == ident["data_fingerprint"]:
+    if (
+        old.get("config_hash") == ident["config_hash"]
+        and old.get("data_fingerprint") == ident["data_fingerprint"]
+    ):
         return True
     raise RunDirectoryError(
         f"TensorBoard directory {str(target)!r} already holds trial {ident['trial_id']!r} of another run "

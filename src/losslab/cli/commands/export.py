@@ -47,14 +47,18 @@ def export_mlflow(
 
 def export_tensorboard(
     run_dir: RunDir,
-    log_dir: Annotated[Path, typer.Argument(help="TensorBoard log directory (tensorboard --logdir DIR).")],
+    log_dir: Annotated[
+        Path, typer.Argument(help="TensorBoard log directory (tensorboard --logdir DIR).")
+    ],
 ) -> None:
     """Write each stored trial's per-epoch losses as TensorBoard logs (DIR/<trial_id>/train and
     /validation, scalar epoch_loss, as Keras's TensorBoard callback names them)."""
     from losslab.integrations.tensorboard_logs import export_tensorboard as _export
 
     written = _export(run_dir, log_dir)
-    typer.echo(f"TensorBoard: {len(written)} trials written to {log_dir} (tensorboard --logdir {log_dir}).")
+    typer.echo(
+        f"TensorBoard: {len(written)} trials written to {log_dir} (tensorboard --logdir {log_dir})."
+    )
 
 
 def register(app: typer.Typer) -> None:
