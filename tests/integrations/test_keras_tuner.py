@@ -68,7 +68,7 @@ def test_head_from_the_catalog() -> None:
     assert (
         lt.head(losslab.get_spec("coral"), task="ordinal", n_classes=5).units == 4
     )  # K - 1 ordinal logits
-    assert lt.head("triplet_semihard").units == 16  # an embedding of the catalog's default size
+    assert lt.head("triplet_semihard").units == 16  # an embedding head: head_spec's default width
     with pytest.raises(
         TaskMismatchError, match="needs a boxes output, which a tabular experiment cannot build"
     ):

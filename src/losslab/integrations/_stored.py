@@ -158,7 +158,9 @@ def _tune_trials(
     out = []
     for t in study.get_trials(deepcopy=False):
         tid = tune_trial_id(t.number)
-        sampled: dict[str, Any] = {k: t.params[k] for k in ("learning_rate", "batch_size") if k in t.params}
+        sampled: dict[str, Any] = {
+            k: t.params[k] for k in ("learning_rate", "batch_size") if k in t.params
+        }
         if tid in stored:
             training[tid] = {**training.get(tid, dict(base)), **sampled}
             continue

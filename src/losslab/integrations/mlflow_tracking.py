@@ -390,8 +390,8 @@ def export_mlflow(
     )
     parent = _parent(client, experiment_id, run)
     parent_id = parent.info.run_id
-    if not parent.data.params:
-        _log(client, parent_id, params=_experiment_params(run))
+    params = _experiment_params(run)  # MLflow params are write-once: log the missing ones
+    _log(client, parent_id, params={k: v for k, v in params.items() if k not in parent.data.params})
     done: dict[str, Any] = {}
     for r in _search(
         client, experiment_id, {**_key_tags(run, "trial"), "mlflow.parentRunId": parent_id}
@@ -412,9 +412,7 @@ def export_mlflow(
     if run.finished:
         _finish_parent(client, client.get_run(parent_id), run)
         result.finished = True
-    refit = run.path / "refit"
-    if (
-        refit / "manifest.json"
-    ).is_file():  # tune --refit-seeds: its comparison is a run of its own
+    refit = run.path / "refit"  # tune --refit-seeds: its comparison is a run of its own
+    if (refit / "manifest.json").is_file():
         export_mlflow(refit, uri, experiment=experiment, on_trial=on_trial)
     return result
