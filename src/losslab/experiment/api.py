@@ -73,6 +73,8 @@ def compare(
     engine: Engine | None = None,
     quiet: bool = False,
     report: bool = True,
+    mlflow: str | bool | None = None,
+    tensorboard: str | Path | None = None,
 ) -> Results:
     """Train the same model with each loss under one fair protocol and rank them.
 
@@ -114,6 +116,10 @@ def compare(
         engine: where trials run (:func:`~losslab.experiment.engine.default_engine` when None).
         quiet: no progress bars or leaderboard printing.
         report: write report.html / report.md / summary.json and print the leaderboard.
+        mlflow: at the end of the run, log it to MLflow: a tracking URI, or ``True`` for
+            ``LOSSLAB_MLFLOW_URI`` / MLflow's default (docs/integrations.md).
+        tensorboard: at the end of the run, write each trial's curves as TensorBoard logs
+            in this directory.
 
     Returns:
         :class:`Results` (``.leaderboard`` DataFrame, ``.histories``, ``.trials``, ``.best``).
@@ -164,7 +170,9 @@ def compare(
         ),
         model=build_model if build_model is not None else mlp_config(hidden, dropout=dropout),
     )
-    return execute_plan(plan, data, out=out, engine=engine, quiet=quiet, report=report)
+    return execute_plan(
+        plan, data, out=out, engine=engine, quiet=quiet, report=report, mlflow=mlflow, tensorboard=tensorboard
+    )
 
 
 def run(
@@ -197,6 +205,8 @@ def run(
     engine: Engine | None = None,
     quiet: bool = False,
     report: bool = True,
+    mlflow: str | bool | None = None,
+    tensorboard: str | Path | None = None,
 ) -> Results:
     """The main job: recommend a shortlist (advisor) -> compare it -> leaderboard -> report.
 
@@ -269,4 +279,6 @@ def run(
         model=mlp_config(hidden, dropout=dropout),
         recommendation=rec.to_dict(),
     )
-    return execute_plan(plan, xy, out=out, engine=engine, quiet=quiet, report=report)
+    return execute_plan(
+        plan, xy, out=out, engine=engine, quiet=quiet, report=report, mlflow=mlflow, tensorboard=tensorboard
+    )

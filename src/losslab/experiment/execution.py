@@ -172,6 +172,8 @@ def execute_plan(
     engine: Engine | None,
     quiet: bool,
     report: bool,
+    mlflow: str | bool | None = None,
+    tensorboard: str | Path | None = None,
 ) -> Any:
     """The steps of ``compare`` and ``run``: open the run directory, run the trials not yet
     finished, then write the leaderboard and the report. Returns the ``Results``."""
@@ -189,4 +191,6 @@ def execute_plan(
         max_epochs=plan.training.max_epochs,
     ) as bar:
         run_trials(run.store, todo, eng, bar)
-    return publish(run.store, run.manifest, quiet=quiet, report=report)
+    return publish(
+        run.store, run.manifest, quiet=quiet, report=report, mlflow=mlflow, tensorboard=tensorboard
+    )

@@ -55,6 +55,7 @@ from losslab.experiment.tune_study import (
     batch_width,
     open_study,
 )
+from losslab.experiment.results import export_run
 from losslab.experiment.tune_summary import (
     best_per_loss,
     print_best,
@@ -133,6 +134,8 @@ def tune(
     trials_per_batch: int | None = None,
     report: bool = True,
     quiet: bool = False,
+    mlflow: str | bool | None = None,
+    tensorboard: str | Path | None = None,
 ) -> TuneResult:
     """Tune learning rate, batch size and loss hyperparameters with Optuna.
 
@@ -165,6 +168,8 @@ def tune(
         report: write report.html / report.md / summary.json into the run directory and
             print the leaderboard of the tuning trials.
         quiet: no progress output.
+        mlflow, tensorboard: at the end, export the study's trials (and the refit
+            comparison) to MLflow / TensorBoard logs, as in :func:`losslab.compare`.
 
     Returns:
         :class:`TuneResult`.
@@ -231,6 +236,7 @@ def tune(
         print_best(result.run_dir, result.primary_metric, best)
     if report:
         report_tuning(run.store.path, quiet)
+    export_run(run.store.path, mlflow=mlflow, tensorboard=tensorboard, quiet=quiet)
     return result
 
 

@@ -141,6 +141,11 @@ class CheckReport:
         lines.extend(f"  note: {n}" for n in self.notes)
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:  # the report in a notebook
+        from losslab.integrations.notebook import check_report_html
+
+        return check_report_html(self)
+
     def assert_passes(self) -> None:
         """Raise ``AssertionError`` listing every failure (for use in test suites)."""
         if not self.passed:

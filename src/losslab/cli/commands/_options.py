@@ -102,6 +102,18 @@ NoReport = Annotated[
     bool, typer.Option("--no-report", help="Do not write report.html / report.md.")
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the leaderboard as JSON.")]
+MlflowUri = Annotated[
+    str | None,
+    typer.Option(
+        "--mlflow",
+        envvar="LOSSLAB_MLFLOW_URI",
+        help="Log the run to this MLflow tracking URI at the end (one parent run, one nested run per trial).",
+    ),
+]
+TensorboardDir = Annotated[
+    str | None,
+    typer.Option("--tensorboard", help="Write each trial's loss curves as TensorBoard logs in this directory."),
+]
 
 
 def parse_hidden(text: str) -> tuple[int, ...]:
@@ -274,6 +286,8 @@ def _shared_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
         "engine": make_engine(options["engine"], options["master"]),
         "quiet": options["quiet"] or options.get("as_json", False),
         "report": not options["no_report"],
+        "mlflow": options.get("mlflow"),
+        "tensorboard": options.get("tensorboard"),
     }
 
 
