@@ -81,7 +81,7 @@ def rank_broadcast(ctx: CheckContext) -> Verdict:
 
 def reductions(ctx: CheckContext) -> Verdict:
     """Keras's reductions and sample weights equal its formulas on the per-sample values."""
-    from losslab.reference._reduce import reduce
+    from losslab.reference import reduce
 
     if ctx.per_batch:
         return Verdict.not_applicable("the loss is defined on the whole batch (no per-sample weights)")

@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from losslab.catalog._spec import LossSpec
+from losslab.catalog import LossSpec
 from losslab.errors import LosslabError
 
 __all__ = [

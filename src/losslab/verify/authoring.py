@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from losslab._params import Anything, Param
-from losslab.catalog._spec import Family, Head, LossSpec, Statistic
+from losslab.catalog import Family, Head, LossSpec, Statistic
 from losslab.errors import InvalidParameterError
 
 __all__ = ["AUTHORED", "DEFAULT_HEAD", "DEFAULT_STATISTIC", "default_inputs", "loss", "numpy_values", "register_extra_generators"]
@@ -263,8 +263,8 @@ def loss(
     stat = statistic or DEFAULT_STATISTIC.get(fam, "mean")
 
     def decorate(fn: Callable[..., Any]) -> type:
-        from losslab.catalog._registry import register
-        from losslab.losses._base import LosslabLoss, register_loss_class
+        from losslab.catalog import register
+        from losslab.losses import LosslabLoss, register_loss_class
 
         declared = _params_from(fn, params)
         do_align = align if align is not None else gen not in ("sparse", "embedding_labels")
