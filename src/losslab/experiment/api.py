@@ -22,7 +22,7 @@ import numpy as np
 from losslab.catalog import LossSpec, get_spec, parse_loss_string, split_loss_list
 from losslab.errors import DataError, InvalidParameterError, LosslabError
 from losslab.experiment import heads, judge, statistics
-from losslab.experiment.engine import Engine, LocalEngine
+from losslab.experiment.engine import Engine, LocalEngine, resolve_engine
 from losslab.experiment.models import BuildModel, mlp_config
 from losslab.experiment.protocol import (
     TASK_KINDS,
@@ -502,7 +502,7 @@ def _execute(
     columns: list[str],
     target: Any,
     out: str | Path | None,
-    engine: Engine | None,
+    engine: Engine | str | None,
     quiet: bool,
     report: bool,
     resume: bool = True,
@@ -533,7 +533,7 @@ def _execute(
         for c in plan.candidates
     ]
     todo = [t for t in tasks if t.trial_id not in done]
-    eng = engine or LocalEngine()
+    eng = resolve_engine(engine)
     with _Progress(quiet, total=len(tasks), done=len(tasks) - len(todo), max_epochs=plan.training["max_epochs"]) as prog:
         fn: Callable[[Any], Any] = run_trial
         if isinstance(eng, LocalEngine):
@@ -725,7 +725,7 @@ def compare(
     time: Any = None,
     split_seed: int = 0,
     out: str | Path | None = None,
-    engine: Engine | None = None,
+    engine: Engine | str | None = None,
     quiet: bool = False,
     report: bool = True,
     _kind: str = "compare",
@@ -769,7 +769,9 @@ def compare(
             arrays with one value per row).
         out: the run directory (default ``losslab-runs/compare-<hash>``); re-running the same
             call resumes it and skips finished trials.
-        engine: where trials run (``LocalEngine()`` by default).
+        engine: where trials run: ``None`` (default) trains every trial as one fused JAX
+            program under the JAX backend (``LocalEngine()`` on other backends);
+            ``"sequential"`` runs one ``fit`` per trial; or an engine object.
         quiet: no progress bars or leaderboard printing.
         report: write report.html / report.md / summary.json and print the leaderboard.
 

@@ -3,7 +3,9 @@
 An engine implements ``map(fn, tasks) -> Iterator[TrialRecord]``, yielding each record as
 its trial finishes (in any order); the driver stores each one immediately.
 :class:`LocalEngine` runs trials in this process, one after another;
-``losslab.spark.engine.SparkEngine`` runs one Spark task per trial with the same protocol.
+``losslab.spark.engine.SparkEngine`` runs one Spark task per trial with the same protocol;
+``losslab.experiment.fused.FusedEngine`` trains every trial of a comparison as one JAX
+program and is the default under the JAX backend (:func:`resolve_engine`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Engine", "LocalEngine"]
+__all__ = ["Engine", "LocalEngine", "resolve_engine"]
 
 
 @runtime_checkable
@@ -39,3 +41,31 @@ class LocalEngine:
 
     def __repr__(self) -> str:
         return "LocalEngine()"
+
+
+def resolve_engine(engine: Engine | str | None) -> Engine:
+    """The engine to use: ``None`` -> the fused engine under the JAX backend, else
+    :class:`LocalEngine`; ``"sequential"`` (or ``"local"``) -> :class:`LocalEngine` (one
+    ``fit`` per trial); ``"fused"`` -> the fused engine; an engine object as given.
+
+    Example:
+        >>> resolve_engine("sequential")
+        LocalEngine()
+    """
+    if engine is None:
+        import keras
+
+        engine = "fused" if keras.backend.backend() == "jax" else "sequential"
+    if engine in ("sequential", "local"):
+        return LocalEngine()
+    if engine == "fused":
+        from losslab.experiment.fused import FusedEngine
+
+        return FusedEngine()
+    if isinstance(engine, str) or not isinstance(engine, Engine):
+        from losslab.errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"engine must be 'sequential', 'fused' or an object with map(fn, tasks). Received: engine={engine!r}."
+        )
+    return engine

@@ -22,7 +22,7 @@ import numpy as np
 from losslab.experiment.protocol import PreparedData
 from losslab.experiment.store import utc_now
 
-__all__ = ["TrialRecord", "TrialTask", "load_prepared", "run_trial"]
+__all__ = ["TrialRecord", "TrialTask", "event_records", "load_prepared", "run_trial", "trial_watchers"]
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def make_val_judge_callback(
     return _ValJudge()
 
 
-def _watchers(es_cfg: Mapping[str, Any]) -> list[Any]:
+def trial_watchers(es_cfg: Mapping[str, Any]) -> list[Any]:
     """The training watchers of a trial: they collect events and never print or stop.
 
     A :class:`~losslab.callbacks.DivergenceGuard` always (NaN/inf, explosion, stuck; NaN
@@ -156,7 +156,7 @@ def _watchers(es_cfg: Mapping[str, Any]) -> list[Any]:
     return out
 
 
-def _event_records(watchers: Sequence[Any]) -> list[dict[str, Any]]:
+def event_records(watchers: Sequence[Any]) -> list[dict[str, Any]]:
     """The watchers' events as stored in a trial record (docs/run-directory.md)."""
     out: list[dict[str, Any]] = []
     for w in watchers:
@@ -270,7 +270,7 @@ def run_trial(
     if es_cfg.get("enabled", True):
         es = keras.callbacks.EarlyStopping(**{k: v for k, v in es_cfg.items() if k != "enabled"})
         cbs.append(es)
-    watchers = _watchers(es_cfg)
+    watchers = trial_watchers(es_cfg)
     cbs.extend(watchers)
     if tr.get("terminate_on_nan", True):
         cbs.append(keras.callbacks.TerminateOnNaN())
@@ -290,7 +290,7 @@ def run_trial(
         batch_size=int(tr["batch_size"]),
         callbacks=cbs,
         class_weight=cw,
-        shuffle=True,
+        shuffle=bool(tr.get("shuffle", True)),  # internal: tests compare engines unshuffled
         verbose=0,
     )
     train_seconds = time.perf_counter() - t_fit
@@ -346,6 +346,6 @@ def run_trial(
         train_seconds=round(train_seconds, 4),
         seconds=round(time.perf_counter() - t0, 4),
         finished=utc_now(),
-        events=_event_records(watchers),
+        events=event_records(watchers),
         arrays=arrays,
     )
