@@ -109,17 +109,21 @@ class FusedEngine:
             and gradients may take; more members than fit run in several chunks. 2 GB default.
         shuffle: shuffle the rows each epoch (per seed, as ``fit`` does). ``False`` is for
             tests comparing with an unshuffled sequential ``fit``.
+        keep_weights: keep each fused trial's final trainable weights in :attr:`weights`.
 
     Attributes:
         fallbacks: ``{trial_id: reason}`` of the trials that ran sequentially.
-        chunks: the number of fused programs the last ``map`` ran.
+        chunks: the number of fused programs run so far.
+        weights: ``{trial_id: [arrays in model.trainable_variables order]}`` (keep_weights).
     """
 
     name = "fused"
 
-    def __init__(self, *, memory_budget: int = DEFAULT_BUDGET, shuffle: bool = True) -> None:
+    def __init__(self, *, memory_budget: int = DEFAULT_BUDGET, shuffle: bool = True, keep_weights: bool = False) -> None:
         self.memory_budget = int(memory_budget)
         self.shuffle = bool(shuffle)
+        self.keep_weights = bool(keep_weights)
+        self.weights: dict[str, list[Any]] = {}
         self.fallbacks: dict[str, str] = {}
         self.chunks = 0
         self._logged: set[str] = set()
@@ -191,5 +195,7 @@ class FusedEngine:
         out = []
         for gi, (g, rs) in enumerate(zip(groups, runs, strict=True)):
             for j, r in enumerate(rs):
+                if self.keep_weights:
+                    self.weights[r.member.task.trial_id] = [np.asarray(w[j]) for w in final[gi][0]]
                 out.append(member_record(g, r, data, raw_test[gi][j], raw_val[gi][j], setup_seconds=setup))
         return out
