@@ -36,10 +36,12 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from losslab.experiment.trial import TrialRecord, TrialTask, load_prepared, run_trial
@@ -95,10 +97,39 @@ def _bundle_key(task: TrialTask) -> str:
 
 
 def _chunks(tasks: Sequence[TrialTask], per_member: int, budget: int) -> list[list[TrialTask]]:
-    """Tasks ordered by candidate then seed, cut so each chunk fits the memory budget."""
+    """Whole candidates (all their seeds) per chunk while they fit the memory budget; a
+    candidate larger than the budget alone is cut by seed."""
     size = max(1, budget // max(per_member, 1))
-    ordered = sorted(tasks, key=lambda t: (str(t.candidate["id"]), int(t.seed)))
-    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
+    by_cand: dict[str, list[TrialTask]] = {}
+    for t in sorted(tasks, key=lambda t: (str(t.candidate["id"]), int(t.seed))):
+        by_cand.setdefault(str(t.candidate["id"]), []).append(t)
+    chunks: list[list[TrialTask]] = []
+    for members in by_cand.values():
+        pieces = [members[i : i + size] for i in range(0, len(members), size)]
+        for piece in pieces:
+            if chunks and len(piece) == len(members) and len(chunks[-1]) + len(piece) <= size:
+                chunks[-1].extend(piece)
+            else:
+                chunks.append(list(piece))
+    return chunks
+
+
+def _with_every_seed(bundle: Sequence[TrialTask]) -> list[TrialTask]:
+    """The bundle's candidates with every seed of the run: a resumed run then trains the same
+    programs (same members, so bitwise the same numbers) as an uninterrupted one; members
+    already stored are trained again but not yielded."""
+    from losslab.experiment.store import RunStore
+
+    manifest = RunStore(bundle[0].run_dir).read_manifest() or {}
+    run_seeds = [int(s) for s in (manifest.get("config") or {}).get("seeds") or []]
+    have = {(str(t.candidate["id"]), int(t.seed)) for t in bundle}
+    out = list(bundle)
+    firsts = {str(t.candidate["id"]): t for t in bundle}
+    for cid, t in firsts.items():
+        for s in run_seeds:
+            if (cid, s) not in have and (Path(t.run_dir) / "init" / f"seed-{s}.npz").exists():
+                out.append(dataclasses.replace(t, seed=s, trial_id=f"{cid}--stored-seed{s}"))
+    return out
 
 
 class FusedEngine:
@@ -151,8 +182,10 @@ class FusedEngine:
             from losslab.experiment.fused._members import member_bytes
 
             data = load_prepared(bundle[0].run_dir)
-            for chunk in _chunks(bundle, member_bytes(bundle, data), self.memory_budget):
-                yield from self._fused_or_sequential(fn, chunk, data)
+            pending = {t.trial_id for t in bundle}
+            for chunk in _chunks(_with_every_seed(bundle), member_bytes(bundle, data), self.memory_budget):
+                if any(t.trial_id in pending for t in chunk):
+                    yield from self._fused_or_sequential(fn, chunk, data, pending)
 
     def _sequential(self, fn: Callable[[Any], Any], tasks: Sequence[TrialTask], reason: str) -> Iterator[Any]:
         if reason not in self._logged:
@@ -162,15 +195,14 @@ class FusedEngine:
             self.fallbacks[t.trial_id] = reason
             yield fn(t)
 
-    def _fused_or_sequential(self, fn: Callable[[Any], Any], chunk: list[TrialTask], data: Any) -> Iterator[Any]:
+    def _fused_or_sequential(self, fn: Callable[[Any], Any], chunk: list[TrialTask], data: Any, pending: set[str]) -> Iterator[Any]:
         try:
             records = self.run_chunk(chunk, data)
         except Exception as e:  # a body or loss the fused program cannot trace
-            if isinstance(e, KeyboardInterrupt):
-                raise
-            yield from self._sequential(fn, chunk, f"the fused program failed ({type(e).__name__}: {str(e)[:200]})")
+            todo = [t for t in chunk if t.trial_id in pending]
+            yield from self._sequential(fn, todo, f"the fused program failed ({type(e).__name__}: {str(e)[:200]})")
             return
-        yield from records
+        yield from (r for r in records if r.trial_id in pending)
 
     def run_chunk(self, tasks: Sequence[TrialTask], data: Any) -> list[TrialRecord]:
         """Train ``tasks`` (same run directory, model and training settings) as one program."""
