@@ -18,7 +18,7 @@ from losslab.experiment.engine import LocalEngine, resolve_engine
 from losslab.experiment.fused import FusedEngine
 from losslab.experiment.trial import TrialTask, run_trial
 
-from ._data import imbalanced_binary, multiclass_data, regression_data
+from ._data import multiclass_data, regression_data
 
 keras = pytest.importorskip("keras")
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "jax", reason="the fused engine runs under JAX only")
@@ -196,6 +196,11 @@ def test_resolve_engine() -> None:
     assert resolve_engine(eng) is eng
     with pytest.raises(losslab.errors.InvalidParameterError, match="engine must be 'sequential', 'fused'"):
         resolve_engine("gpu")
+    from losslab.cli.commands._options import make_engine
+
+    assert make_engine("local", None) is None  # the API's default: fused under JAX
+    assert isinstance(make_engine("sequential", None), LocalEngine)
+    assert isinstance(make_engine("fused", None), FusedEngine)
 
 
 @pytest.mark.slow

@@ -23,7 +23,7 @@ import numpy as np
 
 from losslab.experiment.fused._members import Group
 
-__all__ = ["Programs", "batch_indices"]
+__all__ = ["Programs", "batch_indices", "can_pad", "pad_last_batch"]
 
 
 def batch_indices(seeds: Sequence[int], epoch: int, n: int, batch_size: int, *, shuffle: bool) -> tuple[np.ndarray, np.ndarray | None]:
@@ -43,16 +43,58 @@ def batch_indices(seeds: Sequence[int], epoch: int, n: int, batch_size: int, *, 
     return np.ascontiguousarray(full, dtype=np.int32), rest
 
 
+def _val_batches(n: int, b: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """The validation rows in order, as ``batch_indices`` lays them out for one seed."""
+    order = np.arange(n, dtype=np.int32)
+    n_full = n // b
+    full = order[: n_full * b].reshape(n_full, 1, b)
+    return full, (order[None, n_full * b :] if n % b else None)
+
+
+def pad_last_batch(full: np.ndarray, rest: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """``(batches [n_batches, S, B], rows per batch [n_batches])`` with the last, smaller batch
+    padded to B with row 0 (its padding is weighted 0 by the step)."""
+    b = full.shape[2]
+    counts = [b] * full.shape[0]
+    if rest is not None:
+        pad = np.zeros((rest.shape[0], b), dtype=np.int32)
+        pad[:, : rest.shape[1]] = rest
+        full = np.concatenate([full, pad[None]], axis=0)
+        counts.append(rest.shape[1])
+    return full, np.asarray(counts, dtype=np.int32)
+
+
+def can_pad(groups: Sequence[Group]) -> bool:
+    """Whether the last batch may be padded (one compiled step instead of two): every loss
+    reduces per-sample values (no catalog ``mask``) and the model keeps no float state that a
+    batch updates (batch statistics); seed-generator states are integers."""
+    for g in groups:
+        if (g.spec.extra or {}).get("mask"):
+            return False
+        if any("int" not in str(v.dtype) for v in g.model.non_trainable_variables):
+            return False
+    return True
+
+
 def _where(keep: Any, new: Sequence[Any], old: Sequence[Any]) -> list[Any]:
     import jax.numpy as jnp
 
     return [jnp.where(keep, a, b) for a, b in zip(new, old, strict=True)]
 
 
-def _total_loss(group: Group, y: Any, pred: Any, sw: Any, extra: Sequence[Any]) -> Any:
+def _total_loss(group: Group, y: Any, pred: Any, sw: Any, extra: Sequence[Any], count: Any = None) -> Any:
+    """Keras's ``compute_loss``: the loss with sample weights plus the model's own losses.
+    With ``count`` (a padded batch) the padding rows weigh 0 and the mean is over ``count``."""
     from keras import ops
 
-    value = group.loss(y, pred, sample_weight=sw)
+    if count is None:
+        value = group.loss(y, pred, sample_weight=sw)
+    else:
+        import jax.numpy as jnp
+
+        b = pred.shape[0]
+        mask = (jnp.arange(b) < count).astype(pred.dtype)
+        value = group.loss(y, pred, sample_weight=mask if sw is None else mask * sw) * (b / count.astype(pred.dtype))
     for r in extra:
         value = value + ops.sum(ops.cast(r, value.dtype))
     return value
@@ -65,9 +107,13 @@ class Programs:
         groups: the groups (their templates, losses and optimizers are read while tracing).
         x_train, x_val: the feature arrays (device-resident).
         batch_size: the training and validation batch size.
+        padded: the last, smaller batch comes padded to the batch size with a row count
+            (:func:`pad_last_batch`): padding rows get sample weight 0 and the loss is scaled
+            by B / rows, which equals Keras's mean over the real rows for losses reducing
+            per-sample values (:func:`can_pad`); one compiled step serves every batch.
     """
 
-    def __init__(self, groups: Sequence[Group], x_train: np.ndarray, x_val: np.ndarray, batch_size: int) -> None:
+    def __init__(self, groups: Sequence[Group], x_train: np.ndarray, x_val: np.ndarray, batch_size: int, *, padded: bool = False) -> None:
         import jax
         import jax.numpy as jnp
 
@@ -75,6 +121,7 @@ class Programs:
         self.x_train = jnp.asarray(x_train)
         self.x_val = jnp.asarray(x_val)
         self.batch_size = int(batch_size)
+        self.padded = bool(padded)
         self.y_train = [jnp.asarray(g.y_train) for g in self.groups]
         self.y_val = [jnp.asarray(g.y_val) for g in self.groups]
         self.sw = [None if g.sample_weight is None else jnp.asarray(g.sample_weight) for g in self.groups]
@@ -85,7 +132,7 @@ class Programs:
         self.snapshot = jax.jit(self._snapshot)
 
     # ------------------------------------------------------------------ training
-    def _member_step(self, gi: int, tv: Any, ntv: Any, ov: Any, alive: Any, xb: Any, yb: Any, swb: Any) -> tuple[Any, ...]:
+    def _member_step(self, gi: int, count: Any, tv: Any, ntv: Any, ov: Any, alive: Any, xb: Any, yb: Any, swb: Any) -> tuple[Any, ...]:
         import jax
         import jax.numpy as jnp
 
@@ -93,24 +140,26 @@ class Programs:
 
         def loss_fn(tv_: Any) -> tuple[Any, Any]:
             pred, ntv2, extra = g.model.stateless_call(tv_, ntv, xb, training=True, return_losses=True)
-            return _total_loss(g, yb, pred, swb, extra), ntv2
+            return _total_loss(g, yb, pred, swb, extra, count), ntv2
 
         (loss, ntv2), grads = jax.value_and_grad(loss_fn, has_aux=True)(tv)
         tv2, ov2 = g.optimizer.stateless_apply(ov, grads, tv)
         kept = (_where(alive, tv2, tv), _where(alive, ntv2, ntv), _where(alive, ov2, ov))
         return (*kept, alive & jnp.isfinite(loss), loss)
 
-    def _step(self, carry: tuple[Any, Any], idx: Any) -> tuple[tuple[Any, Any], Any]:
+    def _step(self, carry: tuple[Any, Any], batch: Any) -> tuple[tuple[Any, Any], Any]:
         import jax
 
         states, alive = carry
+        idx, count = batch if self.padded else (batch, None)
         new_states, new_alive, losses = [], [], []
         for gi, ((tv, ntv, ov), al) in enumerate(zip(states, alive, strict=True)):
             rows = idx[self.slots[gi]]  # [R_g, B]
             xb = self.x_train[rows]
             yb = self.y_train[gi][rows]
-            swb = None if self.sw[gi] is None else self.sw[gi][rows]
-            step = functools.partial(self._member_step, gi)
+            sw = self.sw[gi]
+            swb = None if sw is None else sw[rows]
+            step = functools.partial(self._member_step, gi, count)
             tv2, ntv2, ov2, al2, loss = jax.vmap(step)(tv, ntv, ov, al, xb, yb, swb)
             new_states.append((tv2, ntv2, ov2))
             new_alive.append(al2)
@@ -118,7 +167,8 @@ class Programs:
         return (new_states, new_alive), losses
 
     def _epoch(self, states: Any, alive: Any, full: Any, rest: Any) -> tuple[Any, Any, Any]:
-        """One epoch: ``(states, alive, batch losses per group [n_batches, R_g])``."""
+        """One epoch: ``(states, alive, batch losses per group [n_batches, R_g])``. Padded:
+        ``full`` is ``(batches, counts)`` and ``rest`` None."""
         import jax
         import jax.numpy as jnp
 
@@ -147,10 +197,14 @@ class Programs:
             yv = self.y_val[gi]
 
             def member(tv_: Any, ntv_: Any, _gi: int = gi, _g: Group = g, _yv: Any = yv) -> Any:
-                def batch_loss(xb: Any, yb: Any) -> Any:
+                def batch_loss(xb: Any, yb: Any, count: Any = None) -> Any:
                     pred, extra = self._forward(_gi, tv_, ntv_, xb)
-                    return _total_loss(_g, yb, pred, None, extra)
+                    return _total_loss(_g, yb, pred, None, extra, count)
 
+                if self.padded:  # every batch (the last one padded) in one vmapped forward
+                    idx, counts = pad_last_batch(*_val_batches(n, b))
+                    losses = jax.vmap(batch_loss)(self.x_val[idx[:, 0]], _yv[idx[:, 0]], jnp.asarray(counts))
+                    return jnp.sum(losses * counts) / n
                 total = jnp.zeros((), dtype="float32")
                 if n_full:
                     xs = self.x_val[: n_full * b].reshape(n_full, b, *self.x_val.shape[1:])

@@ -42,9 +42,12 @@ def _scores(group: Group, run: MemberRun, data: Any, raw_test: np.ndarray, raw_v
     task = run.member.task
     if run.nan_stop or not np.isfinite(raw_test).all():
         return "nan", NAN_ERROR, {}, {}
-    kw = {"n_classes": task.n_classes, "quantile": task.goal_quantile, "quantiles": group.levels}
-    metrics = judge.judge(task.task, data.y_test, prediction(group, raw_test, data.target_dim), **kw)
-    val = judge.judge(task.task, data.y_val, prediction(group, raw_val, data.target_dim), **kw)
+    def scores(y: np.ndarray, raw: np.ndarray) -> dict[str, float | None]:
+        pred = prediction(group, raw, data.target_dim)
+        return judge.judge(task.task, y, pred, n_classes=task.n_classes, quantile=task.goal_quantile, quantiles=group.levels)
+
+    metrics = scores(data.y_test, raw_test)
+    val = scores(data.y_val, raw_val)
     return "ok", None, metrics, {task.primary_metric: val.get(task.primary_metric)}
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from losslab.experiment.fused._members import Group, Member
-from losslab.experiment.fused._program import Programs, batch_indices
+from losslab.experiment.fused._program import Programs, batch_indices, pad_last_batch
 
 __all__ = ["MemberRun", "MemberView", "train"]
 
@@ -135,7 +135,8 @@ def train(groups: Sequence[Group], progs: Programs, seeds: Sequence[int], *, shu
         if not any(a.any() for a in alive_np):
             break
         full, rest = batch_indices(seeds, epoch, n, b, shuffle=shuffle)
-        states, _, losses = progs.epoch(states, [jnp.asarray(a) for a in alive_np], full, rest)
+        batches: Any = pad_last_batch(full, rest) if progs.padded else full
+        states, _, losses = progs.epoch(states, [jnp.asarray(a) for a in alive_np], batches, None if progs.padded else rest)
         vals = _to_host(progs.val_losses(states))
         losses_np = _to_host(losses)
         take = []
@@ -155,5 +156,6 @@ def train(groups: Sequence[Group], progs: Programs, seeds: Sequence[int], *, shu
                 r.es.on_train_end()
             r.train_seconds = r.train_seconds or time.perf_counter() - t0
     restore = [jnp.asarray(np.array([r.view.restore for r in rs])) for rs in runs]
-    final = progs.snapshot([(list(s[0]), list(s[1])) for s in states], [(bt, bn, None) for bt, bn in best], restore)
+    # the same call signature as during training (a compiled program is reused)
+    final = progs.snapshot([(list(s[0]), list(s[1])) for s in states], [(bt, bn, s[2]) for (bt, bn), s in zip(best, states, strict=True)], restore)
     return final, runs

@@ -210,19 +210,21 @@ class FusedEngine:
         import numpy as np
 
         from losslab.experiment.fused._members import build_groups
-        from losslab.experiment.fused._program import Programs
+        from losslab.experiment.fused._program import Programs, can_pad
         from losslab.experiment.fused._records import member_record
         from losslab.experiment.fused._train import train
 
         t0 = time.perf_counter()
         seeds = sorted({int(t.seed) for t in tasks})
         groups = build_groups(tasks, data, seeds)
-        progs = Programs(groups, data.x_train, data.x_val, int(tasks[0].training["batch_size"]))
+        progs = Programs(groups, data.x_train, data.x_val, int(tasks[0].training["batch_size"]), padded=can_pad(groups))
         setup = (time.perf_counter() - t0) / len(tasks)
         final, runs = train(groups, progs, seeds, shuffle=self.shuffle)
         states = [(tv, ntv, None) for tv, ntv in final]
-        raw_test = [np.asarray(r) for r in progs.raw(states, jnp.asarray(data.x_test))]
-        raw_val = [np.asarray(r) for r in progs.raw(states, progs.x_val)]
+        n_val = len(data.x_val)  # one compiled forward for both splits
+        raw = [np.asarray(r) for r in progs.raw(states, jnp.concatenate([progs.x_val, jnp.asarray(data.x_test)]))]
+        raw_val = [r[:, :n_val] for r in raw]
+        raw_test = [r[:, n_val:] for r in raw]
         self.chunks += 1
         out = []
         for gi, (g, rs) in enumerate(zip(groups, runs, strict=True)):
