@@ -203,6 +203,35 @@ def test_resolve_engine() -> None:
     assert isinstance(make_engine("fused", None), FusedEngine)
 
 
+class _Interrupted(FusedEngine):
+    """Fused, then Ctrl-C after the first stored record."""
+
+    def map(self, fn: Any, tasks: Any) -> Any:
+        for i, rec in enumerate(super().map(fn, tasks)):
+            if i == 1:
+                raise KeyboardInterrupt
+            yield rec
+
+
+@pytest.mark.slow
+def test_an_interrupted_fused_run_resumes_to_the_same_leaderboard(tmp_path: Path) -> None:
+    x, y = regression_data(200, outliers=0.05, seed=3)
+    kw = {"losses": ["mse", "mae"], "seeds": 2, "max_epochs": 5, "hidden": (16,), "quiet": True, "report": False}
+    reference = losslab.compare(None, x, y, out=tmp_path / "ref", **kw)
+    again = losslab.compare(None, x, y, out=tmp_path / "again", **kw)
+    assert again.rows == reference.rows  # deterministic
+    with pytest.raises(KeyboardInterrupt):
+        losslab.compare(None, x, y, out=tmp_path / "cut", engine=_Interrupted(), **kw)
+    stored = (tmp_path / "cut" / "trials.jsonl").read_text().splitlines()
+    assert len(stored) == 1
+    resumed = losslab.compare(None, x, y, out=tmp_path / "cut", **kw)
+    assert len(resumed.records) == 4
+    assert resumed.rows == reference.rows  # bitwise: the resumed chunk is the same program
+    assert [r["metrics"] for r in sorted(resumed.records, key=lambda r: r["trial_id"])] == [
+        r["metrics"] for r in sorted(reference.records, key=lambda r: r["trial_id"])
+    ]
+
+
 @pytest.mark.slow
 def test_leaderboards_agree_on_heavy_outliers(tmp_path: Path) -> None:
     # one-sided gross errors on 15% of the rows pull the mean, not the median: MAE / Huber
