@@ -129,7 +129,6 @@ class Programs:
         self.epoch = jax.jit(self._epoch)
         self.val_losses = jax.jit(self._val_losses)
         self.raw = jax.jit(self._raw)
-        self.snapshot = jax.jit(self._snapshot)
 
     # ------------------------------------------------------------------ training
     def _member_step(self, gi: int, count: Any, tv: Any, ntv: Any, ov: Any, alive: Any, xb: Any, yb: Any, swb: Any) -> tuple[Any, ...]:
@@ -166,17 +165,20 @@ class Programs:
             losses.append(loss)
         return (new_states, new_alive), losses
 
-    def _epoch(self, states: Any, alive: Any, full: Any, rest: Any) -> tuple[Any, Any, Any]:
-        """One epoch: ``(states, alive, batch losses per group [n_batches, R_g])``. Padded:
-        ``full`` is ``(batches, counts)`` and ``rest`` None."""
+    def _epoch(self, states: Any, alive: Any, full: Any, rest: Any, best: Any, take: Any) -> tuple[Any, Any, Any, Any]:
+        """One epoch: ``(states, alive, batch losses per group [n_batches, R_g], best)``.
+        First ``best`` takes the current weights of the members flagged in ``take`` (the
+        snapshot EarlyStopping asked for after the previous epoch). Padded: ``full`` is
+        ``(batches, counts)`` and ``rest`` None."""
         import jax
         import jax.numpy as jnp
 
+        best = self._snapshot(best, states, take)
         carry, losses = jax.lax.scan(self._step, (states, alive), full)
         if rest is not None:
             carry, last = self._step(carry, rest)
             losses = [jnp.concatenate([a, b[None]], axis=0) for a, b in zip(losses, last, strict=True)]
-        return carry[0], carry[1], losses
+        return carry[0], carry[1], losses, best
 
     # ------------------------------------------------------------------ evaluation
     def _forward(self, gi: int, tv: Any, ntv: Any, x: Any) -> tuple[Any, Any]:

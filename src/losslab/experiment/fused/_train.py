@@ -114,6 +114,12 @@ def _to_host(values: Sequence[Any]) -> list[np.ndarray]:
     return [np.asarray(v) for v in values]
 
 
+
+def _select(mask: np.ndarray, a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Per member (leading axis): ``a`` where ``mask``, else ``b``."""
+    return [np.where(mask.reshape((-1,) + (1,) * (x.ndim - 1)), x, y) for x, y in zip(a, b, strict=True)]
+
+
 def train(groups: Sequence[Group], progs: Programs, seeds: Sequence[int], *, shuffle: bool = True) -> tuple[Any, list[list[MemberRun]]]:
     """Train every member until it stops; returns the final stacked weights (the best ones
     where EarlyStopping restores them) and the per-member outcomes."""
@@ -127,6 +133,7 @@ def train(groups: Sequence[Group], progs: Programs, seeds: Sequence[int], *, shu
     runs = [[_callbacks(g, m) for m in g.members] for g in groups]
     states = [tuple(g.state) for g in groups]
     best = [(list(s[0]), list(s[1])) for s in states]
+    take = [np.zeros(len(g.members), dtype=bool) for g in groups]
     n = int(progs.x_train.shape[0])
     sizes = np.array([b] * (n // b) + ([n % b] if n % b else []), dtype=np.float64)
     t0 = time.perf_counter()
@@ -136,26 +143,27 @@ def train(groups: Sequence[Group], progs: Programs, seeds: Sequence[int], *, shu
             break
         full, rest = batch_indices(seeds, epoch, n, b, shuffle=shuffle)
         batches: Any = pad_last_batch(full, rest) if progs.padded else full
-        states, _, losses = progs.epoch(states, [jnp.asarray(a) for a in alive_np], batches, None if progs.padded else rest)
+        alive = [jnp.asarray(a) for a in alive_np]
+        states, _, losses, best = progs.epoch(states, alive, batches, None if progs.padded else rest, best, [jnp.asarray(t) for t in take])
         vals = _to_host(progs.val_losses(states))
         losses_np = _to_host(losses)
-        take = []
         for gi, rs in enumerate(runs):
             for j, r in enumerate(rs):
                 if alive_np[gi][j]:
                     _epoch_end(r, epoch, losses_np[gi][:, j].astype(np.float64), sizes, float(vals[gi][j]), nan_rule)
                     r.train_seconds = time.perf_counter() - t0
-            take.append(np.array([r.view.snapshot for r in rs]))
+            take[gi] = np.array([r.view.snapshot for r in rs])
             for r in rs:
                 r.view.snapshot = False
-        if any(t.any() for t in take):
-            best = progs.snapshot(best, states, [jnp.asarray(t) for t in take])
     for rs in runs:
         for r in rs:
             if r.es is not None:
                 r.es.on_train_end()
             r.train_seconds = r.train_seconds or time.perf_counter() - t0
-    restore = [jnp.asarray(np.array([r.view.restore for r in rs])) for rs in runs]
-    # the same call signature as during training (a compiled program is reused)
-    final = progs.snapshot([(list(s[0]), list(s[1])) for s in states], [(bt, bn, s[2]) for (bt, bn), s in zip(best, states, strict=True)], restore)
+    final = []
+    for (bt, bn), s, t, rs in zip(best, states, take, runs, strict=True):
+        restore = np.array([r.view.restore for r in rs])
+        cur = [_to_host(s[0]), _to_host(s[1])]
+        snap = [_select(t, c, _to_host(x)) for c, x in zip(cur, (bt, bn), strict=True)]  # the last epoch's snapshot
+        final.append(tuple(_select(restore, sn, c) for sn, c in zip(snap, cur, strict=True)))
     return final, runs
