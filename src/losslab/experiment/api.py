@@ -70,7 +70,7 @@ def compare(
     time: Any = None,
     split_seed: int = 0,
     out: str | Path | None = None,
-    engine: Engine | None = None,
+    engine: Engine | str | None = None,
     quiet: bool = False,
     report: bool = True,
     mlflow: str | bool | None = None,
@@ -113,7 +113,9 @@ def compare(
             arrays with one value per row).
         out: the run directory (default ``losslab-runs/compare-<hash>``); re-running the same
             call resumes it and skips finished trials.
-        engine: where trials run (:func:`~losslab.experiment.engine.default_engine` when None).
+        engine: where trials run: ``None`` (the default: the fused engine under JAX, see
+            :func:`~losslab.experiment.engine.resolve_engine`), ``"sequential"`` (one ``fit``
+            per trial), ``"fused"``, or an engine object (``SparkEngine``).
         quiet: no progress bars or leaderboard printing.
         report: write report.html / report.md / summary.json and print the leaderboard.
         mlflow: at the end of the run, log it to MLflow: a tracking URI, or ``True`` for
@@ -202,7 +204,7 @@ def run(
     time: str | None = None,
     split_seed: int = 0,
     out: str | Path | None = None,
-    engine: Engine | None = None,
+    engine: Engine | str | None = None,
     quiet: bool = False,
     report: bool = True,
     mlflow: str | bool | None = None,

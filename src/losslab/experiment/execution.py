@@ -17,7 +17,7 @@ import numpy as np
 
 from losslab.experiment import heads, judge
 from losslab.experiment.config import ExperimentPlan
-from losslab.experiment.engine import Engine, LocalEngine, default_engine
+from losslab.experiment.engine import Engine, LocalEngine, default_engine, resolve_engine
 from losslab.experiment.preparation import ExperimentData
 from losslab.experiment.progress import TrialProgress
 from losslab.experiment.protocol import PreparedData, fingerprint, prepare
@@ -169,7 +169,7 @@ def execute_plan(
     data: ExperimentData,
     *,
     out: str | Path | None,
-    engine: Engine | None,
+    engine: Engine | str | None,
     quiet: bool,
     report: bool,
     mlflow: str | bool | None = None,
@@ -183,7 +183,7 @@ def execute_plan(
     tasks = trial_tasks(plan, run)
     done = run.store.finished_ids()
     todo = [t for t in tasks if t.trial_id not in done]
-    eng = engine if engine is not None else default_engine(plan.model, n_tasks=len(todo))
+    eng = resolve_engine(engine) if engine is not None else default_engine(plan.model, n_tasks=len(todo))
     with TrialProgress(
         quiet=quiet,
         total=len(tasks),
