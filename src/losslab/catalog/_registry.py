@@ -188,7 +188,13 @@ def get(
     return spec.build(reduction=reduction, name=loss_name, **params)
 
 
-def _parse_value(text: str) -> Any:
+def parse_value(text: str) -> Any:
+    """A hyperparameter value written on a command line or in a loss string.
+
+    Example:
+        >>> [parse_value(t) for t in ("2", "true", "None", "[0.1, 0.9]", "ciou")]
+        [2, True, None, [0.1, 0.9], 'ciou']
+    """
     low = text.strip()
     if low.lower() in ("true", "false"):
         return low.lower() == "true"
@@ -265,5 +271,5 @@ def parse_loss_string(text: str) -> tuple[LossSpec, dict[str, Any]]:
                     f"Write for example '{spec.name}:"
                     + (f"{spec.params[0].name}={spec.params[0].default!r}'." if spec.params else "'.")
                 )
-            given[key.strip()] = _parse_value(value)
+            given[key.strip()] = parse_value(value)
     return spec, spec.validate_params(given)

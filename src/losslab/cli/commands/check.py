@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import ast
 from typing import Annotated, Any
 
 import typer
 
+from losslab.catalog import parse_value
 from losslab.errors import InvalidParameterError
 
 _STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "n/a": "dim"}
@@ -16,19 +16,6 @@ def _split(text: str | None) -> list[str] | None:
     if text is None:
         return None
     return [t.strip() for t in text.split(",") if t.strip()]
-
-
-def _literal(text: str) -> Any:
-    """``"2"`` -> 2, ``"true"`` -> True, ``"none"`` -> None, ``"[1, 2]"`` -> [1, 2], else the text."""
-    low = text.strip()
-    if low.lower() in ("true", "false"):
-        return low.lower() == "true"
-    if low.lower() == "none":
-        return None
-    try:
-        return ast.literal_eval(low)
-    except (ValueError, SyntaxError):
-        return low
 
 
 def parse_params(items: list[str] | None) -> dict[str, Any]:
@@ -41,7 +28,7 @@ def parse_params(items: list[str] | None) -> dict[str, Any]:
                 raise InvalidParameterError(
                     f"--param must be name=value. Received: {part!r}. For example --param delta=2.0"
                 )
-            out[key.strip()] = _literal(value)
+            out[key.strip()] = parse_value(value)
     return out
 
 
