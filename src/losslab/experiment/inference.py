@@ -212,7 +212,10 @@ def build_inference_model(network: Any, schema: ColumnSchema, transform: OutputT
     import keras
 
     inputs, x = _encoded_inputs(schema)
-    y = network(x)
+    # an uncompiled view of the trained layers: a compiled network would carry its loss
+    # (a losslab class) into the file, and the file must load without losslab
+    net = keras.Model(network.inputs, network.outputs, name="network")
+    y = net(x)
     if isinstance(y, list | tuple):  # a loaded functional model returns its outputs as a list
         y = y[0]
     for i, step in enumerate(transform.steps):
