@@ -154,8 +154,11 @@ class ColumnSchema:
 
 def _mode(values: Sequence[str]) -> str:
     """The most frequent value, ties broken by the smallest (scikit-learn's rule)."""
-    vals, counts = np.unique(np.asarray(values, dtype=object).astype(str), return_counts=True)
-    return str(vals[counts == counts.max()].min())
+    from collections import Counter
+
+    counts = Counter(values)
+    top = max(counts.values())
+    return min(v for v, c in counts.items() if c == top)
 
 
 def fit_schema(x: Any, idx_train: np.ndarray) -> ColumnSchema:
