@@ -11,6 +11,7 @@ Optuna or Spark until they are needed)::
     losslab.recommend(data, target="y")  # the advisor
     losslab.compare(build_model, x, y, losses=[...])
     losslab.tune(...), losslab.run(...)
+    losslab.load(run_dir)                # a stored run: leaderboard, models, predict
 
 Example:
     >>> import losslab
@@ -45,6 +46,7 @@ _LAZY: dict[str, str] = {
     "compare": "losslab.experiment:compare",
     "tune": "losslab.experiment:tune",
     "run": "losslab.experiment:run",
+    "load": "losslab.experiment:load",
     "evaluate": "losslab._evaluate:evaluate",
     "LosslabError": "losslab.errors:LosslabError",
     "UnknownLossError": "losslab.errors:UnknownLossError",

@@ -46,7 +46,10 @@ def _signal(df: pd.DataFrame) -> np.ndarray:
 
 
 RUNS = {
-    "regression": (["huber", "gaussian_nll", {"loss": "pinball", "params": {"tau": [0.1, 0.5, 0.9]}}], None),
+    "regression": (
+        ["huber", "gaussian_nll", {"loss": "pinball", "params": {"tau": [0.1, 0.5, 0.9]}}],
+        None,
+    ),
     "count": (["poisson_nll", "poisson"], None),
     "positive": (["gamma_deviance"], "positive"),
     "binary": (["binary_crossentropy", "hinge"], None),
@@ -77,8 +80,18 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for kind, (losses, task) in RUNS.items():
         df = _features()
         df["y"] = _target(kind, df)
-        losslab.compare(None, df, target="y", task=task or kind, losses=losses, seeds=1, max_epochs=3,
-                        quiet=True, report=False, out=base / kind)
+        losslab.compare(
+            None,
+            df,
+            target="y",
+            task=task or kind,
+            losses=losses,
+            seeds=1,
+            max_epochs=3,
+            quiet=True,
+            report=False,
+            out=base / kind,
+        )
         out[kind] = base / kind
         df.to_pickle(base / f"{kind}.pkl")
     return out
@@ -98,7 +111,9 @@ print("ok", keras.backend.backend())
 """
 
 
-def test_every_head_loads_without_losslab_and_matches_stored_predictions(runs: dict[str, Path], tmp_path: Path) -> None:
+def test_every_head_loads_without_losslab_and_matches_stored_predictions(
+    runs: dict[str, Path], tmp_path: Path
+) -> None:
     jobs, expected = [], {}
     for kind, run_dir in runs.items():
         store = RunStore(run_dir)
@@ -111,13 +126,25 @@ def test_every_head_loads_without_losslab_and_matches_stored_predictions(runs: d
             tid = rec["trial_id"]
             path = tmp_path / f"{tid}.keras"
             inference_model(run_dir, tid).save(path)
-            jobs.append({"model": str(path), "inputs": str(tmp_path / f"{kind}-inputs.npz"), "out": str(tmp_path / f"{tid}.npy")})
+            jobs.append(
+                {
+                    "model": str(path),
+                    "inputs": str(tmp_path / f"{kind}-inputs.npz"),
+                    "out": str(tmp_path / f"{tid}.npy"),
+                }
+            )
             expected[tid] = (rec["head"], store.read_predictions(tid)["prediction"])
     (tmp_path / "jobs.json").write_text(json.dumps(jobs))
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
     env["KERAS_BACKEND"] = "tensorflow"  # string inputs need the TensorFlow backend
-    res = subprocess.run([sys.executable, "-c", FRESH, str(tmp_path / "jobs.json")], env=env, cwd=tmp_path,
-                         capture_output=True, text=True, timeout=600)
+    res = subprocess.run(
+        [sys.executable, "-c", FRESH, str(tmp_path / "jobs.json")],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stderr[-2000:]
     assert "ok tensorflow" in res.stdout
     heads = set()
@@ -125,7 +152,16 @@ def test_every_head_loads_without_losslab_and_matches_stored_predictions(runs: d
         got = np.load(tmp_path / f"{tid}.npy")
         np.testing.assert_allclose(got.reshape(want.shape), want, rtol=1e-5, atol=1e-5, err_msg=tid)
         heads.add(head)
-    assert {"identity", "quantiles", "mean_scale", "positive", "sigmoid", "binary_logits", "softmax", "ordinal_logits"} <= heads
+    assert {
+        "identity",
+        "quantiles",
+        "mean_scale",
+        "positive",
+        "sigmoid",
+        "binary_logits",
+        "softmax",
+        "ordinal_logits",
+    } <= heads
 
 
 def test_trial_models_are_stored_and_exported_per_candidate(runs: dict[str, Path]) -> None:
@@ -133,7 +169,9 @@ def test_trial_models_are_stored_and_exported_per_candidate(runs: dict[str, Path
     assert sorted(p.name for p in (run_dir / "trials").glob("*.keras")) == sorted(
         f"{r['trial_id']}.keras" for r in RunStore(run_dir).records()
     )
-    assert not list((run_dir / "trials").glob(".*.tmp")) and not list((run_dir / "trials").glob(".*.keras"))
+    assert not list((run_dir / "trials").glob(".*.tmp")) and not list(
+        (run_dir / "trials").glob(".*.keras")
+    )
     path = export_candidate(run_dir, "huber")
     assert path == run_dir / "export" / "huber.keras" and path.exists()
 

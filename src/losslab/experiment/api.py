@@ -73,6 +73,7 @@ def compare(
     engine: Engine | None = None,
     quiet: bool = False,
     report: bool = True,
+    save_models: bool = True,
 ) -> Results:
     """Train the same model with each loss under one fair protocol and rank them.
 
@@ -114,6 +115,8 @@ def compare(
         engine: where trials run (:func:`~losslab.experiment.engine.default_engine` when None).
         quiet: no progress bars or leaderboard printing.
         report: write report.html / report.md / summary.json and print the leaderboard.
+        save_models: store each trial's trained network (``trials/<id>.keras``) so any
+            candidate can be exported or refit later; False saves space.
 
     Returns:
         :class:`Results` (``.leaderboard`` DataFrame, ``.histories``, ``.trials``, ``.best``).
@@ -164,7 +167,7 @@ def compare(
         ),
         model=build_model if build_model is not None else mlp_config(hidden, dropout=dropout),
     )
-    return execute_plan(plan, data, out=out, engine=engine, quiet=quiet, report=report)
+    return execute_plan(plan, data, out=out, engine=engine, quiet=quiet, report=report, save_models=save_models)
 
 
 def run(
@@ -197,6 +200,7 @@ def run(
     engine: Engine | None = None,
     quiet: bool = False,
     report: bool = True,
+    save_models: bool = True,
 ) -> Results:
     """The main job: recommend a shortlist (advisor) -> compare it -> leaderboard -> report.
 
@@ -213,7 +217,7 @@ def run(
         losses: extra candidates to add to the shortlist.
         class_weight, seeds, max_epochs, batch_size, learning_rate, optimizer,
             early_stopping, terminate_on_nan, scale_target, hidden, dropout, test_size,
-            val_size, stratify, group, time, split_seed, out, engine, quiet, report: as in
+            val_size, stratify, group, time, split_seed, out, engine, quiet, report, save_models: as in
             :func:`compare`.
 
     Returns:
@@ -269,4 +273,4 @@ def run(
         model=mlp_config(hidden, dropout=dropout),
         recommendation=rec.to_dict(),
     )
-    return execute_plan(plan, xy, out=out, engine=engine, quiet=quiet, report=report)
+    return execute_plan(plan, xy, out=out, engine=engine, quiet=quiet, report=report, save_models=save_models)

@@ -21,7 +21,14 @@ __all__ = ["CARD_FORMAT", "card_markdown", "model_card", "output_columns"]
 CARD_FORMAT = "losslab-model-card"
 
 
-def output_columns(task: str, classes: list[Any] | None, head: str, levels: list[float] | None, width: int, target: Any) -> dict[str, Any]:
+def output_columns(
+    task: str,
+    classes: list[Any] | None,
+    head: str,
+    levels: list[float] | None,
+    width: int,
+    target: Any,
+) -> dict[str, Any]:
     """How the model's output columns are named in ``losslab predict``.
 
     Example:
@@ -32,14 +39,26 @@ def output_columns(task: str, classes: list[Any] | None, head: str, levels: list
     """
     kind = TaskKind.parse(task)
     if kind.has_class_labels:
-        return {"kind": "probabilities", "columns": [f"p_{c}" for c in classes or []], "label": True}
+        return {
+            "kind": "probabilities",
+            "columns": [f"p_{c}" for c in classes or []],
+            "label": True,
+        }
     if kind is TaskKind.MULTILABEL:
-        return {"kind": "probabilities", "columns": [f"p_{c}" for c in classes or range(width)], "label": False}
+        return {
+            "kind": "probabilities",
+            "columns": [f"p_{c}" for c in classes or range(width)],
+            "label": False,
+        }
     targets = target if isinstance(target, list) else [target]
     if head == Head.QUANTILES.value and levels:
         if len(targets) == 1:
             return {"kind": "quantiles", "columns": [f"q{q:g}" for q in levels], "label": False}
-        return {"kind": "quantiles", "columns": [f"q{q:g}_{t}" for q in levels for t in targets], "label": False}
+        return {
+            "kind": "quantiles",
+            "columns": [f"q{q:g}_{t}" for q in levels for t in targets],
+            "label": False,
+        }
     if width == 1:
         return {"kind": "point", "columns": ["prediction"], "label": False}
     return {"kind": "point", "columns": [f"prediction_{t}" for t in targets], "label": False}
@@ -83,12 +102,26 @@ def model_card(
         "format": CARD_FORMAT,
         "format_version": 1,
         "model_file": "model.keras",
-        "candidate": {"id": cand_id, "label": record["label"], "loss": record["loss"], "params": record["params"],
-                      "class_weight": record.get("class_weight"), "head": record.get("head")},
-        "task": {"kind": manifest.get("task", {}).get("kind"), "classes": manifest.get("task", {}).get("classes"),
-                 "target": data.get("target"), "quantile_levels": levels},
+        "candidate": {
+            "id": cand_id,
+            "label": record["label"],
+            "loss": record["loss"],
+            "params": record["params"],
+            "class_weight": record.get("class_weight"),
+            "head": record.get("head"),
+        },
+        "task": {
+            "kind": manifest.get("task", {}).get("kind"),
+            "classes": manifest.get("task", {}).get("classes"),
+            "target": data.get("target"),
+            "quantile_levels": levels,
+        },
         "goal": manifest.get("goal"),
-        "data": {"fingerprint": data.get("fingerprint"), "source": data.get("source"), "n_rows": data.get("n_rows")},
+        "data": {
+            "fingerprint": data.get("fingerprint"),
+            "source": data.get("source"),
+            "n_rows": data.get("n_rows"),
+        },
         "judge_metrics": _metrics(Path(run_dir), cand_id),
         "refit": dict(refit) if refit is not None else None,
         "trial": None if refit is not None else record["trial_id"],
@@ -116,8 +149,10 @@ def card_markdown(card: Mapping[str, Any]) -> str:
     lines = [
         f"# Model card: {c['label']}",
         "",
-        f"- loss: `{c['loss']}` with parameters `{c['params']}`" + (f", class weight `{c['class_weight']}`" if c.get("class_weight") else ""),
-        f"- task: {t['kind']}; target `{t['target']}`" + (f"; classes {t['classes']}" if t.get("classes") else ""),
+        f"- loss: `{c['loss']}` with parameters `{c['params']}`"
+        + (f", class weight `{c['class_weight']}`" if c.get("class_weight") else ""),
+        f"- task: {t['kind']}; target `{t['target']}`"
+        + (f"; classes {t['classes']}" if t.get("classes") else ""),
         f"- data fingerprint: `{card['data']['fingerprint']}` ({card['data']['n_rows']} rows, {card['data']['source']})",
     ]
     if m:
@@ -125,20 +160,47 @@ def card_markdown(card: Mapping[str, Any]) -> str:
             f"- judge metric {m['primary_metric']} on the test split: {_fmt(m['mean'])} "
             f"[{_fmt(m['ci_low'])}, {_fmt(m['ci_high'])}] ({m['interval']}, {m['n_seeds']} seeds, rank {m['rank']})"
         )
-        lines.append("- other metrics (mean over seeds): " + ", ".join(f"{k} {_fmt(v)}" for k, v in sorted((m.get("means") or {}).items())))
+        lines.append(
+            "- other metrics (mean over seeds): "
+            + ", ".join(f"{k} {_fmt(v)}" for k, v in sorted((m.get("means") or {}).items()))
+        )
     r = card.get("refit")
     if r:
-        lines.append(f"- refit on train + validation rows ({r['rows']} rows) for {r['epochs']} epochs (median best epoch over seeds {r['best_epochs']})")
+        lines.append(
+            f"- refit on train + validation rows ({r['rows']} rows) for {r['epochs']} epochs (median best epoch over seeds {r['best_epochs']})"
+        )
         if r.get("test_metrics"):
-            lines.append("- refit model on the test split: " + ", ".join(f"{k} {_fmt(v)}" for k, v in sorted(r["test_metrics"].items())))
+            lines.append(
+                "- refit model on the test split: "
+                + ", ".join(f"{k} {_fmt(v)}" for k, v in sorted(r["test_metrics"].items()))
+            )
     lines += ["", "## Columns", "", "| column | type | statistics |", "|---|---|---|"]
     for col in card["columns"]["numeric"]:
-        lines.append(f"| {col['name']} | number | median {_fmt(col['median'])}, mean {_fmt(col['mean'])}, scale {_fmt(col['scale'])} |")
+        lines.append(
+            f"| {col['name']} | number | median {_fmt(col['median'])}, mean {_fmt(col['mean'])}, scale {_fmt(col['scale'])} |"
+        )
     for col in card["columns"]["categorical"]:
-        lines.append(f"| {col['name']} | string | categories {', '.join(col['categories'][:20])}; missing -> {col['mode']} |")
+        lines.append(
+            f"| {col['name']} | string | categories {', '.join(col['categories'][:20])}; missing -> {col['mode']} |"
+        )
     out = card["outputs"]
-    lines += ["", "## Outputs", "", f"{out['kind']}: {', '.join(out['columns'])}" + (" and `label`" if out.get("label") else ""), ""]
-    lines += ["## Load", "", "```python", "import keras", "model = keras.saving.load_model('model.keras')",
-              "pred = model.predict({name: values.reshape(-1, 1) for name, values in columns.items()})", "```", ""]
+    lines += [
+        "",
+        "## Outputs",
+        "",
+        f"{out['kind']}: {', '.join(out['columns'])}"
+        + (" and `label`" if out.get("label") else ""),
+        "",
+    ]
+    lines += [
+        "## Load",
+        "",
+        "```python",
+        "import keras",
+        "model = keras.saving.load_model('model.keras')",
+        "pred = model.predict({name: values.reshape(-1, 1) for name, values in columns.items()})",
+        "```",
+        "",
+    ]
     lines += ["Limits: " + "; ".join(card["limits"]) + ".", ""]
     return "\n".join(lines)

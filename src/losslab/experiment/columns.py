@@ -93,7 +93,9 @@ class ColumnSchema:
         )
 
     # ------------------------------------------------------------------ new tables
-    def model_inputs(self, df: Any, *, known: Sequence[str] = ()) -> tuple[dict[str, np.ndarray], list[str]]:
+    def model_inputs(
+        self, df: Any, *, known: Sequence[str] = ()
+    ) -> tuple[dict[str, np.ndarray], list[str]]:
         """The exported model's inputs from a table, after the schema checks.
 
         Numeric columns become float32 ``(N, 1)`` with missing values imputed with the
@@ -136,7 +138,9 @@ class ColumnSchema:
             inputs[c.name] = arr.astype(np.float32)[:, None]
         for c in self.categorical:
             col = df[c.name]
-            text = np.array([MISSING_TOKEN if pd.isna(v) else str(v) for v in col.tolist()], dtype=object)
+            text = np.array(
+                [MISSING_TOKEN if pd.isna(v) else str(v) for v in col.tolist()], dtype=object
+            )
             known = set(c.categories) | {MISSING_TOKEN}
             new = sorted({v for v in text.tolist() if v not in known})
             if new:
@@ -148,7 +152,9 @@ class ColumnSchema:
             inputs[c.name] = text.astype(str)[:, None]
         extra = [str(n) for n in df.columns if str(n) not in set(self.names) | set(known)]
         if extra:
-            notes.append(f"note: ignored {len(extra)} column(s) the model does not read: {', '.join(extra[:8])}.")
+            notes.append(
+                f"note: ignored {len(extra)} column(s) the model does not read: {', '.join(extra[:8])}."
+            )
         return inputs, notes
 
 
@@ -187,15 +193,23 @@ def fit_schema(x: Any, idx_train: np.ndarray) -> ColumnSchema:
         x = pd.DataFrame(xa.astype(np.float64), columns=[f"x{i}" for i in range(xa.shape[1])])
     x = x.copy()
     x.columns = [str(c) for c in x.columns]
-    numeric = [c for c in x.columns if pd.api.types.is_numeric_dtype(x[c]) and not pd.api.types.is_bool_dtype(x[c])]
+    numeric = [
+        c
+        for c in x.columns
+        if pd.api.types.is_numeric_dtype(x[c]) and not pd.api.types.is_bool_dtype(x[c])
+    ]
     categorical = [c for c in x.columns if c not in numeric]
     train = x.iloc[np.asarray(idx_train)]
     num_cols: list[NumericColumn] = []
     if numeric:
-        imp = SimpleImputer(strategy="median", keep_empty_features=not table).fit(train[numeric].astype(np.float64))
+        imp = SimpleImputer(strategy="median", keep_empty_features=not table).fit(
+            train[numeric].astype(np.float64)
+        )
         sc = StandardScaler().fit(imp.transform(train[numeric].astype(np.float64)))
         for i, c in enumerate(numeric):
-            num_cols.append(NumericColumn(c, float(imp.statistics_[i]), float(sc.mean_[i]), float(sc.scale_[i])))
+            num_cols.append(
+                NumericColumn(c, float(imp.statistics_[i]), float(sc.mean_[i]), float(sc.scale_[i]))
+            )
     cat_cols: list[CategoricalColumn] = []
     for c in categorical:
         vals = [str(v) for v in train[c].tolist() if not pd.isna(v)]

@@ -44,7 +44,11 @@ __all__ = [
 ]
 
 
-def task_for_record(run_dir: str | os.PathLike[str], rec: Mapping[str, Any], manifest: Mapping[str, Any] | None = None) -> TrialTask:
+def task_for_record(
+    run_dir: str | os.PathLike[str],
+    rec: Mapping[str, Any],
+    manifest: Mapping[str, Any] | None = None,
+) -> TrialTask:
     """The :class:`~losslab.experiment.trial.TrialTask` of a stored trial record."""
     manifest = manifest if manifest is not None else _manifest(run_dir)
     cfg = manifest["config"]
@@ -53,10 +57,18 @@ def task_for_record(run_dir: str | os.PathLike[str], rec: Mapping[str, Any], man
     return TrialTask(
         run_dir=str(run_dir),
         trial_id=str(rec["trial_id"]),
-        candidate=cand or {"id": rec["candidate_id"], "label": rec["label"], "loss": rec["loss"], "params": rec["params"]},
+        candidate=cand
+        or {
+            "id": rec["candidate_id"],
+            "label": rec["label"],
+            "loss": rec["loss"],
+            "params": rec["params"],
+        },
         seed=int(rec["seed"]),
         task=str(manifest["task"]["kind"]),
-        n_classes=None if classes is None or TaskKind.parse(manifest["task"]["kind"]) is TaskKind.MULTILABEL else len(classes),
+        n_classes=None
+        if classes is None or TaskKind.parse(manifest["task"]["kind"]) is TaskKind.MULTILABEL
+        else len(classes),
         primary_metric=str(manifest["primary_metric"]),
         goal_quantile=(manifest.get("goal") or {}).get("quantile"),
         model=cfg.get("model"),
@@ -93,7 +105,9 @@ def trial_model_path(run_dir: str | os.PathLike[str], trial_id: str) -> Path:
     return Path(run_dir) / "trials" / f"{trial_id}.keras"
 
 
-def save_trial_model(task: TrialTask, model: Any = None, *, weights: Sequence[np.ndarray] | None = None) -> Path:
+def save_trial_model(
+    task: TrialTask, model: Any = None, *, weights: Sequence[np.ndarray] | None = None
+) -> Path:
     """Store a trial's trained network as ``trials/<trial_id>.keras`` (atomically).
 
     Args:
@@ -109,7 +123,9 @@ def save_trial_model(task: TrialTask, model: Any = None, *, weights: Sequence[np
 
     if model is None:
         if weights is None:
-            raise InvalidParameterError("save_trial_model needs a model or weights. Received neither.")
+            raise InvalidParameterError(
+                "save_trial_model needs a model or weights. Received neither."
+            )
         model = build_network(task)
         model.set_weights([np.asarray(w) for w in weights])
     # an uncompiled view of the same layers: no optimizer state, no loss in the file
@@ -166,26 +182,39 @@ def load_schema(run_dir: str | os.PathLike[str]) -> ColumnSchema:
 def _manifest(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     m = RunStore(run_dir).read_manifest()
     if m is None:
-        raise RunDirectoryError(f"{str(run_dir)!r} is not a losslab run directory (no manifest.json). Pass a run's --out directory.")
+        raise RunDirectoryError(
+            f"{str(run_dir)!r} is not a losslab run directory (no manifest.json). Pass a run's --out directory."
+        )
     return m
 
 
-def inference_model(run_dir: str | os.PathLike[str], trial_id: str, network: Any = None, setup: TrialSetup | None = None) -> Any:
+def inference_model(
+    run_dir: str | os.PathLike[str],
+    trial_id: str,
+    network: Any = None,
+    setup: TrialSetup | None = None,
+) -> Any:
     """The raw-column inference model of one trial (its stored network unless given)."""
     from losslab.experiment.inference import build_inference_model, output_transform
 
     manifest = _manifest(run_dir)
     rec = next((r for r in RunStore(run_dir).records() if r["trial_id"] == trial_id), None)
     if rec is None:
-        raise InvalidParameterError(f"Unknown trial {trial_id!r} in {str(run_dir)!r}. Pick one from trials.jsonl.")
+        raise InvalidParameterError(
+            f"Unknown trial {trial_id!r} in {str(run_dir)!r}. Pick one from trials.jsonl."
+        )
     if setup is None:
         setup = prepare_trial(task_for_record(run_dir, rec, manifest))
     net = network if network is not None else load_trial_model(run_dir, trial_id)
     t = output_transform(setup.spec, setup.head, setup.params, setup.shift, setup.scale)
-    return build_inference_model(net, load_schema(run_dir), t, name=f"losslab_{rec['candidate_id']}".replace("=", "_")[:60])
+    return build_inference_model(
+        net, load_schema(run_dir), t, name=f"losslab_{rec['candidate_id']}".replace("=", "_")[:60]
+    )
 
 
-def candidate_trials(run_dir: str | os.PathLike[str], label: str | None = None) -> list[dict[str, Any]]:
+def candidate_trials(
+    run_dir: str | os.PathLike[str], label: str | None = None
+) -> list[dict[str, Any]]:
     """The finished ``ok`` trial records of a candidate (``label`` or id; the leaderboard's
     best when None), best validation metric first."""
     store = RunStore(run_dir)
@@ -195,7 +224,9 @@ def candidate_trials(run_dir: str | os.PathLike[str], label: str | None = None) 
         board = store.read_leaderboard() or {}
         best = next((r for r in board.get("rows", []) if r.get("is_best")), None)
         if best is None:
-            raise RunDirectoryError(f"The run {str(run_dir)!r} has no leaderboard winner yet. Finish the run or pass --candidate.")
+            raise RunDirectoryError(
+                f"The run {str(run_dir)!r} has no leaderboard winner yet. Finish the run or pass --candidate."
+            )
         cid = best["candidate_id"]
     else:
         match = [c for c in cands if label in (c["label"], c["id"], c["loss"])]
@@ -207,7 +238,9 @@ def candidate_trials(run_dir: str | os.PathLike[str], label: str | None = None) 
     direction = manifest.get("metric_directions", {}).get(manifest["primary_metric"], "min")
     recs = [r for r in store.records() if r["candidate_id"] == cid and r["status"] == "ok"]
     if not recs:
-        raise RunDirectoryError(f"Candidate {cid!r} has no finished trial with status ok. Pick another candidate.")
+        raise RunDirectoryError(
+            f"Candidate {cid!r} has no finished trial with status ok. Pick another candidate."
+        )
 
     def key(r: dict[str, Any]) -> float:
         v = (r.get("val_metrics") or {}).get(manifest["primary_metric"])
@@ -217,7 +250,12 @@ def candidate_trials(run_dir: str | os.PathLike[str], label: str | None = None) 
     return sorted(recs, key=key)
 
 
-def export_candidate(run_dir: str | os.PathLike[str], label: str | None = None, *, out: str | os.PathLike[str] | None = None) -> Path:
+def export_candidate(
+    run_dir: str | os.PathLike[str],
+    label: str | None = None,
+    *,
+    out: str | os.PathLike[str] | None = None,
+) -> Path:
     """Save the raw-column model of a candidate (its seed with the best validation metric)
     as ``export/<candidate_id>.keras`` (or ``out``).
 
@@ -227,5 +265,7 @@ def export_candidate(run_dir: str | os.PathLike[str], label: str | None = None, 
     """
     rec = candidate_trials(run_dir, label)[0]
     model = inference_model(run_dir, rec["trial_id"])
-    path = Path(out) if out is not None else Path(run_dir) / "export" / f"{rec['candidate_id']}.keras"
+    path = (
+        Path(out) if out is not None else Path(run_dir) / "export" / f"{rec['candidate_id']}.keras"
+    )
     return save_keras_atomic(model, path)

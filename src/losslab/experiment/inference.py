@@ -66,7 +66,11 @@ def _predict_name(spec: LossSpec) -> str | None:
 
 
 def output_transform(
-    spec: LossSpec, hs: HeadSpec, params: Mapping[str, Any], shift: np.ndarray, scale: np.ndarray | None
+    spec: LossSpec,
+    hs: HeadSpec,
+    params: Mapping[str, Any],
+    shift: np.ndarray,
+    scale: np.ndarray | None,
 ) -> OutputTransform:
     """The transform equal to :func:`losslab.experiment.heads.to_prediction` followed by the
     trial's target de-standardisation, chosen from the entry's predict function and head.
@@ -100,7 +104,9 @@ def output_transform(
         "predict_mean_scale": ("first_half",),
     }
     if name is None:
-        steps = {Head.BINARY_LOGITS: ("sigmoid",), Head.MULTICLASS_LOGITS: ("softmax",)}.get(hs.head, ())
+        steps = {Head.BINARY_LOGITS: ("sigmoid",), Head.MULTICLASS_LOGITS: ("softmax",)}.get(
+            hs.head, ()
+        )
     elif name in table:
         steps = table[name]
     else:
@@ -109,15 +115,23 @@ def output_transform(
             "Keras-layer form. Received a candidate of this loss. Use the trained model "
             "(trials/<id>.keras) and the catalog's predict function instead."
         )
-    return OutputTransform(steps, None if scale is None else np.asarray(shift, float), None if scale is None else np.asarray(scale, float))
+    return OutputTransform(
+        steps,
+        None if scale is None else np.asarray(shift, float),
+        None if scale is None else np.asarray(scale, float),
+    )
 
 
 def _frozen_dense(x: Any, kernel: np.ndarray, bias: np.ndarray | None, name: str) -> Any:
     import keras
 
-    layer = keras.layers.Dense(kernel.shape[1], use_bias=bias is not None, trainable=False, name=name)
+    layer = keras.layers.Dense(
+        kernel.shape[1], use_bias=bias is not None, trainable=False, name=name
+    )
     y = layer(x)
-    layer.set_weights([kernel.astype("float32")] + ([] if bias is None else [bias.astype("float32")]))
+    layer.set_weights(
+        [kernel.astype("float32")] + ([] if bias is None else [bias.astype("float32")])
+    )
     return y
 
 
@@ -131,7 +145,9 @@ def _levels_to_probs(x: Any, k1: int, name: str) -> Any:
         kernel[j, j + 1] += 1.0
     bias = np.zeros(k1 + 1)
     bias[0] = 1.0
-    return keras.layers.ReLU(name=f"{name}_clip")(_frozen_dense(x, kernel, bias, f"{name}_differences"))
+    return keras.layers.ReLU(name=f"{name}_clip")(
+        _frozen_dense(x, kernel, bias, f"{name}_differences")
+    )
 
 
 def _apply_step(x: Any, step: str, i: int) -> Any:
@@ -150,7 +166,9 @@ def _apply_step(x: Any, step: str, i: int) -> Any:
     if step == "corn":
         logp = keras.layers.Activation("log_sigmoid", name=name)(x)
         cum = _frozen_dense(logp, np.triu(np.ones((width, width))), None, f"{name}_cumsum")
-        return _levels_to_probs(keras.layers.Activation("exponential", name=f"{name}_exp")(cum), width, name)
+        return _levels_to_probs(
+            keras.layers.Activation("exponential", name=f"{name}_exp")(cum), width, name
+        )
     if step == "first_half":
         return _frozen_dense(x, np.eye(width)[:, : width // 2], None, name)
     raise InvalidParameterError(f"Unknown output step {step!r}.")
@@ -174,14 +192,18 @@ def _encoded_inputs(schema: ColumnSchema) -> tuple[dict[str, Any], Any]:
         num = [inputs[c.name] for c in schema.numeric]
         x = keras.layers.Concatenate(name="numeric")(num) if len(num) > 1 else num[0]
         norm = keras.layers.Normalization(
-            mean=[c.mean for c in schema.numeric], variance=[c.scale**2 for c in schema.numeric], name="standardize"
+            mean=[c.mean for c in schema.numeric],
+            variance=[c.scale**2 for c in schema.numeric],
+            name="standardize",
         )
         parts.append(norm(x))
     for j, c in enumerate(schema.categorical):
         inp = keras.Input(shape=(1,), dtype="string", name=c.name)
         inputs[c.name] = inp
         vocab = list(c.categories) + ([MISSING_TOKEN] if MISSING_TOKEN not in c.categories else [])
-        oh = keras.layers.StringLookup(vocabulary=vocab, num_oov_indices=1, output_mode="one_hot", name=f"lookup_{j}")(inp)
+        oh = keras.layers.StringLookup(
+            vocabulary=vocab, num_oov_indices=1, output_mode="one_hot", name=f"lookup_{j}"
+        )(inp)
         sel = np.zeros((len(vocab) + 1, len(c.categories)))
         for i in range(len(c.categories)):
             sel[i + 1, i] = 1.0
@@ -192,7 +214,9 @@ def _encoded_inputs(schema: ColumnSchema) -> tuple[dict[str, Any], Any]:
     return inputs, x
 
 
-def build_inference_model(network: Any, schema: ColumnSchema, transform: OutputTransform, *, name: str = "losslab_model") -> Any:
+def build_inference_model(
+    network: Any, schema: ColumnSchema, transform: OutputTransform, *, name: str = "losslab_model"
+) -> Any:
     """The raw-column model around a trained ``network`` (preprocessed features -> raw output).
 
     Args:

@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from losslab.experiment.card import model_card, output_columns
-from losslab.experiment.export import candidate_trials, inference_model, load_schema, task_for_record
+from losslab.experiment.export import (
+    candidate_trials,
+    inference_model,
+    load_schema,
+    task_for_record,
+)
 from losslab.experiment.predict import ModelBundle, load_bundle, predict_frame
 from losslab.experiment.results import Results
 from losslab.experiment.trial import prepare_trial
@@ -68,10 +73,18 @@ class LoadedRun:
             setup = prepare_trial(task_for_record(self.path, rec))
             model = inference_model(self.path, rec["trial_id"], setup=setup)
             manifest = self.results.manifest
-            outputs = output_columns(manifest["task"]["kind"], manifest["task"].get("classes"), setup.head.head.value,
-                                     setup.levels, int(model.output_shape[-1]), manifest["data"].get("target"))
+            outputs = output_columns(
+                manifest["task"]["kind"],
+                manifest["task"].get("classes"),
+                setup.head.head.value,
+                setup.levels,
+                int(model.output_shape[-1]),
+                manifest["data"].get("target"),
+            )
             card = model_card(self.path, rec, load_schema(self.path), outputs, levels=setup.levels)
-            self._bundles[label] = ModelBundle(model, card, self.path / "trials" / f"{rec['trial_id']}.keras")
+            self._bundles[label] = ModelBundle(
+                model, card, self.path / "trials" / f"{rec['trial_id']}.keras"
+            )
         return self._bundles[label]
 
     def model(self, label: str | None = None) -> Any:

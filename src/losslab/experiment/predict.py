@@ -24,7 +24,14 @@ from losslab.errors import DataError, InvalidParameterError
 from losslab.experiment.columns import ColumnSchema
 from losslab.experiment.store import RunDirectoryError
 
-__all__ = ["ModelBundle", "load_bundle", "predict_frame", "raw_predict", "target_metrics", "write_table"]
+__all__ = [
+    "ModelBundle",
+    "load_bundle",
+    "predict_frame",
+    "raw_predict",
+    "target_metrics",
+    "write_table",
+]
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,9 @@ def load_bundle(path: str | os.PathLike[str]) -> ModelBundle:
     return ModelBundle(keras.saving.load_model(d / "model.keras", compile=False), card, d)
 
 
-def raw_predict(model: Any, inputs: Mapping[str, np.ndarray], *, batch_size: int = 65536) -> np.ndarray:
+def raw_predict(
+    model: Any, inputs: Mapping[str, np.ndarray], *, batch_size: int = 65536
+) -> np.ndarray:
     """The model's output for named input arrays, as float64 ``(N, width)``."""
     import keras
 
@@ -103,7 +112,9 @@ def _labels(card: Mapping[str, Any], pred: np.ndarray) -> np.ndarray:
     return np.asarray(classes, dtype=object)[codes]
 
 
-def predict_frame(bundle: ModelBundle, df: Any, *, id_col: str | None = None, keep_inputs: bool = True) -> tuple[Any, list[str], np.ndarray]:
+def predict_frame(
+    bundle: ModelBundle, df: Any, *, id_col: str | None = None, keep_inputs: bool = True
+) -> tuple[Any, list[str], np.ndarray]:
     """Predictions for a table.
 
     Args:
@@ -122,14 +133,20 @@ def predict_frame(bundle: ModelBundle, df: Any, *, id_col: str | None = None, ke
     import pandas as pd
 
     if id_col is not None and id_col not in df.columns:
-        raise DataError(f"The id column {id_col!r} is not in the table. Received columns: {', '.join(map(str, list(df.columns)[:12]))}. Pass an existing column to --id.")
+        raise DataError(
+            f"The id column {id_col!r} is not in the table. Received columns: {', '.join(map(str, list(df.columns)[:12]))}. Pass an existing column to --id."
+        )
     target = bundle.card["task"]["target"]
     known = [*(target if isinstance(target, list) else [target]), *([id_col] if id_col else [])]
     inputs, notes = bundle.schema.model_inputs(df, known=[str(k) for k in known if k is not None])
     raw = raw_predict(bundle.model, inputs)
     out = bundle.card["outputs"]
     kind = TaskKind.parse(bundle.card["task"]["kind"])
-    values = np.column_stack([1.0 - raw[:, 0], raw[:, 0]]) if kind is TaskKind.BINARY and raw.shape[1] == 1 else raw
+    values = (
+        np.column_stack([1.0 - raw[:, 0], raw[:, 0]])
+        if kind is TaskKind.BINARY and raw.shape[1] == 1
+        else raw
+    )
     preds = pd.DataFrame(values, columns=out["columns"], index=df.index)
     if out.get("label"):
         preds["label"] = _labels(bundle.card, raw)
@@ -156,7 +173,9 @@ def target_metrics(bundle: ModelBundle, df: Any, raw: np.ndarray) -> dict[str, f
     y_enc, _ = encode_target(y, t["kind"], t["classes"])
     q = (bundle.card.get("goal") or {}).get("quantile")
     n_classes = None if t["classes"] is None else len(t["classes"])
-    return judge.judge(t["kind"], y_enc, raw, n_classes=n_classes, quantile=q, quantiles=t.get("quantile_levels"))
+    return judge.judge(
+        t["kind"], y_enc, raw, n_classes=n_classes, quantile=q, quantiles=t.get("quantile_levels")
+    )
 
 
 def write_table(frame: Any, path: str | os.PathLike[str]) -> Path:

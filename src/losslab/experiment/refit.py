@@ -101,14 +101,27 @@ def refit(run_dir: str | os.PathLike[str], candidate: str | None = None) -> Path
     x = np.concatenate([data.x_train, data.x_val])
     y = np.concatenate([setup.y_train, setup.y_val])
     set_seed(task.seed)
-    model.fit(x, y, epochs=epochs, batch_size=int(task.training["batch_size"]),
-              class_weight=setup.class_weight, shuffle=True, verbose=0)
+    model.fit(
+        x,
+        y,
+        epochs=epochs,
+        batch_size=int(task.training["batch_size"]),
+        class_weight=setup.class_weight,
+        shuffle=True,
+        verbose=0,
+    )
     raw = predict_raw(model, data.x_test)
     test_metrics = setup.judge(setup.prediction(raw), data.y_test) if np.isfinite(raw).all() else {}
     exported = inference_model(run_dir, rec["trial_id"], network=model, setup=setup)
     manifest = RunStore(run_dir).read_manifest() or {}
-    outputs = output_columns(task.task, manifest.get("task", {}).get("classes"), setup.head.head.value,
-                             setup.levels, int(exported.output_shape[-1]), manifest.get("data", {}).get("target"))
+    outputs = output_columns(
+        task.task,
+        manifest.get("task", {}).get("classes"),
+        setup.head.head.value,
+        setup.levels,
+        int(exported.output_shape[-1]),
+        manifest.get("data", {}).get("target"),
+    )
     info = {
         "rows": int(len(x)),
         "epochs": epochs,

@@ -102,6 +102,17 @@ NoReport = Annotated[
     bool, typer.Option("--no-report", help="Do not write report.html / report.md.")
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the leaderboard as JSON.")]
+Refit = Annotated[
+    bool,
+    typer.Option(
+        "--refit",
+        help="At the end, retrain the winner on train + validation rows and export it to OUT/model/.",
+    ),
+]
+NoModels = Annotated[
+    bool,
+    typer.Option("--no-models", help="Do not store each trial's trained model (saves space; no later export)."),
+]
 
 
 def parse_hidden(text: str) -> tuple[int, ...]:
@@ -310,6 +321,7 @@ def common_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
         "learning_rate": options["learning_rate"],
         "group": options["group"],
         "time": options["time"],
+        "save_models": not options.get("no_models", False),
     }
 
 

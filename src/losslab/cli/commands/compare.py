@@ -25,11 +25,13 @@ from losslab.cli.commands._options import (
     Metric,
     MinDelta,
     Monitor,
+    NoModels,
     NoReport,
     Out,
     Patience,
     Quantile,
     Quiet,
+    Refit,
     Restore,
     ScaleTarget,
     Seeds,
@@ -82,6 +84,8 @@ def compare(
     master: Master = None,
     quiet: Quiet = False,
     no_report: NoReport = False,
+    refit: Refit = False,
+    no_models: NoModels = False,
     as_json: AsJson = False,
 ) -> None:
     """Compare losses fairly: same split, same initial weights per seed, EarlyStopping,
@@ -91,6 +95,10 @@ def compare(
     from losslab.experiment.api import compare as _compare
 
     results = _compare(None, data, target=target, losses=losses, **kwargs)
+    if refit:
+        from losslab.cli.commands.refit import refit_and_report
+
+        refit_and_report(results.run_dir, None, rerender=not no_report)
     finish(results, quiet=quiet, as_json=as_json)
 
 

@@ -15,12 +15,31 @@ class PredictEngine(StrEnum):
 
 
 def predict(
-    run_dir: Annotated[Path, typer.Argument(help="A run directory with an exported model (losslab refit), or a model directory.")],
-    table: Annotated[str, typer.Argument(help="CSV or Parquet file (a Parquet dataset directory with --engine spark).")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the predictions (.parquet or .csv).")],
-    id_col: Annotated[str | None, typer.Option("--id", help="Keep only this column next to the predictions.")] = None,
-    engine: Annotated[PredictEngine, typer.Option("--engine", help="local (pandas) or spark (predict_batch_udf).")] = PredictEngine.local,
-    master: Annotated[str | None, typer.Option("--master", help="Spark master URL (default local[2]).")] = None,
+    run_dir: Annotated[
+        Path,
+        typer.Argument(
+            help="A run directory with an exported model (losslab refit), or a model directory."
+        ),
+    ],
+    table: Annotated[
+        str,
+        typer.Argument(
+            help="CSV or Parquet file (a Parquet dataset directory with --engine spark)."
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="Where to write the predictions (.parquet or .csv)."),
+    ],
+    id_col: Annotated[
+        str | None, typer.Option("--id", help="Keep only this column next to the predictions.")
+    ] = None,
+    engine: Annotated[
+        PredictEngine, typer.Option("--engine", help="local (pandas) or spark (predict_batch_udf).")
+    ] = PredictEngine.local,
+    master: Annotated[
+        str | None, typer.Option("--master", help="Spark master URL (default local[2]).")
+    ] = None,
 ) -> None:
     """Predict TABLE with the model of RUN_DIR (model/model.keras): the input columns are kept
     (or only --id), predictions are named `prediction`, `q<level>` or `p_<class>` + `label`.

@@ -8,10 +8,16 @@ from typing import Annotated
 
 import typer
 
-RunDir = Annotated[Path, typer.Argument(help="A run directory written by losslab run/compare (its --out).")]
+RunDir = Annotated[
+    Path, typer.Argument(help="A run directory written by losslab run/compare (its --out).")
+]
 CandidateOpt = Annotated[
     str | None,
-    typer.Option("--candidate", "-c", help="Candidate label, id or loss name (default: the leaderboard's winner)."),
+    typer.Option(
+        "--candidate",
+        "-c",
+        help="Candidate label, id or loss name (default: the leaderboard's winner).",
+    ),
 ]
 
 
@@ -29,7 +35,11 @@ def refit_and_report(run_dir: Path, candidate: str | None, *, rerender: bool) ->
     name = m.get("primary_metric")
     line = f"model: {path / 'model.keras'} ({card['candidate']['label']}"
     if name:
-        line += f"; {name} {m.get('mean'):.4g} [{m.get('ci_low'):.4g}, {m.get('ci_high'):.4g}] over seeds" if m.get("ci_low") is not None else f"; {name} {m.get('mean')}"
+        line += (
+            f"; {name} {m.get('mean'):.4g} [{m.get('ci_low'):.4g}, {m.get('ci_high'):.4g}] over seeds"
+            if m.get("ci_low") is not None
+            else f"; {name} {m.get('mean')}"
+        )
         if test.get(name) is not None:
             line += f", refit model {test[name]:.4g} on the test split"
     typer.echo(line + f"); card: {path / 'card.md'}")

@@ -21,11 +21,13 @@ from losslab.cli.commands._options import (
     MaxEpochs,
     MinDelta,
     Monitor,
+    NoModels,
     NoReport,
     Out,
     Patience,
     Quantile,
     Quiet,
+    Refit,
     Restore,
     ScaleTarget,
     Seeds,
@@ -72,6 +74,8 @@ def run(
     master: Master = None,
     quiet: Quiet = False,
     no_report: NoReport = False,
+    refit: Refit = False,
+    no_models: NoModels = False,
     as_json: AsJson = False,
 ) -> None:
     """The main job: the advisor recommends a shortlist of losses for DATA, they are compared
@@ -87,6 +91,10 @@ def run(
         kwargs.pop(k)
     extra = [s for s in split_loss_list(add) if s] if add else None
     results = _run(data, target=target, task=task, goal=goal, quantile=quantile, top=top, losses=extra, **kwargs)
+    if refit:
+        from losslab.cli.commands.refit import refit_and_report
+
+        refit_and_report(results.run_dir, None, rerender=not no_report)
     finish(results, quiet=quiet, as_json=as_json)
 
 
