@@ -28,6 +28,7 @@ __all__ = [
     "ModelBundle",
     "load_bundle",
     "predict_frame",
+    "prediction_columns",
     "raw_predict",
     "target_metrics",
     "write_table",
@@ -112,6 +113,31 @@ def _labels(card: Mapping[str, Any], pred: np.ndarray) -> np.ndarray:
     return np.asarray(classes, dtype=object)[codes]
 
 
+def prediction_columns(card: Mapping[str, Any], raw: np.ndarray) -> dict[str, np.ndarray]:
+    """The named output columns of a model output matrix (as in the card's ``outputs``):
+    ``prediction`` / ``q<level>`` / ``p_<class>`` (both classes of a binary task) and
+    ``label`` for classification.
+
+    Example:
+        >>> card = {"task": {"kind": "binary", "classes": ["no", "yes"]},
+        ...         "outputs": {"columns": ["p_no", "p_yes"], "label": True}}
+        >>> cols = prediction_columns(card, np.array([[0.25], [0.75]]))
+        >>> cols["p_no"].tolist(), cols["label"].tolist()
+        ([0.75, 0.25], ['no', 'yes'])
+    """
+    out = card["outputs"]
+    kind = TaskKind.parse(card["task"]["kind"])
+    values = (
+        np.column_stack([1.0 - raw[:, 0], raw[:, 0]])
+        if kind is TaskKind.BINARY and raw.shape[1] == 1
+        else raw
+    )
+    cols: dict[str, np.ndarray] = {name: values[:, i] for i, name in enumerate(out["columns"])}
+    if out.get("label"):
+        cols["label"] = _labels(card, raw)
+    return cols
+
+
 def predict_frame(
     bundle: ModelBundle, df: Any, *, id_col: str | None = None, keep_inputs: bool = True
 ) -> tuple[Any, list[str], np.ndarray]:
@@ -140,16 +166,7 @@ def predict_frame(
     known = [*(target if isinstance(target, list) else [target]), *([id_col] if id_col else [])]
     inputs, notes = bundle.schema.model_inputs(df, known=[str(k) for k in known if k is not None])
     raw = raw_predict(bundle.model, inputs)
-    out = bundle.card["outputs"]
-    kind = TaskKind.parse(bundle.card["task"]["kind"])
-    values = (
-        np.column_stack([1.0 - raw[:, 0], raw[:, 0]])
-        if kind is TaskKind.BINARY and raw.shape[1] == 1
-        else raw
-    )
-    preds = pd.DataFrame(values, columns=out["columns"], index=df.index)
-    if out.get("label"):
-        preds["label"] = _labels(bundle.card, raw)
+    preds = pd.DataFrame(prediction_columns(bundle.card, raw), index=df.index)
     if id_col is not None:
         base = df[[id_col]]
     elif keep_inputs:
