@@ -229,7 +229,8 @@ def candidate_trials(
             )
         cid = best["candidate_id"]
     else:
-        match = [c for c in cands if label in (c["label"], c["id"], c["loss"])]
+        match = [c for c in cands if label in (c["label"], c["id"])]
+        match = match or [c for c in cands if label == c["loss"]]
         if not match:
             raise InvalidParameterError(
                 f"Unknown candidate {label!r}. Received a run with candidates: {', '.join(c['label'] for c in cands)}. Pass one of them."

@@ -91,7 +91,13 @@ def raw_predict(
     import keras
 
     feed: dict[str, Any] = dict(inputs)
-    if keras.backend.backend() == "tensorflow" and any(v.dtype.kind in "UO" for v in feed.values()):
+    strings = any(v.dtype.kind in "UO" for v in feed.values())
+    if strings and keras.backend.backend() != "tensorflow":
+        raise InvalidParameterError(
+            "This model reads string (categorical) columns, which need the TensorFlow backend. "
+            f"Received: KERAS_BACKEND={keras.backend.backend()!r}. Run with KERAS_BACKEND=tensorflow."
+        )
+    if strings:
         import tensorflow as tf
 
         feed = {k: tf.constant(v) if v.dtype.kind in "UO" else v for k, v in feed.items()}

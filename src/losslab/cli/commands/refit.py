@@ -21,9 +21,15 @@ CandidateOpt = Annotated[
 ]
 
 
-def refit_and_report(run_dir: Path, candidate: str | None, *, rerender: bool) -> Path:
-    """Refit, print where the model is and its metric, and re-render the report (shared
-    with ``run --refit`` / ``compare --refit``)."""
+def _num(v: object) -> str:
+    return f"{v:.4g}" if isinstance(v, int | float) else "n/a"
+
+
+def refit_and_report(
+    run_dir: Path, candidate: str | None, *, rerender: bool, err: bool = False
+) -> Path:
+    """Refit, print where the model is and its metric (to stderr with ``err``, e.g. under
+    ``--json``), and re-render the report (shared with ``run --refit`` / ``compare --refit``)."""
     import json
 
     from losslab.experiment.refit import refit as _refit
@@ -35,14 +41,9 @@ def refit_and_report(run_dir: Path, candidate: str | None, *, rerender: bool) ->
     name = m.get("primary_metric")
     line = f"model: {path / 'model.keras'} ({card['candidate']['label']}"
     if name:
-        line += (
-            f"; {name} {m.get('mean'):.4g} [{m.get('ci_low'):.4g}, {m.get('ci_high'):.4g}] over seeds"
-            if m.get("ci_low") is not None
-            else f"; {name} {m.get('mean')}"
-        )
-        if test.get(name) is not None:
-            line += f", refit model {test[name]:.4g} on the test split"
-    typer.echo(line + f"); card: {path / 'card.md'}")
+        line += f"; {name} {_num(m.get('mean'))} [{_num(m.get('ci_low'))}, {_num(m.get('ci_high'))}] over seeds"
+        line += f", refit model {_num(test.get(name))} on the test split"
+    typer.echo(line + f"); card: {path / 'card.md'}", err=err)
     if rerender:
         from losslab.report import write_report
 
