@@ -110,3 +110,12 @@ def test_predict_without_model_dir_and_no_models(table: pd.DataFrame, tmp_path: 
     assert main(["refit", str(out), "--candidate", "nope"]) == 2
     assert main(["refit", str(out)]) == 0  # the refit needs the initial weights, not the trial models
     assert (out / "model" / "model.keras").exists()
+
+
+def test_compare_cli_refit_and_no_models(table: pd.DataFrame, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src, out = tmp_path / "t.csv", tmp_path / "run"
+    table.drop(columns="row_id").to_csv(src, index=False)
+    args = ["compare", str(src), "-t", "y", "-l", "mse", "--seeds", "1", "--max-epochs", "2"]
+    assert main([*args, "--out", str(out), "--refit", "--no-models", "--no-report", "-q"]) == 0
+    assert "model: " in capsys.readouterr().out
+    assert (out / "model" / "card.md").exists() and not list((out / "trials").glob("*.keras"))
