@@ -53,7 +53,17 @@ def make_run(base: Path) -> Path:
     df = pd.DataFrame(rng.normal(size=(2000, N_COLS)), columns=[f"x{i}" for i in range(N_COLS)])
     df["y"] = df.x0 * 2 - df.x1 + rng.normal(size=2000) * 0.1
     out = base / "run"
-    losslab.compare(None, df, target="y", losses=["mse", "huber"], seeds=1, max_epochs=5, quiet=True, report=False, out=out)
+    losslab.compare(
+        None,
+        df,
+        target="y",
+        losses=["mse", "huber"],
+        seeds=1,
+        max_epochs=5,
+        quiet=True,
+        report=False,
+        out=out,
+    )
     refit(out)
     return out
 
@@ -67,11 +77,15 @@ def local_bench(run_dir: Path, rows: int, repeats: int) -> dict[str, Any]:
 
     bundle = load_bundle(run_dir)
     rng = np.random.default_rng(1)
-    df = pd.DataFrame(rng.normal(size=(rows, N_COLS)).astype("float64"), columns=[f"x{i}" for i in range(N_COLS)])
+    df = pd.DataFrame(
+        rng.normal(size=(rows, N_COLS)).astype("float64"), columns=[f"x{i}" for i in range(N_COLS)]
+    )
     network = bundle.model.get_layer("network")
     net = keras.Model(network.inputs, network.outputs)
     cols = bundle.card["columns"]["numeric"]
-    prepared = ((df.to_numpy() - [c["mean"] for c in cols]) / [c["scale"] for c in cols]).astype("float32")
+    prepared = ((df.to_numpy() - [c["mean"] for c in cols]) / [c["scale"] for c in cols]).astype(
+        "float32"
+    )
     batch = 65536
     t_losslab = best_of(lambda: predict_frame(bundle, df, keep_inputs=False), repeats)
     t_keras = best_of(lambda: net.predict(prepared, batch_size=batch, verbose=0), repeats)
@@ -106,7 +120,9 @@ def main() -> None:
     ap.add_argument("--spark-rows", type=int, default=10_000_000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--no-spark", action="store_true")
-    ap.add_argument("--run", type=Path, default=None, help="a run directory with model/ (default: train one)")
+    ap.add_argument(
+        "--run", type=Path, default=None, help="a run directory with model/ (default: train one)"
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         run_dir = args.run or make_run(Path(tmp))
@@ -120,7 +136,9 @@ def main() -> None:
         if not args.no_spark:
             result["spark"] = spark_bench(run_dir, args.spark_rows, args.repeats)
             sp = result["spark"]
-            print(f"spark local[2] {sp['rows']:,} rows: {sp['seconds']:.1f} s ({sp['rows_per_s']:,.0f} rows/s)")
+            print(
+                f"spark local[2] {sp['rows']:,} rows: {sp['seconds']:.1f} s ({sp['rows_per_s']:,.0f} rows/s)"
+            )
     out = Path(__file__).parent / "results" / "predict.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")

@@ -32,8 +32,17 @@ def table() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def run_dir(table: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("cli") / "run"
-    losslab.compare(None, table.drop(columns="row_id"), target="y", losses=["huber", "mse"], seeds=2,
-                    max_epochs=6, quiet=True, report=False, out=out)
+    losslab.compare(
+        None,
+        table.drop(columns="row_id"),
+        target="y",
+        losses=["huber", "mse"],
+        seeds=2,
+        max_epochs=6,
+        quiet=True,
+        report=False,
+        out=out,
+    )
     assert main(["refit", str(out)]) == 0
     return out
 
@@ -45,14 +54,21 @@ def test_refit_writes_model_dir_and_card(run_dir: Path) -> None:
     winner = losslab.load(run_dir).best
     recs = [r for r in RunStore(run_dir).records() if r["label"] == winner]
     assert card["candidate"]["label"] == winner
-    assert card["refit"]["epochs"] == max(1, round(statistics.median(r["best_epoch"] or r["epochs_run"] for r in recs)))
+    assert card["refit"]["epochs"] == max(
+        1, round(statistics.median(r["best_epoch"] or r["epochs_run"] for r in recs))
+    )
     assert card["refit"]["rows"] == 160  # train + validation rows of 200 (20% test)
     assert card["data"]["fingerprint"].startswith("sha256:")
-    assert card["judge_metrics"]["primary_metric"] == "rmse" and card["judge_metrics"]["ci_low"] is not None
+    assert (
+        card["judge_metrics"]["primary_metric"] == "rmse"
+        and card["judge_metrics"]["ci_low"] is not None
+    )
     assert [c["name"] for c in card["columns"]["numeric"]] == ["u", "v", "w"]
 
 
-def test_predict_cli_on_test_rows_matches_card_metrics(run_dir: Path, table: pd.DataFrame, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_predict_cli_on_test_rows_matches_card_metrics(
+    run_dir: Path, table: pd.DataFrame, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     idx = RunStore(run_dir).load_prepared().idx_test
     test = table.iloc[idx]
     src, out = tmp_path / "test.csv", tmp_path / "preds.parquet"
@@ -67,7 +83,9 @@ def test_predict_cli_on_test_rows_matches_card_metrics(run_dir: Path, table: pd.
     assert "judge metrics" in printed.out and "rmse" in printed.out
     assert "ignored" not in printed.err  # the id and the target are not extra columns
     api = losslab.load(run_dir).predict(test.drop(columns="y"))
-    np.testing.assert_allclose(api["prediction"].to_numpy(), preds["prediction"].to_numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        api["prediction"].to_numpy(), preds["prediction"].to_numpy(), rtol=1e-6
+    )
 
 
 def test_candidate_model_matches_stored_predictions(run_dir: Path, table: pd.DataFrame) -> None:
@@ -89,7 +107,9 @@ def test_candidate_model_matches_stored_predictions(run_dir: Path, table: pd.Dat
         (lambda d: d.assign(u=["x"] + [1.0] * (len(d) - 1)), "must be numeric"),
     ],
 )
-def test_schema_errors_exit_2_with_one_line(run_dir, table, tmp_path, capsys, change, message) -> None:
+def test_schema_errors_exit_2_with_one_line(
+    run_dir, table, tmp_path, capsys, change, message
+) -> None:
     src, out = tmp_path / "bad.csv", tmp_path / "preds.parquet"
     change(table.head(20)).to_csv(src, index=False)
     assert main(["predict", str(run_dir), str(src), "-o", str(out)]) == 2
@@ -98,21 +118,37 @@ def test_schema_errors_exit_2_with_one_line(run_dir, table, tmp_path, capsys, ch
     assert not out.exists() and list(tmp_path.iterdir()) == [src]
 
 
-def test_predict_without_model_dir_and_no_models(table: pd.DataFrame, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_predict_without_model_dir_and_no_models(
+    table: pd.DataFrame, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "run"
-    losslab.compare(None, table.drop(columns="row_id"), target="y", losses=["mse"], seeds=1, max_epochs=2,
-                    quiet=True, report=False, out=out, save_models=False)
+    losslab.compare(
+        None,
+        table.drop(columns="row_id"),
+        target="y",
+        losses=["mse"],
+        seeds=1,
+        max_epochs=2,
+        quiet=True,
+        report=False,
+        out=out,
+        save_models=False,
+    )
     assert not list((out / "trials").glob("*.keras"))
     src = tmp_path / "t.csv"
     table.head(5).to_csv(src, index=False)
     assert main(["predict", str(out), str(src), "-o", str(tmp_path / "p.csv")]) == 2
     assert "losslab refit" in capsys.readouterr().err
     assert main(["refit", str(out), "--candidate", "nope"]) == 2
-    assert main(["refit", str(out)]) == 0  # the refit needs the initial weights, not the trial models
+    assert (
+        main(["refit", str(out)]) == 0
+    )  # the refit needs the initial weights, not the trial models
     assert (out / "model" / "model.keras").exists()
 
 
-def test_compare_cli_refit_and_no_models(table: pd.DataFrame, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_compare_cli_refit_and_no_models(
+    table: pd.DataFrame, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     src, out = tmp_path / "t.csv", tmp_path / "run"
     table.drop(columns="row_id").to_csv(src, index=False)
     args = ["compare", str(src), "-t", "y", "-l", "mse", "--seeds", "1", "--max-epochs", "2"]

@@ -167,7 +167,9 @@ def compare(
         ),
         model=build_model if build_model is not None else mlp_config(hidden, dropout=dropout),
     )
-    return execute_plan(plan, data, out=out, engine=engine, quiet=quiet, report=report, save_models=save_models)
+    return execute_plan(
+        plan, data, out=out, engine=engine, quiet=quiet, report=report, save_models=save_models
+    )
 
 
 def run(
@@ -273,4 +275,6 @@ def run(
         model=mlp_config(hidden, dropout=dropout),
         recommendation=rec.to_dict(),
     )
-    return execute_plan(plan, xy, out=out, engine=engine, quiet=quiet, report=report, save_models=save_models)
+    return execute_plan(
+        plan, xy, out=out, engine=engine, quiet=quiet, report=report, save_models=save_models
+    )

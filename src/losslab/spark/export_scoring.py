@@ -34,7 +34,9 @@ def _return_type(bundle: ModelBundle) -> Any:
     return T.StructType(fields)
 
 
-def score_exported(df: DataFrame, bundle: ModelBundle, *, batch_size: int = 8192, backend: str | None = None) -> DataFrame:
+def score_exported(
+    df: DataFrame, bundle: ModelBundle, *, batch_size: int = 8192, backend: str | None = None
+) -> DataFrame:
     """``df`` with the model's prediction columns added (lazily).
 
     Args:
@@ -64,7 +66,9 @@ def score_exported(df: DataFrame, bundle: ModelBundle, *, batch_size: int = 8192
         )
     card = dict(bundle.card)
     model_path = str(bundle.path / card.get("model_file", "model.keras"))
-    keras_backend = backend or ("tensorflow" if schema.categorical else os.environ.get("KERAS_BACKEND", "jax"))
+    keras_backend = backend or (
+        "tensorflow" if schema.categorical else os.environ.get("KERAS_BACKEND", "jax")
+    )
 
     def make_predict_fn() -> Any:
         os.environ["KERAS_BACKEND"] = keras_backend
@@ -85,11 +89,16 @@ def score_exported(df: DataFrame, bundle: ModelBundle, *, batch_size: int = 8192
 
         # predict_batch_udf passes one array per column when the signature has that many
         predict.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-            [inspect.Parameter(f"c{i}", inspect.Parameter.POSITIONAL_ONLY) for i in range(len(names))]
+            [
+                inspect.Parameter(f"c{i}", inspect.Parameter.POSITIONAL_ONLY)
+                for i in range(len(names))
+            ]
         )
         return predict
 
-    udf = predict_batch_udf(make_predict_fn, return_type=_return_type(bundle), batch_size=batch_size)
+    udf = predict_batch_udf(
+        make_predict_fn, return_type=_return_type(bundle), batch_size=batch_size
+    )
     cast = [F.col(f"`{c.name}`").cast("double") for c in schema.numeric]
     cast += [F.col(f"`{c.name}`").cast("string") for c in schema.categorical]
     out_col = "__losslab_prediction"
@@ -100,7 +109,12 @@ def score_exported(df: DataFrame, bundle: ModelBundle, *, batch_size: int = 8192
 
 
 def predict_table_spark(
-    bundle: ModelBundle, table: Any, output: str | os.PathLike[str], *, id_col: str | None = None, master: str | None = None
+    bundle: ModelBundle,
+    table: Any,
+    output: str | os.PathLike[str],
+    *,
+    id_col: str | None = None,
+    master: str | None = None,
 ) -> int:
     """Score ``table`` (a CSV / Parquet path) with Spark and write the predictions as a
     Parquet directory at ``output`` (written next to it, then renamed). Returns the row count."""
@@ -110,7 +124,9 @@ def predict_table_spark(
     spark = get_session(master)
     df = read_table(spark, table)
     if id_col is not None and id_col not in df.columns:
-        raise DataError(f"The id column {id_col!r} is not in the table. Received columns: {', '.join(df.columns[:12])}. Pass an existing column to --id.")
+        raise DataError(
+            f"The id column {id_col!r} is not in the table. Received columns: {', '.join(df.columns[:12])}. Pass an existing column to --id."
+        )
     scored = score_exported(df, bundle)
     if id_col is not None:
         fields = [f.name for f in _return_type(bundle).fields]

@@ -111,7 +111,10 @@ Refit = Annotated[
 ]
 NoModels = Annotated[
     bool,
-    typer.Option("--no-models", help="Do not store each trial's trained model (saves space; no later export)."),
+    typer.Option(
+        "--no-models",
+        help="Do not store each trial's trained model (saves space; no later export).",
+    ),
 ]
 
 
