@@ -48,12 +48,9 @@ def run(
     task: Task = None,
     goal: Goal = None,
     quantile: Quantile = None,
-    top: Annotated[
-        int, typer.Option("--top", min=1, help="How many recommended losses to compare.")
-    ] = 4,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many recommended losses to compare.")] = 4,
     add: Annotated[
-        str | None,
-        typer.Option("--add", help="Extra losses to add to the shortlist, comma-separated."),
+        str | None, typer.Option("--add", help="Extra losses to add to the shortlist, comma-separated.")
     ] = None,
     seeds: Seeds = 3,
     max_epochs: MaxEpochs = 100,
@@ -93,16 +90,7 @@ def run(
     for k in ("task", "goal", "quantile", "metric"):
         kwargs.pop(k)
     extra = [s for s in split_loss_list(add) if s] if add else None
-    results = _run(
-        data,
-        target=target,
-        task=task,
-        goal=goal,
-        quantile=quantile,
-        top=top,
-        losses=extra,
-        **kwargs,
-    )
+    results = _run(data, target=target, task=task, goal=goal, quantile=quantile, top=top, losses=extra, **kwargs)
     if refit:
         from losslab.cli.commands.refit import refit_and_report
 
