@@ -13,6 +13,7 @@ Optuna or Spark until they are needed)::
     losslab.tune(...), losslab.run(...)
     losslab.explain("huber")             # a catalog entry (plain text, HTML in a notebook)
     losslab.keras_tuner.loss(hp, [...])  # KerasTuner: search the loss (docs/integrations.md)
+    losslab.load(run_dir)                # a stored run: leaderboard, models, predict
 
 Example:
     >>> import losslab
@@ -47,6 +48,7 @@ _LAZY: dict[str, str] = {
     "compare": "losslab.experiment:compare",
     "tune": "losslab.experiment:tune",
     "run": "losslab.experiment:run",
+    "load": "losslab.experiment:load",
     "evaluate": "losslab._evaluate:evaluate",
     "explain": "losslab.integrations.notebook:explain",
     "keras_tuner": "losslab.integrations:keras_tuner",

@@ -26,6 +26,7 @@ __all__ = [
     "Contender",
     "EarlyStoppingConfig",
     "Engine",
+    "LoadedRun",
     "LocalEngine",
     "Results",
     "SplitConfig",
@@ -33,7 +34,11 @@ __all__ = [
     "TuneResult",
     "compare",
     "default_engine",
+    "export_candidate",
+    "load",
+    "refit",
     "run",
+    "save_trial_model",
     "tune",
 ]
 
@@ -51,6 +56,11 @@ _LAZY = {
     "TuneResult": "losslab.experiment.tuner:TuneResult",
     "Engine": "losslab.experiment.engine:Engine",
     "LocalEngine": "losslab.experiment.engine:LocalEngine",
+    "LoadedRun": "losslab.experiment.loaded:LoadedRun",
+    "load": "losslab.experiment.loaded:load",
+    "refit": "losslab.experiment.refit:refit",
+    "export_candidate": "losslab.experiment.export:export_candidate",
+    "save_trial_model": "losslab.experiment.export:save_trial_model",
 }
 
 

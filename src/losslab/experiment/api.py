@@ -75,6 +75,7 @@ def compare(
     report: bool = True,
     mlflow: str | bool | None = None,
     tensorboard: str | Path | None = None,
+    save_models: bool = True,
 ) -> Results:
     """Train the same model with each loss under one fair protocol and rank them.
 
@@ -122,6 +123,8 @@ def compare(
             ``LOSSLAB_MLFLOW_URI`` / MLflow's default (docs/integrations.md).
         tensorboard: at the end of the run, write each trial's curves as TensorBoard logs
             in this directory.
+        save_models: store each trial's trained network (``trials/<id>.keras``) so any
+            candidate can be exported or refit later; False saves space.
 
     Returns:
         :class:`Results` (``.leaderboard`` DataFrame, ``.histories``, ``.trials``, ``.best``).
@@ -173,7 +176,8 @@ def compare(
         model=build_model if build_model is not None else mlp_config(hidden, dropout=dropout),
     )
     return execute_plan(
-        plan, data, out=out, engine=engine, quiet=quiet, report=report, mlflow=mlflow, tensorboard=tensorboard
+        plan, data, out=out, engine=engine, quiet=quiet, report=report, mlflow=mlflow, tensorboard=tensorboard,
+        save_models=save_models
     )
 
 
@@ -209,6 +213,7 @@ def run(
     report: bool = True,
     mlflow: str | bool | None = None,
     tensorboard: str | Path | None = None,
+    save_models: bool = True,
 ) -> Results:
     """The main job: recommend a shortlist (advisor) -> compare it -> leaderboard -> report.
 
@@ -225,7 +230,7 @@ def run(
         losses: extra candidates to add to the shortlist.
         class_weight, seeds, max_epochs, batch_size, learning_rate, optimizer,
             early_stopping, terminate_on_nan, scale_target, hidden, dropout, test_size,
-            val_size, stratify, group, time, split_seed, out, engine, quiet, report: as in
+            val_size, stratify, group, time, split_seed, out, engine, quiet, report, save_models: as in
             :func:`compare`.
 
     Returns:
@@ -282,5 +287,6 @@ def run(
         recommendation=rec.to_dict(),
     )
     return execute_plan(
-        plan, xy, out=out, engine=engine, quiet=quiet, report=report, mlflow=mlflow, tensorboard=tensorboard
+        plan, xy, out=out, engine=engine, quiet=quiet, report=report, mlflow=mlflow, tensorboard=tensorboard,
+        save_models=save_models
     )

@@ -117,6 +117,9 @@ def open_run(
     manifest = store.read_manifest() or manifest
     if not resumed or not store.has_prepared():
         store.save_prepared(prepared)
+    from losslab.experiment.export import write_schema
+
+    write_schema(store, data.x, prepared)
     from losslab.experiment.models import build_body, save_initial_weights
 
     for s in plan.seeds:
@@ -125,8 +128,9 @@ def open_run(
     return OpenRun(store, prepared, manifest)
 
 
-def trial_tasks(plan: ExperimentPlan, run: OpenRun) -> list[TrialTask]:
-    """One task per (seed, contender), seeds outermost (every loss of seed 0 first)."""
+def trial_tasks(plan: ExperimentPlan, run: OpenRun, *, save_models: bool = True) -> list[TrialTask]:
+    """One task per (seed, contender), seeds outermost (every loss of seed 0 first);
+    ``save_models=False`` (``--no-models``): the trained networks are not stored."""
     return [
         TrialTask(
             run_dir=str(run.store.path),
@@ -139,6 +143,7 @@ def trial_tasks(plan: ExperimentPlan, run: OpenRun) -> list[TrialTask]:
             goal_quantile=plan.quantile,
             model=plan.model,
             training=plan.training.to_dict(),
+            save_model=save_models,
         )
         for s in plan.seeds
         for c in plan.contenders
@@ -174,13 +179,14 @@ def execute_plan(
     report: bool,
     mlflow: str | bool | None = None,
     tensorboard: str | Path | None = None,
+    save_models: bool = True,
 ) -> Any:
     """The steps of ``compare`` and ``run``: open the run directory, run the trials not yet
     finished, then write the leaderboard and the report. Returns the ``Results``."""
     from losslab.experiment.results import publish
 
     run = open_run(plan, data, out)
-    tasks = trial_tasks(plan, run)
+    tasks = trial_tasks(plan, run, save_models=save_models)
     done = run.store.finished_ids()
     todo = [t for t in tasks if t.trial_id not in done]
     eng = resolve_engine(engine) if engine is not None else default_engine(plan.model, n_tasks=len(todo))

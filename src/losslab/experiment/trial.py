@@ -57,6 +57,7 @@ class TrialTask:
         goal_quantile: the goal's quantile level (pinball), or None.
         model: the MLP config dict, or a user's ``build_model`` callable.
         training: optimizer, learning_rate, batch_size, max_epochs, early_stopping, terminate_on_nan.
+        save_model: store the trained network as ``trials/<trial_id>.keras`` (``--no-models``: False).
     """
 
     run_dir: str
@@ -69,6 +70,7 @@ class TrialTask:
     goal_quantile: float | None
     model: Any
     training: Mapping[str, Any]
+    save_model: bool = True
 
 
 @dataclass
@@ -417,4 +419,9 @@ def run_trial(
         stopped_early=bool(es is not None and es.stopped_epoch > 0),
         events=event_records(watchers),
     )
-    return trial_record(setup, fit, t0)
+    record = trial_record(setup, fit, t0)
+    if record.status == "ok" and task.save_model:
+        from losslab.experiment.export import save_trial_model
+
+        save_trial_model(task, model)
+    return record

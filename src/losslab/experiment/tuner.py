@@ -48,6 +48,7 @@ from losslab.experiment.preparation import (
     resolve_goal,
 )
 from losslab.experiment.progress import TrialProgress
+from losslab.experiment.results import export_run
 from losslab.experiment.tune_study import (
     VAL_JUDGE,
     LossBudget,
@@ -55,7 +56,6 @@ from losslab.experiment.tune_study import (
     batch_width,
     open_study,
 )
-from losslab.experiment.results import export_run
 from losslab.experiment.tune_summary import (
     best_per_loss,
     print_best,

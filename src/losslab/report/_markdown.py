@@ -199,6 +199,8 @@ def render_markdown(run: RunData, summary: dict[str, Any]) -> str:
             "`refit/report.md`, `refit/report.html`.",
             "",
         ]
+    if (run.path / "model" / "card.json").exists():
+        lines += ["The refit winner is exported: `model/model.keras` (model card `model/card.md`).", ""]
     if summary["notes"]:
         lines += ["## Notes", ""] + [f"- {_md(n)}" for n in summary["notes"]] + [""]
     lines.append("The full report with plots is `report.html` in the same directory.")

@@ -45,6 +45,14 @@ def render_html(run: RunData) -> str:
     page = Page()
     for section in SECTIONS:
         section(page, run)
+    if (run.path / "model" / "card.json").exists():  # losslab refit / run --refit
+        page.section(
+            "model",
+            "Model",
+            '<p>The refit winner, exported with its preprocessing: <a href="model/model.keras">'
+            'model/model.keras</a> (loads with Keras alone); model card <a href="model/card.md">'
+            "model/card.md</a>. Predict: <code>losslab predict RUN_DIR new.csv -o preds.parquet</code>.</p>",
+        )
     if run.notes:
         page.section(
             "notes", "Notes", "<ul>" + "".join(f"<li>{e(n)}</li>" for n in run.notes) + "</ul>"

@@ -31,6 +31,7 @@ _LAZY: dict[str, str] = {
     "compilable_losses": "losslab.spark.sql:compilable_losses",
     "score": "losslab.spark.scoring:score",
     "evaluate_model": "losslab.spark.scoring:evaluate_model",
+    "score_exported": "losslab.spark.export_scoring:score_exported",
     "SparkEngine": "losslab.spark.engine:SparkEngine",
 }
 

@@ -121,6 +121,20 @@ TensorboardDir = Annotated[
     str | None,
     typer.Option("--tensorboard", help="Write each trial's loss curves as TensorBoard logs in this directory."),
 ]
+Refit = Annotated[
+    bool,
+    typer.Option(
+        "--refit",
+        help="At the end, retrain the winner on train + validation rows and export it to OUT/model/.",
+    ),
+]
+NoModels = Annotated[
+    bool,
+    typer.Option(
+        "--no-models",
+        help="Do not store each trial's trained model (saves space; no later export).",
+    ),
+]
 
 
 def parse_hidden(text: str) -> tuple[int, ...]:
@@ -339,6 +353,7 @@ def common_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
         "learning_rate": options["learning_rate"],
         "group": options["group"],
         "time": options["time"],
+        "save_models": not options.get("no_models", False),
     }
 
 

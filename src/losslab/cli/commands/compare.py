@@ -26,11 +26,13 @@ from losslab.cli.commands._options import (
     MinDelta,
     MlflowUri,
     Monitor,
+    NoModels,
     NoReport,
     Out,
     Patience,
     Quantile,
     Quiet,
+    Refit,
     Restore,
     ScaleTarget,
     Seeds,
@@ -84,6 +86,8 @@ def compare(
     master: Master = None,
     quiet: Quiet = False,
     no_report: NoReport = False,
+    refit: Refit = False,
+    no_models: NoModels = False,
     as_json: AsJson = False,
     mlflow: MlflowUri = None,
     tensorboard: TensorboardDir = None,
@@ -95,6 +99,10 @@ def compare(
     from losslab.experiment.api import compare as _compare
 
     results = _compare(None, data, target=target, losses=losses, **kwargs)
+    if refit:
+        from losslab.cli.commands.refit import refit_and_report
+
+        refit_and_report(results.run_dir, None, rerender=not no_report, err=as_json)
     finish(results, quiet=quiet, as_json=as_json)
 
 

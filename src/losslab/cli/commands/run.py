@@ -22,11 +22,13 @@ from losslab.cli.commands._options import (
     MinDelta,
     MlflowUri,
     Monitor,
+    NoModels,
     NoReport,
     Out,
     Patience,
     Quantile,
     Quiet,
+    Refit,
     Restore,
     ScaleTarget,
     Seeds,
@@ -74,6 +76,8 @@ def run(
     master: Master = None,
     quiet: Quiet = False,
     no_report: NoReport = False,
+    refit: Refit = False,
+    no_models: NoModels = False,
     as_json: AsJson = False,
     mlflow: MlflowUri = None,
     tensorboard: TensorboardDir = None,
@@ -91,6 +95,10 @@ def run(
         kwargs.pop(k)
     extra = [s for s in split_loss_list(add) if s] if add else None
     results = _run(data, target=target, task=task, goal=goal, quantile=quantile, top=top, losses=extra, **kwargs)
+    if refit:
+        from losslab.cli.commands.refit import refit_and_report
+
+        refit_and_report(results.run_dir, None, rerender=not no_report, err=as_json)
     finish(results, quiet=quiet, as_json=as_json)
 
 

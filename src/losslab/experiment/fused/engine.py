@@ -231,5 +231,24 @@ class FusedEngine:
             for j, r in enumerate(rs):
                 if self.keep_weights:
                     self.weights[r.member.task.trial_id] = [np.asarray(w[j]) for w in final[gi][0]]
-                out.append(member_record(g, r, data, raw_test[gi][j], raw_val[gi][j], setup_seconds=setup))
+                rec = member_record(g, r, data, raw_test[gi][j], raw_val[gi][j], setup_seconds=setup)
+                if rec.status == "ok" and getattr(r.member.task, "save_model", False):
+                    _save_member(r.member.task, final[gi], j)
+                out.append(rec)
         return out
+
+
+def _save_member(task: TrialTask, state: Any, j: int) -> None:
+    """Store member ``j``'s trained network like the sequential trial does (``--no-models``
+    turns it off): its (best) weights assigned to the trial's network, variable by variable."""
+    import numpy as np
+
+    from losslab.experiment.export import build_network, save_trial_model
+
+    net = build_network(task)
+    trainable, non_trainable = state
+    for var, w in zip(net.trainable_variables, trainable, strict=True):
+        var.assign(np.asarray(w[j]))
+    for var, w in zip(net.non_trainable_variables, non_trainable, strict=True):
+        var.assign(np.asarray(w[j]))
+    save_trial_model(task, net)

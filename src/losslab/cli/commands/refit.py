@@ -1,0 +1,63 @@
+"""``losslab refit RUN_DIR``: retrain the winner (or a named candidate) on train + validation
+rows and export it as ``RUN_DIR/model/`` (raw-column Keras model + model card)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+RunDir = Annotated[
+    Path, typer.Argument(help="A run directory written by losslab run/compare (its --out).")
+]
+CandidateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--candidate",
+        "-c",
+        help="Candidate label, id or loss name (default: the leaderboard's winner).",
+    ),
+]
+
+
+def _num(v: object) -> str:
+    return f"{v:.4g}" if isinstance(v, int | float) else "n/a"
+
+
+def refit_and_report(
+    run_dir: Path, candidate: str | None, *, rerender: bool, err: bool = False
+) -> Path:
+    """Refit, print where the model is and its metric (to stderr with ``err``, e.g. under
+    ``--json``), and re-render the report (shared with ``run --refit`` / ``compare --refit``)."""
+    import json
+
+    from losslab.experiment.refit import refit as _refit
+
+    path = _refit(run_dir, candidate)
+    card = json.loads((path / "card.json").read_text(encoding="utf-8"))
+    m = card.get("judge_metrics") or {}
+    test = (card.get("refit") or {}).get("test_metrics") or {}
+    name = m.get("primary_metric")
+    line = f"model: {path / 'model.keras'} ({card['candidate']['label']}"
+    if name:
+        line += f"; {name} {_num(m.get('mean'))} [{_num(m.get('ci_low'))}, {_num(m.get('ci_high'))}] over seeds"
+        line += f", refit model {_num(test.get(name))} on the test split"
+    typer.echo(line + f"); card: {path / 'card.md'}", err=err)
+    if rerender:
+        from losslab.report import write_report
+
+        write_report(run_dir)
+    return path
+
+
+def refit(run_dir: RunDir, candidate: CandidateOpt = None) -> None:
+    """Retrain the winning candidate (or --candidate) on the training + validation rows for
+    the median best epoch over its seeds, and export it to RUN_DIR/model/ (model.keras,
+    card.json, card.md). The model takes the raw table columns and loads with Keras alone."""
+    rerender = (run_dir / "report.html").exists()
+    refit_and_report(run_dir, candidate, rerender=rerender)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("refit")(refit)
