@@ -165,7 +165,7 @@ def check_schema(name: str, schema: pa.Schema) -> pa.Schema:
         names = list(schema.names)
     except UnicodeDecodeError as e:
         raise DataError(
-            f"The column names of {name!r} are not UTF-8 text (byte {e.object[e.start:e.end]!r} "
+            f"The column names of {name!r} are not UTF-8 text (byte {e.object[e.start : e.end]!r} "
             "cannot be decoded). Received: a header in another encoding (e.g. Latin-1). "
             "Save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8 in.csv > out.csv)."
         ) from None
