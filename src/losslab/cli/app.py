@@ -50,6 +50,8 @@ def error_line(message: str) -> None:
 
 #: Set this environment variable to 1 to see the traceback of an unexpected error.
 DEBUG_ENV = "LOSSLAB_DEBUG"
+#: The line printed on Ctrl-C.
+INTERRUPTED = "Interrupted (Ctrl-C). Re-running the same command resumes a run."
 
 
 def _unexpected(exc: BaseException) -> int:
@@ -90,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(cause, EOFError):
             code = _unexpected(cause)
         else:
-            error_line("Interrupted (Ctrl-C). Re-running the same command resumes a run.")
+            error_line(INTERRUPTED)
             code = 130
     except typer.TyperException as e:
         error_line(e.format_message())
@@ -99,12 +101,14 @@ def main(argv: list[str] | None = None) -> int:
         error_line(str(e))
         code = 2
     except KeyboardInterrupt:
-        error_line("Interrupted (Ctrl-C). Re-running the same command resumes a run.")
+        error_line(INTERRUPTED)
         code = 130
     except Exception as e:  # noqa: BLE001 - the last resort: never a raw traceback
         code = _unexpected(e)
     else:
         code = rv if isinstance(rv, int) else 0
+        if code == 130:  # typer turns Ctrl-C into Exit(130) and returns that code silently
+            error_line(INTERRUPTED)
     if argv is None:
         sys.exit(code)
     return code
