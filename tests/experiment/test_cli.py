@@ -56,7 +56,8 @@ def test_compare_bad_data_one_line_exit_2(tmp_path, capsys):
     table(x[:12], np.arange(12.0)).to_csv(tiny, index=False)
     out = tmp_path / "run"
     cases = [
-        ([str(single), "--task", "binary", "--losses", "bce"], "single class"),
+        # the advisor's task inference (shared by compare, run and tune) names the single value
+        ([str(single), "--task", "binary", "--losses", "bce"], "has a single value (1) in all 100 labelled rows"),
         ([str(tiny), "--losses", "mse"], "Too few rows"),
         ([str(tmp_path / "missing.csv"), "--losses", "mse"], "not found"),
         ([str(tiny), "--losses", "mse", "--target", "nope"], "Target column 'nope' is not in the table"),

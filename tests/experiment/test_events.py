@@ -18,7 +18,7 @@ import pytest
 
 import losslab
 from losslab.callbacks import DivergenceWarning, Event, OverfittingWarning
-from losslab.experiment.trial import _event_records, _watchers
+from losslab.experiment.trial_callbacks import event_records, loss_watchers
 from tests.experiment._data import regression_data
 
 
@@ -123,13 +123,13 @@ def test_overfitting_is_recorded_when_early_stopping_is_off(tmp_path):
 
 def test_watchers_follow_early_stopping_config():
     def kinds(cfg):
-        return sorted(type(w).__name__ for w in _watchers(cfg))
+        return sorted(type(w).__name__ for w in loss_watchers(cfg))
 
     # early stopping that restores the best weights already handles a rising val loss
     assert kinds({"enabled": True, "restore_best_weights": True}) == ["DivergenceGuard"]
     assert kinds({"enabled": False}) == ["DivergenceGuard", "OverfittingMonitor"]
     assert kinds({"restore_best_weights": False}) == ["DivergenceGuard", "OverfittingMonitor"]
-    assert all(w.warn is False and w.action == "warn" for w in _watchers({"enabled": False}))
+    assert all(w.warn is False and w.action == "warn" for w in loss_watchers({"enabled": False}))
 
 
 def test_event_records_are_one_based_and_split_causes():
@@ -150,7 +150,7 @@ def test_event_records_are_one_based_and_split_causes():
     )
     mon = type("OverfittingMonitor", (), {})()
     mon.events = [Event("overfitting", 0, None, "Overfitting at epoch 1.", {"gap": 0.5})]
-    recs = _event_records([guard, mon])
+    recs = event_records([guard, mon])
     assert recs == [
         {"source": "overfitting_monitor", "kind": "overfitting", "epoch": 1, "batch": None,
          "message": "Overfitting at epoch 1.", "causes": [], "details": {"gap": 0.5}},

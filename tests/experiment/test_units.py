@@ -10,11 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from losslab.catalog import Head, get_spec, list_losses
+from losslab.catalog import Head, get_spec, list_losses, split_loss_list
 from losslab.errors import DataError, InvalidParameterError, TaskMismatchError
 from losslab.experiment import heads, judge, statistics
-from losslab.experiment.api import _split_top, parse_candidate
-from losslab.experiment.protocol import SplitConfig, fingerprint, infer_task, prepare
+from losslab.experiment.config import EarlyStoppingConfig, TrainingConfig
+from losslab.experiment.lineup import parse_candidate
+from losslab.experiment.preparation import extract_data, infer_target_task
+from losslab.experiment.protocol import SplitConfig, fingerprint, prepare
 from losslab.experiment.store import RunDirectoryError, RunStore
 
 
@@ -105,11 +107,36 @@ def test_prepare_rejects_bad_targets(y, task, match):
 
 
 def test_infer_task():
-    assert infer_task(np.array([0, 1, 1, 0]))[0] == "binary"
-    assert infer_task(np.array([0, 1, 2, 2, 1]))[0] == "multiclass"
-    assert infer_task(np.arange(100) % 37)[0] == "count"
-    assert infer_task(np.array([0.5, -1.2, 3.3]))[0] == "regression"
-    assert infer_task(np.array(["a", "b", "a"]))[0] == "binary"
+    # the advisor's inference (losslab.data.infer_task on a target profile), with reasons
+    assert infer_target_task(np.array([0, 1, 1, 0])).kind == "binary"
+    assert infer_target_task(np.array([0, 1, 2, 2, 1])).kind == "multiclass"
+    assert infer_target_task(np.arange(100) % 37).kind == "count"
+    assert infer_target_task(np.array([0.5, -1.2, 3.3])).kind == "regression"
+    assert infer_target_task(np.array(["a", "b", "a"])).kind == "binary"
+    assert infer_target_task(np.array([0.5, -1.2, 3.3])).reasons
+    # several real-valued columns: multi-output regression; 0/1 columns: multilabel
+    assert infer_target_task(np.random.default_rng(0).normal(size=(20, 2))).kind == "regression"
+    assert infer_target_task(np.array([[0, 1], [1, 0], [1, 1], [0, 0]])).kind == "multilabel"
+
+
+def test_infer_task_agrees_with_the_advisor_on_diabetes():
+    # integers 25..346 with 214 distinct values: a continuous measurement for the advisor,
+    # so compare/run/tune and recommend all call it regression (not count)
+    from sklearn.datasets import load_diabetes
+
+    import losslab
+
+    frame = load_diabetes(as_frame=True).frame
+    assert infer_target_task(frame["target"]).kind == "regression"
+    assert losslab.recommend(frame, target="target").task.kind == "regression"
+
+
+def test_given_task_is_checked_against_the_targets():
+    assert infer_target_task(np.arange(50.0), "regression").kind == "regression"
+    with pytest.raises(DataError, match="count needs non-negative integers"):
+        infer_target_task(np.r_[np.arange(49.0), -1.0], "count")
+    with pytest.raises(DataError, match="Unknown task 'speed'"):
+        infer_target_task(np.arange(50.0), "speed")
 
 
 def test_fingerprint_depends_on_values_not_object_identity():
@@ -227,7 +254,7 @@ def test_parse_candidates():
     assert (c.spec.name, c.params["delta"], c.label, c.id) == ("huber", 2, "huber:delta=2", "huber-delta=2")
     c = parse_candidate("bce@balanced")
     assert c.class_weight == "balanced" and c.id == "binary_crossentropy-cw-balanced"
-    assert _split_top("mse,huber:delta=2,pinball:tau=[0.1,0.9],crossing_penalty=1,mae") == [
+    assert split_loss_list("mse,huber:delta=2,pinball:tau=[0.1,0.9],crossing_penalty=1,mae") == [
         "mse",
         "huber:delta=2",
         "pinball:tau=[0.1,0.9],crossing_penalty=1",
@@ -389,14 +416,34 @@ def test_store_ignores_torn_line_and_repairs_it(tmp_path):
 
 
 def test_table_group_and_time_columns_are_taken_out_of_the_features():
-    from losslab.experiment.api import _xy
-
     df = pd.DataFrame(
         {"a": np.arange(40.0), "g": np.repeat(np.arange(10), 4), "t": pd.date_range("2024-01-01", periods=40), "y": np.arange(40.0)}
     )
-    x, y, groups, order, source, columns = _xy(df, None, "y", "g", "t")
-    assert columns == ["a"] and source == "pandas.DataFrame"
-    np.testing.assert_array_equal(groups, np.repeat(np.arange(10), 4))
-    assert np.all(np.diff(order) > 0)  # datetimes as sortable integers
+    d = extract_data(df, target="y", group="g", time="t")
+    assert d.columns == ("a",) and d.source == "pandas.DataFrame" and list(d.x.columns) == ["a"]
+    np.testing.assert_array_equal(d.groups, np.repeat(np.arange(10), 4))
+    assert np.all(np.diff(d.order) > 0)  # datetimes as sortable integers
     with pytest.raises(DataError, match="The group column 'nope' is not in the table"):
-        _xy(df, None, "y", "nope", None)
+        extract_data(df, target="y", group="nope")
+    with pytest.raises(DataError, match="Target column 'z' is not in the table"):
+        extract_data(df, target="z")
+
+
+# ---------------------------------------------------------------------------- configs
+def test_configs_validate_on_construction():
+    with pytest.raises(InvalidParameterError, match=r"learning_rate must be > 0\. Received: learning_rate=0"):
+        TrainingConfig(learning_rate=0)
+    with pytest.raises(InvalidParameterError, match="batch_size and max_epochs must be >= 1"):
+        TrainingConfig(max_epochs=0)
+    with pytest.raises(InvalidParameterError, match="with a sum below 1"):
+        SplitConfig(test_size=0.5, val_size=0.5)
+    with pytest.raises(InvalidParameterError, match="Unknown EarlyStopping argument"):
+        EarlyStoppingConfig.from_setting({"patiense": 3})
+    with pytest.raises(InvalidParameterError, match="patience must be an integer >= 0"):
+        EarlyStoppingConfig(patience=-1)
+    assert EarlyStoppingConfig.from_setting(False).to_dict() == {"enabled": False}
+    stored = TrainingConfig().to_dict()["early_stopping"]
+    assert stored == {
+        "monitor": "val_loss", "patience": 3, "restore_best_weights": True, "min_delta": 0.0, "mode": "auto",
+        "start_from_epoch": 0,
+    }

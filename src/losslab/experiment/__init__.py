@@ -6,19 +6,45 @@ Public API::
     losslab.run("data.csv", target="y")
     losslab.tune(None, x, y, losses=["huber"], n_trials=20)
 
-The protocol, the run-directory format and the statistics are described in
-docs/experiments.md and docs/run-directory.md.
+``api`` is a facade over the steps: ``lineup`` (the losses that compete), ``config`` (typed
+settings validated on construction), ``preparation`` (data, task, goal), ``execution`` (run
+directory, trials through an engine), ``results`` (leaderboard, report), ``progress``; the
+tuner adds ``tune_study``, ``tune_trials`` and ``tune_summary``. A trial (``trial.run_trial``)
+is a pure function of its ``TrialTask`` in steps (``prepare_trial``, ``build_trial_model``,
+``trial_record``) that an engine training several trials together can reuse; ``store`` is the
+one reader and writer of the run directory. The protocol, the
+run-directory format and the statistics are described in docs/experiments.md and
+docs/run-directory.md.
 """
 
 from __future__ import annotations
 
 from losslab import _lazy
 
-__all__ = ["Candidate", "Engine", "LocalEngine", "Results", "TuneResult", "compare", "run", "tune"]
+__all__ = [
+    "Candidate",
+    "Contender",
+    "EarlyStoppingConfig",
+    "Engine",
+    "LocalEngine",
+    "Results",
+    "SplitConfig",
+    "TrainingConfig",
+    "TuneResult",
+    "compare",
+    "default_engine",
+    "run",
+    "tune",
+]
 
 _LAZY = {
-    "Candidate": "losslab.experiment.api:Candidate",
-    "Results": "losslab.experiment.api:Results",
+    "Candidate": "losslab.experiment.lineup:Candidate",
+    "Contender": "losslab.experiment.lineup:Contender",
+    "EarlyStoppingConfig": "losslab.experiment.config:EarlyStoppingConfig",
+    "SplitConfig": "losslab.experiment.config:SplitConfig",
+    "TrainingConfig": "losslab.experiment.config:TrainingConfig",
+    "Results": "losslab.experiment.results:Results",
+    "default_engine": "losslab.experiment.engine:default_engine",
     "compare": "losslab.experiment.api:compare",
     "run": "losslab.experiment.api:run",
     "tune": "losslab.experiment.tuner:tune",

@@ -4,6 +4,7 @@ An engine implements ``map(fn, tasks) -> Iterator[TrialRecord]``, yielding each 
 its trial finishes (in any order); the driver stores each one immediately.
 :class:`LocalEngine` runs trials in this process, one after another;
 ``losslab.spark.engine.SparkEngine`` runs one Spark task per trial with the same protocol.
+:func:`default_engine` is the one place that picks the engine when the user names none.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Engine", "LocalEngine"]
+__all__ = ["Engine", "LocalEngine", "default_engine"]
 
 
 @runtime_checkable
@@ -39,3 +40,21 @@ class LocalEngine:
 
     def __repr__(self) -> str:
         return "LocalEngine()"
+
+
+def default_engine(model: Any = None, *, n_tasks: int | None = None) -> Engine:
+    """The engine ``compare`` / ``run`` use when none is given (one line to switch).
+
+    Args:
+        model: the model description of the experiment (the default MLP's config dict or a
+            user's ``build_model``); an engine that trains members together may depend on it.
+        n_tasks: how many trials the experiment has.
+
+    Returns:
+        :class:`LocalEngine` (in-process, one trial after another).
+
+    Example:
+        >>> default_engine({"kind": "mlp", "hidden": [32]}, n_tasks=6)
+        LocalEngine()
+    """
+    return LocalEngine()

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from losslab._vocab import Requirement, TaskKind
 from losslab.catalog import Family, Head, LossSpec, list_losses
 from losslab.errors import TaskMismatchError
 
@@ -24,24 +25,24 @@ __all__ = [
     "encode_targets",
     "head_spec",
     "quantile_levels",
+    "requirements",
     "to_prediction",
 ]
 
 QUANTILE_PARAM_NAMES = ("quantile", "quantiles", "tau", "taus", "q")
 
 # which catalog families can serve each task kind
-_FAMILIES: dict[str, tuple[Family, ...]] = {
-    "regression": (Family.REGRESSION, Family.PROBABILISTIC_REGRESSION, Family.COUNT),
-    "count": (Family.COUNT, Family.REGRESSION, Family.PROBABILISTIC_REGRESSION),
-    "positive": (Family.REGRESSION, Family.PROBABILISTIC_REGRESSION, Family.COUNT),
-    "proportion": (Family.REGRESSION, Family.PROBABILISTIC_REGRESSION, Family.BINARY),
-    "binary": (Family.BINARY, Family.MULTICLASS),
-    "multiclass": (Family.MULTICLASS, Family.ORDINAL),
-    "ordinal": (Family.ORDINAL, Family.MULTICLASS),
-    "multilabel": (Family.MULTILABEL, Family.BINARY),
+_FAMILIES: dict[TaskKind, tuple[Family, ...]] = {
+    TaskKind.REGRESSION: (Family.REGRESSION, Family.PROBABILISTIC_REGRESSION, Family.COUNT),
+    TaskKind.COUNT: (Family.COUNT, Family.REGRESSION, Family.PROBABILISTIC_REGRESSION),
+    TaskKind.POSITIVE: (Family.REGRESSION, Family.PROBABILISTIC_REGRESSION, Family.COUNT),
+    TaskKind.PROPORTION: (Family.REGRESSION, Family.PROBABILISTIC_REGRESSION, Family.BINARY),
+    TaskKind.BINARY: (Family.BINARY, Family.MULTICLASS),
+    TaskKind.MULTICLASS: (Family.MULTICLASS, Family.ORDINAL),
+    TaskKind.ORDINAL: (Family.ORDINAL, Family.MULTICLASS),
+    TaskKind.MULTILABEL: (Family.MULTILABEL, Family.BINARY),
 }
 _UNSUPPORTED_HEADS = (Head.EMBEDDING, Head.SEGMENTATION, Head.BOXES, Head.SEQUENCE)
-_REGRESSION_TASKS = ("regression", "count", "positive", "proportion")
 
 
 @dataclass(frozen=True)
@@ -118,9 +119,10 @@ def head_spec(
         >>> head_spec(get_spec("huber"), {"delta": 1.0}, task="regression").units
         1
     """
+    task = TaskKind.parse(task)
     head = effective_head(spec, params)
     k = n_classes or 2
-    binary_units = 1 if task in ("binary", *_REGRESSION_TASKS) else target_dim
+    binary_units = 1 if task is TaskKind.BINARY or task.is_regression else target_dim
     table: dict[Head, tuple[int, str]] = {
         Head.IDENTITY: (target_dim, "linear"),
         Head.POSITIVE: (target_dim, "linear" if params.get("log_input", False) is True else "softplus"),
@@ -136,7 +138,7 @@ def head_spec(
     if head not in table:
         raise TaskMismatchError(
             f"Loss '{spec.name}' needs a {head.value} output, which a tabular experiment cannot "
-            f"build. Received task={task!r}. Use a loss of the families "
+            f"build. Received task={str(task)!r}. Use a loss of the families "
             f"{', '.join(f.value for f in _FAMILIES.get(task, ()))}."
         )
     units, act = table[head]
@@ -186,7 +188,7 @@ def target_scaling(
     """``(shift, scale)`` per target column for standardising a regression target (training
     rows' mean and std), or ``(0, None)`` when the target is used as is: classification,
     positive heads (their losses need y >= 0), or ``enabled=False``."""
-    if not enabled or task not in _REGRESSION_TASKS or hs.head not in (Head.IDENTITY, Head.QUANTILES, Head.MEAN_SCALE):
+    if not enabled or not TaskKind.parse(task).is_regression or hs.head not in (Head.IDENTITY, Head.QUANTILES, Head.MEAN_SCALE):
         return np.zeros(1), None
     y = y_train.reshape(len(y_train), -1).astype(np.float64)
     std = y.std(axis=0)
@@ -201,20 +203,22 @@ def encode_targets(spec: LossSpec, hs: HeadSpec, y: np.ndarray, *, task: str, n_
     ``spec.requires``, or a softmax/logits head on a loss without ``"integer labels"``);
     binary targets become ``(N, 1)`` floats; regression targets ``(N, D)`` floats.
     """
-    if task in ("binary", "multiclass", "ordinal"):
+    task = TaskKind.parse(task)
+    reqs = requirements(spec)
+    signed = Requirement.SIGNED_BINARY in reqs
+    if task.has_class_labels:
         codes = y.astype(np.int64).reshape(-1)
         k = n_classes or int(codes.max()) + 1
-        wants_int = any("integer" in r for r in spec.requires) or spec.family == Family.ORDINAL
-        wants_onehot = any("one-hot" in r or "onehot" in r for r in spec.requires)
-        if hs.head in (Head.SIGMOID, Head.BINARY_LOGITS) and task == "binary":
-            if any(r.replace(" ", "") == "yin{-1,1}" for r in spec.requires):
+        wants_int = Requirement.INTEGER_LABELS in reqs or spec.family == Family.ORDINAL
+        if hs.head in (Head.SIGMOID, Head.BINARY_LOGITS) and task is TaskKind.BINARY:
+            if signed:
                 return (2.0 * codes - 1.0).astype(np.float32)[:, None]
             return codes.astype(np.float32)[:, None]
-        if wants_onehot or (hs.head in (Head.SOFTMAX, Head.MULTICLASS_LOGITS) and not wants_int and "sparse" not in spec.name):
+        if Requirement.ONE_HOT in reqs or (hs.head in (Head.SOFTMAX, Head.MULTICLASS_LOGITS) and not wants_int):
             return np.eye(k, dtype=np.float32)[codes]
         return codes.astype(np.int32)
     y = y.astype(np.float32)
-    if task == "multilabel" and any(r.replace(" ", "") == "yin{-1,1}" for r in spec.requires):
+    if task is TaskKind.MULTILABEL and signed:
         y = 2.0 * y - 1.0
     return y[:, None] if y.ndim == 1 else y
 
@@ -239,60 +243,59 @@ def to_prediction(spec: LossSpec, hs: HeadSpec, raw: np.ndarray, params: Mapping
 
 
 # ---------------------------------------------------------------------------- fit check
-def _violations(requirement: str, y: np.ndarray) -> tuple[int, str] | None:
-    """(count of offending values, description) when ``y`` breaks ``requirement``."""
-    r = requirement.replace(" ", "").lower()
-    yf = y.astype(np.float64).reshape(-1)
-    if r in ("y>=0", "y≥0", "nonnegative", "non-negative"):
-        bad = int((yf < 0).sum())
-        return (bad, "negative values") if bad else None
-    if r in ("y!=0", "y≠0", "nonzero"):
-        bad = int((yf == 0).sum())
-        return (bad, "zero values") if bad else None
-    if r in ("y>0", "positive"):
-        bad = int((yf <= 0).sum())
-        return (bad, "values <= 0") if bad else None
-    if r in ("yin[0,1]", "0<=y<=1"):
-        bad = int(((yf < 0) | (yf > 1)).sum())
-        return (bad, "values outside [0, 1]") if bad else None
-    if r in ("yin{0,1}", "binary"):
-        bad = int((~np.isin(yf, (0.0, 1.0))).sum())
-        return (bad, "values other than 0 and 1") if bad else None
-    if r in ("integerlabels", "integer", "integers"):
-        bad = int((np.mod(yf, 1) != 0).sum())
-        return (bad, "non-integer values") if bad else None
+def requirements(spec: LossSpec) -> tuple[Requirement, ...]:
+    """The spec's ``requires`` as :class:`~losslab._vocab.Requirement` members, in order.
+
+    Example:
+        >>> from losslab.catalog import get_spec
+        >>> requirements(get_spec("poisson"))
+        (<Requirement.NONNEGATIVE: 'y>=0'>,)
+    """
+    return tuple(Requirement.parse(r) for r in spec.requires)
+
+
+def _violation(spec: LossSpec, y: np.ndarray) -> tuple[Requirement, tuple[int, str]] | None:
+    """The first requirement of ``spec`` that the values ``y`` break, with its count."""
+    for r in requirements(spec):
+        v = r.violations(y)
+        if v:
+            return r, v
     return None
 
 
-def _suggest(task: str, y: np.ndarray, exclude: str) -> list[str]:
+_PREFERRED: dict[TaskKind, tuple[str, ...]] = {
+    TaskKind.REGRESSION: ("huber", "mean_squared_error", "mean_absolute_error"),
+    TaskKind.COUNT: ("poisson", "huber", "mean_squared_error"),
+    TaskKind.POSITIVE: ("huber", "mean_squared_error", "gamma"),
+    TaskKind.PROPORTION: ("binary_crossentropy", "mean_squared_error"),
+    TaskKind.BINARY: ("binary_crossentropy", "binary_focal_crossentropy"),
+    TaskKind.MULTICLASS: ("sparse_categorical_crossentropy", "categorical_crossentropy"),
+    TaskKind.ORDINAL: ("coral", "sparse_categorical_crossentropy"),
+    TaskKind.MULTILABEL: ("binary_crossentropy",),
+}
+
+
+def _suggest(task: TaskKind, y: np.ndarray, exclude: str) -> list[str]:
     fams = _FAMILIES.get(task, ())
-    preferred = {
-        "regression": ["huber", "mean_squared_error", "mean_absolute_error"],
-        "count": ["poisson", "huber", "mean_squared_error"],
-        "positive": ["huber", "mean_squared_error", "gamma"],
-        "proportion": ["binary_crossentropy", "mean_squared_error"],
-        "binary": ["binary_crossentropy", "binary_focal_crossentropy"],
-        "multiclass": ["sparse_categorical_crossentropy", "categorical_crossentropy"],
-        "ordinal": ["coral", "sparse_categorical_crossentropy"],
-        "multilabel": ["binary_crossentropy"],
-    }.get(task, [])
+    preferred = _PREFERRED.get(task, ())
     fitting = []
     for s in list_losses():
         if s.name == exclude or s.family not in fams or s.head in _UNSUPPORTED_HEADS:
             continue
-        if task in _REGRESSION_TASKS and any(_violations(r, y) for r in s.requires):
+        if task.is_regression and _violation(s, y):
             continue
         fitting.append(s.name)
     ordered = [n for n in preferred if n in fitting] + [n for n in fitting if n not in preferred]
     return ordered[:2]
 
 
-def check_fits(spec: LossSpec, params: Mapping[str, Any], *, task: str, y: np.ndarray) -> None:
+def check_fits(spec: LossSpec, params: Mapping[str, Any], *, task: TaskKind | str, y: np.ndarray) -> None:
     """Raise :class:`TaskMismatchError` when ``spec`` cannot serve ``task`` on targets ``y``.
 
     The message says why and suggests losses that fit, e.g. "Loss 'poisson' needs y >= 0;
     your target has 37 negative values. Try huber or mean_squared_error."
     """
+    task = TaskKind.parse(task)
     suggestion = _suggest(task, y, spec.name)
     fix = f" Try {' or '.join(suggestion)}." if suggestion else " Run `losslab losses` to pick a loss of this task."
     if spec.head in _UNSUPPORTED_HEADS:
@@ -305,15 +308,13 @@ def check_fits(spec: LossSpec, params: Mapping[str, Any], *, task: str, y: np.nd
             f"Loss '{spec.name}' is a {spec.family.value} loss; the task is {task}. Received "
             f"loss={spec.name!r} for a {task} target.{fix}"
         )
-    if task in _REGRESSION_TASKS or (task == "multilabel"):
-        for r in spec.requires:
-            v = _violations(r, y)
-            if v:
-                raise TaskMismatchError(
-                    f"Loss '{spec.name}' needs {r}; your target has {v[0]} {v[1]}.{fix}"
-                )
+    if task.is_regression or task is TaskKind.MULTILABEL:
+        found = _violation(spec, y)
+        if found:
+            r, (count, what) = found
+            raise TaskMismatchError(f"Loss '{spec.name}' needs {r.value}; your target has {count} {what}.{fix}")
     levels = quantile_levels(spec, params)
-    if levels is not None and spec.head == Head.QUANTILES and task not in _REGRESSION_TASKS:
+    if levels is not None and spec.head == Head.QUANTILES and not task.is_regression:
         raise TaskMismatchError(f"Loss '{spec.name}' predicts quantiles; the task is {task}.{fix}")
 
 

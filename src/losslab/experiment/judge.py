@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 
+from losslab._vocab import TaskKind
 from losslab.errors import InvalidParameterError
 
 __all__ = [
@@ -162,7 +161,7 @@ def _class_proba(pred: np.ndarray, k: int) -> np.ndarray:
 
 
 def judge(
-    task: str,
+    task: TaskKind | str,
     y_true: np.ndarray,
     prediction: np.ndarray,
     *,
@@ -196,7 +195,8 @@ def judge(
     q = 0.5 if quantile is None else float(quantile)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if task in ("regression", "count", "positive", "proportion"):
+        kind = TaskKind.parse(task)
+        if kind.is_regression:
             yt = np.asarray(y_true, dtype=np.float64).reshape(len(y_true), -1)
             d = yt.shape[1]
             p = np.asarray(prediction, dtype=np.float64)
@@ -214,7 +214,7 @@ def judge(
             else:
                 out["poisson_deviance"] = None
             return out
-        if task == "multilabel":
+        if kind is TaskKind.MULTILABEL:
             ym: np.ndarray = np.asarray(y_true, dtype=np.int64).reshape(len(y_true), -1)
             yt = ym
             p = np.clip(np.asarray(prediction, dtype=np.float64).reshape(yt.shape), 0.0, 1.0)
@@ -273,7 +273,7 @@ def judge(
             )
             out["brier"] = _finite(float(np.mean(np.sum((proba - onehot) ** 2, axis=1))))
         out["ece"] = _finite(expected_calibration_error(yt, proba))
-        if task == "ordinal":
+        if kind is TaskKind.ORDINAL:
             # ordered classes: errors of the expected class index (mean goal) and of the
             # median class (median goal)
             expected = proba @ np.arange(k)
@@ -281,8 +281,3 @@ def judge(
             out["rmse"] = _finite(math.sqrt(skm.mean_squared_error(yt, expected)))
             out["mae"] = _finite(skm.mean_absolute_error(yt, median))
         return out
-
-
-def metric_value(metrics: Mapping[str, Any], name: str) -> float | None:
-    v = metrics.get(name)
-    return None if v is None else float(v)

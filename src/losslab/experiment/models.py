@@ -15,7 +15,6 @@ model WITHOUT the output layer), e.g.::
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -119,21 +118,19 @@ def build_body(model: Mapping[str, Any] | BuildModel, input_shape: tuple[int, ..
     return keras.Model(inputs, x, name="losslab_mlp_body")
 
 
-def save_initial_weights(body: Any, path: Path) -> None:
-    from losslab.experiment.store import atomic_write_npz
+def save_initial_weights(body: Any, store: Any, seed: int) -> None:
+    """Store ``body``'s weights as the initial weights of ``seed`` (``init/seed-<S>.npz``)."""
+    store.write_initial_weights(seed, body.get_weights())
 
-    atomic_write_npz(path, {f"w{i:04d}": w for i, w in enumerate(body.get_weights())})
 
-
-def load_initial_weights(body: Any, path: Path) -> None:
-    """Set ``body``'s weights to the stored initial weights of its seed."""
-    with np.load(path) as z:
-        weights = [z[k] for k in sorted(z.files)]
+def load_initial_weights(body: Any, store: Any, seed: int) -> None:
+    """Set ``body``'s weights to the stored initial weights of ``seed`` (a :class:`RunStore`)."""
+    weights = store.read_initial_weights(seed)
     current = body.get_weights()
     if len(weights) != len(current) or any(a.shape != b.shape for a, b in zip(weights, current, strict=True)):
         raise InvalidParameterError(
-            f"The stored initial weights in {path} do not match the model body. The model changed "
-            "since the run started: use another run directory."
+            f"The stored initial weights in {store.init_weights_path(seed)} do not match the model body. "
+            "The model changed since the run started: use another run directory."
         )
     body.set_weights(weights)
 

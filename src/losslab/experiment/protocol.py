@@ -1,5 +1,5 @@
-"""The experiment protocol: task inference, one split fixed by seed, preprocessing fit on the
-training rows only.
+"""The experiment protocol: one split fixed by seed, preprocessing fit on the training rows
+only, targets encoded for the task.
 
 NumPy, pandas and scikit-learn only (no Keras): the prepared split is written to the run
 directory and every trial reads it from there.
@@ -8,62 +8,20 @@ directory and every trial reads it from there.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from losslab._vocab import TaskKind
 from losslab.errors import DataError
+from losslab.experiment.config import SplitConfig
 
-__all__ = [
-    "TASK_KINDS",
-    "CLASSIFICATION_TASKS",
-    "PreparedData",
-    "SplitConfig",
-    "fingerprint",
-    "infer_task",
-    "prepare",
-    "read_table",
-]
+__all__ = ["PreparedData", "SplitConfig", "encode_target", "fingerprint", "prepare"]
 
-TASK_KINDS = ("regression", "count", "positive", "proportion", "binary", "multiclass", "multilabel", "ordinal")
-CLASSIFICATION_TASKS = ("binary", "multiclass", "multilabel", "ordinal")
 MIN_ROWS = 30
 MIN_PER_SPLIT = 5
-
-
-@dataclass(frozen=True)
-class SplitConfig:
-    """How rows are split into train / validation / test.
-
-    Attributes:
-        test_size: fraction of rows in the test split.
-        val_size: fraction of rows in the validation split.
-        stratify: stratify by class (classification tasks); ``None`` means "when the task
-            is binary, multiclass or ordinal".
-        group: column whose values never straddle two splits (table input only).
-        time: column ordering the rows in time: train is the oldest rows, test the newest.
-        seed: the split seed (the same for every candidate and every training seed).
-    """
-
-    test_size: float = 0.2
-    val_size: float = 0.2
-    stratify: bool | None = None
-    group: str | None = None
-    time: str | None = None
-    seed: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "test_size": self.test_size,
-            "val_size": self.val_size,
-            "stratify": self.stratify,
-            "group": self.group,
-            "time": self.time,
-            "seed": self.seed,
-        }
 
 
 @dataclass
@@ -100,73 +58,33 @@ class PreparedData:
         """Number of target columns (regression / multilabel); 1 for a single target."""
         return 1 if self.y_train.ndim == 1 else int(self.y_train.shape[1])
 
-    def save(self, directory: Path) -> None:
-        """Write ``split.npz`` and ``preprocess.json`` into ``directory`` (atomically)."""
-        from losslab.experiment.store import atomic_write_json, atomic_write_npz
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The arrays stored in ``data/split.npz``."""
+        return {k: getattr(self, k) for k in self.ARRAYS}
 
-        atomic_write_npz(directory / "split.npz", {k: getattr(self, k) for k in self.ARRAYS})
-        atomic_write_json(
-            directory / "preprocess.json",
-            {
-                "task": self.task,
-                "classes": self.classes,
-                "features": self.features,
-                "numeric": self.numeric,
-                "categorical": self.categorical,
-                "preprocessing": "numeric: impute(median) + standardize; "
-                "categorical: impute(most_frequent) + one-hot; fit on the training rows only",
-            },
-        )
+    def meta(self) -> dict[str, Any]:
+        """What ``data/preprocess.json`` stores."""
+        return {
+            "task": str(self.task),
+            "classes": self.classes,
+            "features": self.features,
+            "numeric": self.numeric,
+            "categorical": self.categorical,
+            "preprocessing": "numeric: impute(median) + standardize; "
+            "categorical: impute(most_frequent) + one-hot; fit on the training rows only",
+        }
 
     @classmethod
-    def load(cls, directory: Path) -> PreparedData:
-        import json
-
-        with np.load(directory / "split.npz", allow_pickle=False) as z:
-            arrays = {k: z[k] for k in cls.ARRAYS}
-        meta = json.loads((directory / "preprocess.json").read_text())
+    def from_stored(cls, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> PreparedData:
+        """Rebuild from :meth:`arrays` and :meth:`meta` (read by ``RunStore.load_prepared``)."""
         return cls(
-            **arrays,
+            **{k: arrays[k] for k in cls.ARRAYS},
             task=meta["task"],
             classes=meta["classes"],
             features=meta["features"],
             numeric=meta["numeric"],
             categorical=meta["categorical"],
         )
-
-
-# ---------------------------------------------------------------------------- reading
-def read_table(data: Any) -> Any:
-    """Read a CSV/Parquet path, a pandas DataFrame or a pyarrow Table into a DataFrame.
-
-    Uses :func:`losslab.data.read_table` when that module provides it.
-    """
-    shared: Any = None
-    try:
-        from losslab.data import read_table as shared
-    except ImportError:
-        shared = None
-    if shared is not None:
-        return shared(data)
-    import pandas as pd
-
-    if isinstance(data, pd.DataFrame):
-        return data
-    if type(data).__module__.startswith("pyarrow"):
-        return data.to_pandas()
-    path = Path(data)
-    if not path.exists():
-        raise DataError(f"Data file not found. Received: {str(path)!r}. Pass an existing CSV or Parquet file.")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".parquet", ".pq"):
-            return pd.read_parquet(path)
-        return pd.read_csv(path)
-    except Exception as e:  # pandas raises many types
-        raise DataError(
-            f"Could not read {str(path)!r} as {'Parquet' if suffix in ('.parquet', '.pq') else 'CSV'}: "
-            f"{' '.join(str(e).split())}. Pass a valid CSV or Parquet file."
-        ) from None
 
 
 def fingerprint(x: Any, y: Any, columns: Sequence[str] = ()) -> str:
@@ -188,37 +106,17 @@ def fingerprint(x: Any, y: Any, columns: Sequence[str] = ()) -> str:
     return "sha256:" + h.hexdigest()
 
 
-# ---------------------------------------------------------------------------- task
-def infer_task(y: Any) -> tuple[str, list[str]]:
-    """A simple task guess from the target values: ``(kind, reasons)``.
+def encode_target(y: np.ndarray, task: TaskKind | str, classes: list[Any] | None) -> tuple[np.ndarray, list[Any] | None]:
+    """Targets as the trials read them, with the class order: class codes 0..K-1 (binary,
+    multiclass, ordinal; classes sorted unless given), a 0/1 float matrix (multilabel), or
+    float32 values.
 
-    ``losslab run`` uses the advisor's richer inference; this one serves ``compare`` when no
-    task is given.
+    Example:
+        >>> encode_target(np.array(["b", "a", "b"]), "binary", None)
+        (array([1, 0, 1], dtype=int32), ['a', 'b'])
     """
-    arr = np.asarray(y)
-    if arr.ndim == 2 and arr.shape[1] > 1:
-        if np.isin(arr, (0, 1)).all():
-            return "multilabel", [f"the target has {arr.shape[1]} columns of 0/1 values"]
-        return "regression", [f"the target has {arr.shape[1]} real-valued columns"]
-    arr = arr.reshape(-1)
-    if arr.dtype.kind in "OUSb":
-        n = len(np.unique(arr.astype(str)))
-        kind = "binary" if n == 2 else "multiclass"
-        return kind, [f"the target is categorical with {n} distinct values"]
-    finite = arr[np.isfinite(arr.astype(float))].astype(float)
-    uniq = np.unique(finite)
-    integer = bool(np.all(np.equal(np.mod(finite, 1), 0)))
-    if len(uniq) == 2 and set(uniq.tolist()) <= {0.0, 1.0}:
-        return "binary", ["the target takes only the values 0 and 1"]
-    if integer and len(uniq) <= 10 and uniq.min() >= 0:
-        return "multiclass", [f"the target has {len(uniq)} distinct integer values"]
-    if integer and uniq.min() >= 0:
-        return "count", ["the target holds non-negative integers with many distinct values"]
-    return "regression", ["the target holds real values"]
-
-
-def _encode_target(y: np.ndarray, task: str, classes: list[Any] | None) -> tuple[np.ndarray, list[Any] | None]:
-    if task in ("binary", "multiclass", "ordinal"):
+    task = TaskKind.parse(task)
+    if task.has_class_labels:
         flat = y.reshape(-1)
         if classes is None:
             classes = sorted(np.unique(flat).tolist(), key=lambda v: (str(type(v)), v))
@@ -228,7 +126,7 @@ def _encode_target(y: np.ndarray, task: str, classes: list[Any] | None) -> tuple
         except KeyError as e:
             raise DataError(f"Target value {e.args[0]!r} is not one of the classes {classes}.") from None
         return codes, [c.item() if hasattr(c, "item") else c for c in classes]
-    if task == "multilabel":
+    if task is TaskKind.MULTILABEL:
         arr = y.astype(np.float32)
         if arr.ndim == 1:
             arr = arr[:, None]
@@ -237,9 +135,9 @@ def _encode_target(y: np.ndarray, task: str, classes: list[Any] | None) -> tuple
     return arr.astype(np.float32), None
 
 
-def _check_target(y: np.ndarray, task: str) -> None:
+def _check_target(y: np.ndarray, task: TaskKind) -> None:
     flat = y.reshape(len(y), -1)
-    if task not in CLASSIFICATION_TASKS:
+    if not task.is_classification:
         yf = flat.astype(float)
         bad = int((~np.isfinite(yf)).any(axis=1).sum())
         if bad:
@@ -247,14 +145,14 @@ def _check_target(y: np.ndarray, task: str) -> None:
                 f"The target has {bad} missing or infinite values. Received {len(y)} rows. "
                 "Drop those rows or impute the target before the experiment."
             )
-    if task in ("binary", "multiclass", "ordinal"):
+    if task.has_class_labels:
         n = len(np.unique(flat.reshape(-1).astype(str)))
         if n < 2:
             raise DataError(
                 f"The target has a single class ({flat.reshape(-1)[0]!r}). Received {len(y)} rows with "
                 "one distinct value. A classifier needs at least two classes: check the target column."
             )
-        if task == "binary" and n != 2:
+        if task is TaskKind.BINARY and n != 2:
             raise DataError(
                 f"A binary task needs exactly two classes. Received {n} distinct target values. "
                 "Use task='multiclass' or check the target column."
@@ -308,7 +206,7 @@ def prepare(
     x: Any,
     y: Any,
     *,
-    task: str,
+    task: TaskKind | str,
     split: SplitConfig,
     classes: list[Any] | None = None,
     groups: Any = None,
@@ -321,7 +219,7 @@ def prepare(
             imputed and one-hot encoded), a 2-D numeric array (imputed and standardised) or
             an array of higher rank (images, sequences: passed through as float32).
         y: target values, shape (N,) or (N, D).
-        task: one of :data:`TASK_KINDS`.
+        task: a :class:`~losslab._vocab.TaskKind` (or its name).
         split: the split configuration.
         classes: class order for classification (default: sorted unique values).
         groups: group labels per row (optional).
@@ -342,8 +240,7 @@ def prepare(
     """
     import pandas as pd
 
-    if task not in TASK_KINDS:
-        raise DataError(f"Unknown task {task!r}. Expected one of {', '.join(TASK_KINDS)}.")
+    task = TaskKind.parse(task)
     y_arr = y.to_numpy() if isinstance(y, pd.Series | pd.DataFrame) else np.asarray(y)
     n = len(y_arr)
     if len(x) != n:
@@ -354,8 +251,8 @@ def prepare(
             "needed. Add data or use the NumPy references (losslab evaluate) instead of an experiment."
         )
     _check_target(y_arr, task)
-    y_enc, classes = _encode_target(y_arr, task, classes)
-    strat = split.stratify if split.stratify is not None else task in ("binary", "multiclass", "ordinal")
+    y_enc, classes = encode_target(y_arr, task, classes)
+    strat = split.stratify if split.stratify is not None else task.has_class_labels
     train, val, test = _split_indices(
         n,
         split,
@@ -363,7 +260,7 @@ def prepare(
         None if groups is None else np.asarray(groups),
         None if order is None else np.asarray(order),
     )
-    if task in ("binary", "multiclass", "ordinal") and len(np.unique(y_enc[train])) < 2:
+    if task.has_class_labels and len(np.unique(y_enc[train])) < 2:
         raise DataError("The training split holds a single class. Add rows of the rare class or change the split.")
 
     numeric: list[str] = []

@@ -15,7 +15,7 @@ import numpy as np
 
 from losslab.experiment.judge import DIRECTIONS
 
-__all__ = ["ALPHA", "CONFIDENCE", "leaderboard_rows", "paired_test", "t_interval"]
+__all__ = ["ALPHA", "CONFIDENCE", "leaderboard_document", "leaderboard_rows", "paired_test", "t_interval"]
 
 CONFIDENCE = 0.95
 ALPHA = 0.05
@@ -145,3 +145,20 @@ def leaderboard_rows(
     for r in out:
         r.pop("_by_seed")
     return out
+
+
+def leaderboard_document(rows: list[dict[str, Any]], primary: str) -> dict[str, Any]:
+    """The content of ``leaderboard.json``: the rows with what they mean.
+
+    Example:
+        >>> leaderboard_document([], "rmse")["direction"]
+        'min'
+    """
+    return {
+        "primary_metric": primary,
+        "direction": DIRECTIONS[primary],
+        "confidence": CONFIDENCE,
+        "interval": "Student t interval over seeds",
+        "test": "two-sided paired t-test over seeds against the best candidate (alpha 0.05)",
+        "rows": rows,
+    }

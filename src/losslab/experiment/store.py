@@ -1,4 +1,8 @@
-"""The resumable run directory (format: docs/run-directory.md).
+"""The resumable run directory (format: docs/run-directory.md), and its one reader.
+
+:class:`RunStore` is the only code that writes and parses ``manifest.json``,
+``trials.jsonl``, ``leaderboard.json`` and the ``.npz`` files: the experiment (resumption,
+``Results.load``), the trials and the report all read through it.
 
 Every finished trial is stored as it completes: its files are written atomically (temp file
 then ``os.replace``) and one line is appended to ``trials.jsonl`` with ``fsync``. A trial
@@ -16,7 +20,7 @@ import os
 import platform
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from losslab.errors import LosslabError
+from losslab.experiment.protocol import PreparedData
 
 __all__ = [
     "FORMAT_VERSION",
@@ -162,16 +167,71 @@ class RunStore:
     def trial_npz(self, trial_id: str) -> Path:
         return self.path / "trials" / f"{trial_id}.npz"
 
-    # ------------------------------------------------------------------ manifest
-    def read_manifest(self) -> dict[str, Any] | None:
-        if not self.manifest_path.exists():
-            return None
+    @property
+    def leaderboard_path(self) -> Path:
+        return self.path / "leaderboard.json"
+
+    # ------------------------------------------------------------------ reading helpers
+    def _read_json(self, path: Path) -> Any:
         try:
-            return json.loads(self.manifest_path.read_text())
+            return json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as e:
             raise RunDirectoryError(
-                f"Cannot read {self.manifest_path}: {e}. Use another --out directory or delete this one."
+                f"Cannot read {str(path)!r}: {e}. The run directory is damaged; re-run the "
+                "experiment into a new --out directory."
             ) from None
+
+    @staticmethod
+    def _read_npz(path: Path) -> dict[str, np.ndarray]:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+
+    # ------------------------------------------------------------------ prepared data, weights
+    def save_prepared(self, prepared: PreparedData) -> None:
+        """Write ``data/split.npz`` and ``data/preprocess.json`` (atomically)."""
+        atomic_write_npz(self.data_dir / "split.npz", prepared.arrays())
+        atomic_write_json(self.data_dir / "preprocess.json", prepared.meta())
+
+    def has_prepared(self) -> bool:
+        return (self.data_dir / "split.npz").exists()
+
+    def load_prepared(self) -> PreparedData:
+        """The prepared split the trials train on."""
+        return PreparedData.from_stored(self.read_split(), self.read_preprocess() or {})
+
+    def read_split(self) -> dict[str, np.ndarray]:
+        """``data/split.npz`` (an empty dict when it is not stored)."""
+        p = self.data_dir / "split.npz"
+        return self._read_npz(p) if p.exists() else {}
+
+    def read_preprocess(self) -> dict[str, Any] | None:
+        """``data/preprocess.json`` or None."""
+        p = self.data_dir / "preprocess.json"
+        return self._read_json(p) if p.exists() else None
+
+    def write_initial_weights(self, seed: int, weights: list[np.ndarray]) -> None:
+        atomic_write_npz(self.init_weights_path(seed), {f"w{i:04d}": w for i, w in enumerate(weights)})
+
+    def read_initial_weights(self, seed: int) -> list[np.ndarray]:
+        """The stored initial body weights of ``seed``, in layer order."""
+        z = self._read_npz(self.init_weights_path(seed))
+        return [z[k] for k in sorted(z)]
+
+    def read_predictions(self, trial_id: str) -> dict[str, np.ndarray] | None:
+        """Test-split predictions of one trial (``trials/<id>.npz``), or None."""
+        p = self.trial_npz(trial_id)
+        return self._read_npz(p) if p.exists() else None
+
+    def read_leaderboard(self) -> dict[str, Any] | None:
+        """``leaderboard.json`` or None (a run that did not finish)."""
+        return self._read_json(self.leaderboard_path) if self.leaderboard_path.exists() else None
+
+    # ------------------------------------------------------------------ manifest
+    def read_manifest(self) -> dict[str, Any] | None:
+        """``manifest.json``, or None when the directory holds none."""
+        if not self.manifest_path.exists():
+            return None
+        return self._read_json(self.manifest_path)
 
     def open(self, manifest: dict[str, Any]) -> bool:
         """Create the run directory, or check that it holds this same run.
@@ -264,10 +324,3 @@ class RunStore:
             data = f.read()
             keep = data.rfind(b"\n") + 1
             f.truncate(keep)
-
-    def iter_predictions(self) -> Iterator[tuple[str, dict[str, np.ndarray]]]:
-        for rec in self.records():
-            p = self.trial_npz(rec["trial_id"])
-            if p.exists():
-                with np.load(p) as z:
-                    yield rec["trial_id"], {k: z[k] for k in z.files}

@@ -20,9 +20,26 @@ from typing import Any
 import numpy as np
 
 from losslab.experiment.protocol import PreparedData
-from losslab.experiment.store import utc_now
+from losslab.experiment.store import RunStore, utc_now
+from losslab.experiment.trial_callbacks import (
+    epoch_hook,
+    event_records,
+    loss_watchers,
+    make_val_judge_callback,
+    predict_raw,
+)
 
-__all__ = ["TrialRecord", "TrialTask", "load_prepared", "run_trial"]
+__all__ = [
+    "FitOutcome",
+    "TrialRecord",
+    "TrialSetup",
+    "TrialTask",
+    "build_trial_model",
+    "load_prepared",
+    "prepare_trial",
+    "run_trial",
+    "trial_record",
+]
 
 
 @dataclass(frozen=True)
@@ -91,91 +108,249 @@ class TrialRecord:
 
 @functools.lru_cache(maxsize=4)
 def _load_cached(run_dir: str, mtime: float) -> PreparedData:
-    return PreparedData.load(Path(run_dir) / "data")
+    return RunStore(run_dir).load_prepared()
 
 
 def load_prepared(run_dir: str | Path) -> PreparedData:
     """The prepared split of a run directory (cached per process)."""
-    p = Path(run_dir) / "data" / "split.npz"
+    p = RunStore(run_dir).data_dir / "split.npz"
     return _load_cached(str(run_dir), p.stat().st_mtime)
 
 
-def _predict(model: Any, x: np.ndarray, batch: int = 8192) -> np.ndarray:
-    """Raw outputs by direct calls (no compiled predict function: cheap for small data)."""
-    from keras import ops
+@dataclass
+class TrialSetup:
+    """What a trial trains on, decided before any model exists (no Keras).
 
-    parts = [ops.convert_to_numpy(model(x[i : i + batch], training=False)) for i in range(0, len(x), batch)]
-    return np.concatenate(parts, axis=0).astype(np.float64)
+    Attributes:
+        data: the prepared split.
+        spec, params: the catalog entry and its full parameters.
+        head: the output head (:class:`~losslab.experiment.heads.HeadSpec`).
+        levels: the quantile levels of a quantile head, else None.
+        shift, scale: the target standardisation (``scale`` None: the target is used as is).
+        y_train, y_val: the encoded training / validation targets the loss reads.
+        class_weight: ``{class code: weight}`` for ``model.fit``, or None.
+    """
+
+    task: TrialTask
+    data: PreparedData
+    spec: Any
+    params: dict[str, Any]
+    head: Any
+    levels: list[float] | None
+    shift: np.ndarray
+    scale: np.ndarray | None
+    y_train: np.ndarray
+    y_val: np.ndarray
+    class_weight: dict[int, float] | None
+
+    def initial_bias(self) -> np.ndarray | None:
+        """The head's data-informed starting bias (on the scale the head trains on)."""
+        from losslab.experiment import heads
+
+        y = self.data.y_train
+        y_fit = (y - self.shift) / self.scale if self.scale is not None else y
+        return heads.initial_bias(self.head, self.spec, self.params, y_fit)
+
+    def prediction(self, raw: np.ndarray) -> np.ndarray:
+        """Raw outputs -> the prediction the judge reads, in the target's units."""
+        from losslab.experiment import heads
+
+        pred = heads.to_prediction(self.spec, self.head, raw, self.params)
+        if self.scale is None:
+            return pred
+        if pred.ndim == 1:
+            return pred * self.scale[0] + self.shift[0]
+        # the prediction holds D columns (point) or Q*D columns (quantiles, level-major)
+        reps = pred.shape[-1] // self.data.target_dim
+        return pred * np.tile(self.scale, reps) + np.tile(self.shift, reps)
+
+    def judge(self, pred: np.ndarray, y: np.ndarray) -> dict[str, float | None]:
+        """Every judge metric of ``pred`` against the prepared targets ``y``."""
+        from losslab.experiment import judge
+
+        t = self.task
+        return judge.judge(
+            t.task, y, pred, n_classes=t.n_classes, quantile=t.goal_quantile, quantiles=self.levels
+        )
+
+    def score(self, pred: np.ndarray, y: np.ndarray | None = None) -> float | None:
+        """The primary judge metric (on the validation targets by default)."""
+        return self.judge(pred, self.data.y_val if y is None else y).get(self.task.primary_metric)
 
 
-class _EpochHook:
-    """Keras callback factory calling ``fn(epoch, logs)`` after each epoch."""
+def prepare_trial(task: TrialTask) -> TrialSetup:
+    """Read the prepared split and decide the head, target scaling and target encoding.
 
-    @staticmethod
-    def make(fn: Callable[[int, Mapping[str, Any]], None]) -> Any:
-        import keras
+    Regression-type heads learn the target standardised with the training rows' mean and
+    std (loss parameters in target units, e.g. Huber's delta, then refer to that scale, as
+    the advisor sets them); predictions are mapped back, so judge metrics are in the
+    target's units. Positive heads (log-rate, softplus) keep the raw non-negative target.
+    """
+    from losslab.catalog import get_spec
+    from losslab.experiment import heads
 
-        class _Hook(keras.callbacks.Callback):
-            def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
-                fn(epoch, logs or {})
+    data = load_prepared(task.run_dir)
+    spec = get_spec(task.candidate["loss"])
+    params = spec.validate_params(task.candidate.get("params", {}))
+    hs = heads.head_spec(
+        spec, params, task=task.task, target_dim=data.target_dim, n_classes=task.n_classes
+    )
+    levels = heads.quantile_levels(spec, params) if hs.head.value == "quantiles" else None
+    enabled = bool(task.training.get("scale_target", True))
+    shift, scale = heads.target_scaling(hs, data.y_train, task=task.task, enabled=enabled)
 
-        return _Hook()
+    def encode(y: np.ndarray) -> np.ndarray:
+        y_fit = (y - shift) / scale if scale is not None else y
+        return heads.encode_targets(spec, hs, y_fit, task=task.task, n_classes=task.n_classes)
+
+    cw = None
+    if task.candidate.get("class_weight") is not None and task.n_classes:
+        cw = heads.class_weights(task.candidate["class_weight"], data.y_train, task.n_classes)
+    return TrialSetup(
+        task,
+        data,
+        spec,
+        params,
+        hs,
+        levels,
+        shift,
+        scale,
+        encode(data.y_train),
+        encode(data.y_val),
+        cw,
+    )
 
 
-def make_val_judge_callback(
-    x_val: np.ndarray, y_val: np.ndarray, prediction: Callable[[np.ndarray], np.ndarray], score: Callable[[np.ndarray], float | None], key: str
-) -> Any:
-    """A callback writing the validation judge metric into ``logs[key]`` after each epoch
-    (placed before a pruning callback, which then reads it)."""
+def build_trial_model(setup: TrialSetup) -> Any:
+    """The compiled Keras model: the seed's stored initial body weights plus the seeded head."""
     import keras
 
-    class _ValJudge(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-            raw = _predict(self.model, x_val)
-            v = score(prediction(raw)) if np.isfinite(raw).all() else None
-            if logs is not None:
-                logs[key] = float("nan") if v is None else float(v)
+    from losslab.experiment import heads
+    from losslab.experiment.models import (
+        build_body,
+        build_full_model,
+        load_initial_weights,
+        set_seed,
+    )
 
-    return _ValJudge()
+    task = setup.task
+    set_seed(task.seed)
+    body = build_body(task.model, setup.data.input_shape, task.seed)
+    load_initial_weights(body, RunStore(task.run_dir), task.seed)
+    head = heads.build_head_layer(
+        setup.head, seed=task.seed * 7919 + 997, bias=setup.initial_bias()
+    )
+    model = build_full_model(body, head)
+    optimizer = keras.optimizers.get(
+        {
+            "class_name": task.training.get("optimizer", "adam"),
+            "config": {"learning_rate": float(task.training["learning_rate"])},
+        }
+    )
+    model.compile(optimizer=optimizer, loss=setup.spec.build(**setup.params))
+    return model
 
 
-def _watchers(es_cfg: Mapping[str, Any]) -> list[Any]:
-    """The training watchers of a trial: they collect events and never print or stop.
+def _trial_callbacks(
+    setup: TrialSetup,
+    extra: Sequence[Any],
+    on_epoch: Callable[[int, Mapping[str, Any]], None] | None,
+    judge_each_epoch: str | None,
+) -> tuple[list[Any], Any, list[Any]]:
+    """``(callbacks, the EarlyStopping callback or None, the watchers)`` of one fit."""
+    import keras
 
-    A :class:`~losslab.callbacks.DivergenceGuard` always (NaN/inf, explosion, stuck; NaN
-    itself is stopped by TerminateOnNaN). An :class:`~losslab.callbacks.OverfittingMonitor`
-    only when early stopping is off or does not restore the best weights: otherwise a rising
-    validation loss is what early stopping already handles (its weights are not kept), and
-    flagging it would mark nearly every early-stopped trial.
-    """
-    from losslab.callbacks import DivergenceGuard, OverfittingMonitor
-
-    out: list[Any] = [DivergenceGuard(action="warn", warn=False)]
-    if not es_cfg.get("enabled", True) or not es_cfg.get("restore_best_weights", False):
-        out.append(OverfittingMonitor(action="warn", warn=False))
-    return out
-
-
-def _event_records(watchers: Sequence[Any]) -> list[dict[str, Any]]:
-    """The watchers' events as stored in a trial record (docs/run-directory.md)."""
-    out: list[dict[str, Any]] = []
-    for w in watchers:
-        monitor = type(w).__name__ == "OverfittingMonitor"
-        source = "overfitting_monitor" if monitor else "divergence_guard"
-        for ev in w.events:
-            details = dict(ev.details)
-            out.append(
-                {
-                    "source": source,
-                    "kind": ev.kind,
-                    "epoch": int(ev.epoch) + 1,
-                    "batch": None if ev.batch is None else int(ev.batch) + 1,
-                    "message": ev.message,
-                    "causes": [str(c) for c in details.pop("causes", [])],
-                    "details": details,
-                }
+    tr = setup.task.training
+    es_cfg = dict(tr.get("early_stopping") or {})
+    cbs: list[Any] = []
+    es = None
+    if es_cfg.get("enabled", True):
+        es = keras.callbacks.EarlyStopping(**{k: v for k, v in es_cfg.items() if k != "enabled"})
+        cbs.append(es)
+    watchers = loss_watchers(es_cfg)
+    cbs.extend(watchers)
+    if tr.get("terminate_on_nan", True):
+        cbs.append(keras.callbacks.TerminateOnNaN())
+    if judge_each_epoch:
+        d = setup.data
+        cbs.append(
+            make_val_judge_callback(
+                d.x_val, d.y_val, setup.prediction, setup.score, judge_each_epoch
             )
-    return sorted(out, key=lambda d: (d["epoch"], d["batch"] or 0))
+        )
+    if on_epoch is not None:
+        cbs.append(epoch_hook(on_epoch))
+    cbs.extend(extra)
+    return cbs, es, watchers
+
+
+@dataclass
+class FitOutcome:
+    """What training left behind: the history and the raw outputs on validation and test."""
+
+    history: dict[str, list[float | None]]
+    raw_val: np.ndarray
+    raw_test: np.ndarray
+    train_seconds: float
+    best_epoch: int | None = None
+    stopped_early: bool = False
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+def trial_record(setup: TrialSetup, fit: FitOutcome, started: float) -> TrialRecord:
+    """Judge the outputs of a finished fit and build its :class:`TrialRecord` (status
+    ``"nan"`` for non-finite training or outputs, ``"failed"`` when the primary judge metric
+    is undefined on the test split)."""
+    task, data = setup.task, setup.data
+    epochs_run = len(fit.history.get("loss", []))
+    nan_stop = any(v is None for v in fit.history.get("loss", []))
+    status, error = "ok", None
+    metrics: dict[str, float | None] = {}
+    val_metrics: dict[str, float | None] = {}
+    arrays: dict[str, np.ndarray] = {"raw": fit.raw_test.astype(np.float32)}
+    if nan_stop or not np.isfinite(fit.raw_test).all():
+        status = "nan"
+        error = (
+            "training produced NaN or infinite values (TerminateOnNaN); try a lower learning rate"
+        )
+    else:
+        pred_test = setup.prediction(fit.raw_test)
+        arrays["prediction"] = pred_test.astype(np.float32)
+        metrics = setup.judge(pred_test, data.y_test)
+        val_metrics = {task.primary_metric: setup.score(setup.prediction(fit.raw_val))}
+    primary = metrics.get(task.primary_metric) if status == "ok" else None
+    if status == "ok" and primary is None:
+        status, error = (
+            "failed",
+            f"the judge metric {task.primary_metric} is undefined on the test split",
+        )
+    cand = task.candidate
+    return TrialRecord(
+        trial_id=task.trial_id,
+        candidate_id=str(cand["id"]),
+        label=str(cand["label"]),
+        loss=setup.spec.name,
+        params={k: (list(v) if isinstance(v, tuple) else v) for k, v in setup.params.items()},
+        class_weight=cand.get("class_weight"),
+        seed=int(task.seed),
+        head=setup.head.head.value,
+        status=status,
+        error=error,
+        metrics=metrics,
+        primary_metric=task.primary_metric,
+        primary=primary,
+        val_metrics=val_metrics,
+        epochs_run=epochs_run,
+        best_epoch=fit.best_epoch if epochs_run else None,
+        max_epochs=int(task.training["max_epochs"]),
+        stopped_early=fit.stopped_early,
+        history=fit.history,
+        train_seconds=round(fit.train_seconds, 4),
+        seconds=round(time.perf_counter() - started, 4),
+        finished=utc_now(),
+        events=fit.events,
+        arrays=arrays,
+    )
 
 
 def run_trial(
@@ -187,6 +362,10 @@ def run_trial(
 ) -> TrialRecord:
     """Train and judge one (loss, seed) pair.
 
+    Steps: :func:`prepare_trial` (head, target scaling and encoding), :func:`build_trial_model`
+    (stored initial weights + seeded head), one ``fit`` with EarlyStopping + TerminateOnNaN +
+    the training watchers, then :func:`trial_record` (judge metrics on the test split).
+
     Args:
         task: the :class:`TrialTask`.
         callbacks: extra Keras callbacks (e.g. Optuna's pruning callback), run after the
@@ -197,99 +376,27 @@ def run_trial(
 
     Returns:
         The :class:`TrialRecord` (status ``"nan"`` when TerminateOnNaN stopped training or
-        the outputs are not finite; ``events`` holds what the training watchers noticed). Exceptions from a user's ``build_model`` propagate.
+        the outputs are not finite; ``events`` holds what the training watchers noticed).
+        Exceptions from a user's ``build_model`` propagate.
 
     Example:
         >>> rec = run_trial(task)  # doctest: +SKIP
         >>> rec.metrics["rmse"]    # doctest: +SKIP
     """
-    import keras
-
-    from losslab.catalog import get_spec
-    from losslab.experiment import heads, judge
-    from losslab.experiment.models import (
-        build_body,
-        build_full_model,
-        load_initial_weights,
-        set_seed,
-    )
-
     t0 = time.perf_counter()
-    data = load_prepared(task.run_dir)
-    cand = task.candidate
-    spec = get_spec(cand["loss"])
-    params = spec.validate_params(cand.get("params", {}))
-    tr = task.training
-    hs = heads.head_spec(spec, params, task=task.task, target_dim=data.target_dim, n_classes=task.n_classes)
-    levels = heads.quantile_levels(spec, params) if hs.head.value == "quantiles" else None
-
-    # regression-type heads learn the target standardised with the training rows' mean and
-    # std (loss parameters in target units, e.g. Huber's delta, then refer to that scale, as
-    # the advisor sets them); predictions are mapped back, so judge metrics are in the
-    # target's units. Positive heads (log-rate, softplus) keep the raw non-negative target.
-    shift, scale = heads.target_scaling(hs, data.y_train, task=task.task, enabled=bool(tr.get("scale_target", True)))
-    y_train_fit = (data.y_train - shift) / scale if scale is not None else data.y_train
-    y_val_fit = (data.y_val - shift) / scale if scale is not None else data.y_val
-
-    set_seed(task.seed)
-    body = build_body(task.model, data.input_shape, task.seed)
-    load_initial_weights(body, Path(task.run_dir) / "init" / f"seed-{task.seed}.npz")
-    head = heads.build_head_layer(
-        hs, seed=task.seed * 7919 + 997, bias=heads.initial_bias(hs, spec, params, y_train_fit)
-    )
-    model = build_full_model(body, head)
-    optimizer = keras.optimizers.get(
-        {"class_name": tr.get("optimizer", "adam"), "config": {"learning_rate": float(tr["learning_rate"])}}
-    )
-    model.compile(optimizer=optimizer, loss=spec.build(**params))
-
-    y_train = heads.encode_targets(spec, hs, y_train_fit, task=task.task, n_classes=task.n_classes)
-    y_val = heads.encode_targets(spec, hs, y_val_fit, task=task.task, n_classes=task.n_classes)
-    cw = None
-    if cand.get("class_weight") is not None and task.n_classes:
-        cw = heads.class_weights(cand["class_weight"], data.y_train, task.n_classes)
-
-    def prediction(raw: np.ndarray) -> np.ndarray:
-        pred = heads.to_prediction(spec, hs, raw, params)
-        if scale is None:
-            return pred
-        d = data.target_dim
-        # the prediction holds D columns (point) or Q*D columns (quantiles, level-major)
-        reps = pred.shape[-1] // d if pred.ndim > 1 else 1
-        return pred * np.tile(scale, reps) + np.tile(shift, reps) if pred.ndim > 1 else pred * scale[0] + shift[0]
-
-    def score(pred: np.ndarray, y: np.ndarray = data.y_val) -> float | None:
-        m = judge.judge(
-            task.task, y, pred, n_classes=task.n_classes, quantile=task.goal_quantile, quantiles=levels
-        )
-        return m.get(task.primary_metric)
-
-    es_cfg = dict(tr.get("early_stopping") or {})
-    cbs: list[Any] = []
-    es = None
-    if es_cfg.get("enabled", True):
-        es = keras.callbacks.EarlyStopping(**{k: v for k, v in es_cfg.items() if k != "enabled"})
-        cbs.append(es)
-    watchers = _watchers(es_cfg)
-    cbs.extend(watchers)
-    if tr.get("terminate_on_nan", True):
-        cbs.append(keras.callbacks.TerminateOnNaN())
-    if judge_each_epoch:
-        cbs.append(make_val_judge_callback(data.x_val, data.y_val, prediction, score, judge_each_epoch))
-    if on_epoch is not None:
-        cbs.append(_EpochHook.make(on_epoch))
-    cbs.extend(callbacks)
-
-    max_epochs = int(tr["max_epochs"])
+    setup = prepare_trial(task)
+    model = build_trial_model(setup)
+    cbs, es, watchers = _trial_callbacks(setup, callbacks, on_epoch, judge_each_epoch)
+    data = setup.data
     t_fit = time.perf_counter()
     hist = model.fit(
         data.x_train,
-        y_train,
-        validation_data=(data.x_val, y_val),
-        epochs=max_epochs,
-        batch_size=int(tr["batch_size"]),
+        setup.y_train,
+        validation_data=(data.x_val, setup.y_val),
+        epochs=int(task.training["max_epochs"]),
+        batch_size=int(task.training["batch_size"]),
         callbacks=cbs,
-        class_weight=cw,
+        class_weight=setup.class_weight,
         shuffle=True,
         verbose=0,
     )
@@ -298,54 +405,16 @@ def run_trial(
         k: [float(v) if v is not None and math.isfinite(float(v)) else None for v in vals]
         for k, vals in hist.history.items()
     }
-    epochs_run = len(history.get("loss", []))
-    nan_stop = any(v is None for v in history.get("loss", []))
-
-    raw_test = _predict(model, data.x_test)
-    raw_val = _predict(model, data.x_val)
-    status, error = "ok", None
-    metrics: dict[str, float | None] = {}
-    val_metrics: dict[str, float | None] = {}
-    arrays: dict[str, np.ndarray] = {"raw": raw_test.astype(np.float32)}
-    if nan_stop or not np.isfinite(raw_test).all():
-        status = "nan"
-        error = "training produced NaN or infinite values (TerminateOnNaN); try a lower learning rate"
-    else:
-        pred_test = prediction(raw_test)
-        arrays["prediction"] = pred_test.astype(np.float32)
-        metrics = judge.judge(
-            task.task, data.y_test, pred_test, n_classes=task.n_classes, quantile=task.goal_quantile, quantiles=levels
-        )
-        val_metrics = {task.primary_metric: score(prediction(raw_val))}
     best_epoch = None
-    if es is not None and getattr(es, "best_epoch", None) is not None and epochs_run:
+    if es is not None and getattr(es, "best_epoch", None) is not None:
         best_epoch = int(es.best_epoch) + 1
-    primary = metrics.get(task.primary_metric) if status == "ok" else None
-    if status == "ok" and primary is None:
-        status, error = "failed", f"the judge metric {task.primary_metric} is undefined on the test split"
-    return TrialRecord(
-        trial_id=task.trial_id,
-        candidate_id=str(cand["id"]),
-        label=str(cand["label"]),
-        loss=spec.name,
-        params={k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()},
-        class_weight=cand.get("class_weight"),
-        seed=int(task.seed),
-        head=hs.head.value,
-        status=status,
-        error=error,
-        metrics=metrics,
-        primary_metric=task.primary_metric,
-        primary=primary,
-        val_metrics=val_metrics,
-        epochs_run=epochs_run,
-        best_epoch=best_epoch,
-        max_epochs=max_epochs,
-        stopped_early=bool(es is not None and es.stopped_epoch > 0),
+    fit = FitOutcome(
         history=history,
-        train_seconds=round(train_seconds, 4),
-        seconds=round(time.perf_counter() - t0, 4),
-        finished=utc_now(),
-        events=_event_records(watchers),
-        arrays=arrays,
+        raw_val=predict_raw(model, data.x_val),
+        raw_test=predict_raw(model, data.x_test),
+        train_seconds=train_seconds,
+        best_epoch=best_epoch,
+        stopped_early=bool(es is not None and es.stopped_epoch > 0),
+        events=event_records(watchers),
     )
+    return trial_record(setup, fit, t0)

@@ -270,8 +270,73 @@ def early_stopping_setting(options: Mapping[str, Any]) -> dict[str, Any] | bool:
     }
 
 
+def training_config(options: Mapping[str, Any]) -> Any:
+    """The :class:`~losslab.experiment.config.TrainingConfig` of a command's options,
+    validated once before any data is read (``tune`` has no --batch-size / --learning-rate:
+    its search ranges replace them).
+
+    Example:
+        >>> training_config(dict(max_epochs=5, early_stopping=False, scale_target=True)).max_epochs
+        5
+    """
+    from losslab.experiment.config import EarlyStoppingConfig, TrainingConfig
+
+    return TrainingConfig(
+        learning_rate=options.get("learning_rate", 3e-3),
+        batch_size=options.get("batch_size", 32),
+        max_epochs=options["max_epochs"],
+        early_stopping=EarlyStoppingConfig.from_setting(early_stopping_setting(options)),
+        scale_target=options["scale_target"],
+    )
+
+
+def split_config(options: Mapping[str, Any]) -> Any:
+    """The :class:`~losslab.experiment.config.SplitConfig` of a command's options.
+
+    Example:
+        >>> split_config(dict(test_size=0.3, val_size=0.1, split_seed=7)).seed
+        7
+    """
+    from losslab.experiment.config import SplitConfig
+
+    return SplitConfig(
+        test_size=options["test_size"],
+        val_size=options["val_size"],
+        group=options.get("group"),
+        time=options.get("time"),
+        seed=options["split_seed"],
+    )
+
+
+def _shared_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The keyword arguments every experiment command passes: validated configs, flattened."""
+    training = training_config(options)
+    split = split_config(options)
+    return {
+        "task": options["task"],
+        "goal": options["goal"],
+        "quantile": options["quantile"],
+        "metric": options.get("metric"),
+        "max_epochs": training.max_epochs,
+        "early_stopping": early_stopping_setting(options),
+        "hidden": parse_hidden(options["hidden"]),
+        "class_weight": check_class_weight(options["class_weight"]),
+        "scale_target": training.scale_target,
+        "test_size": split.test_size,
+        "val_size": split.val_size,
+        "split_seed": split.seed,
+        "out": options["out"],
+        "engine": make_engine(options["engine"], options["master"]),
+        "quiet": options["quiet"] or options.get("as_json", False),
+        "report": not options["no_report"],
+    }
+
+
 def common_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
     """Translate a command's options into :func:`losslab.experiment.compare` keyword arguments.
+
+    The training and split options are built once into their typed configs (validated on
+    construction), so a bad value is reported before any data is read.
 
     Args:
         options: The command's parameters by name (its ``locals()`` on entry). ``metric`` and
@@ -282,7 +347,8 @@ def common_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
         seeds, training, early stopping, model, split, output and engine settings.
 
     Raises:
-        InvalidParameterError: A bad ``--class-weight``, ``--hidden`` or ``--engine``/``--master``.
+        InvalidParameterError: A bad ``--class-weight``, ``--hidden``, ``--engine``/``--master``,
+            training or split value.
 
     Example:
         >>> common_kwargs(dict(task=None, goal=None, quantile=None, seeds=3, max_epochs=5,
@@ -292,29 +358,44 @@ def common_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
         ...     no_report=True))["hidden"]
         (8,)
     """
-    class_weight = check_class_weight(options["class_weight"])
     return {
-        "task": options["task"],
-        "goal": options["goal"],
-        "quantile": options["quantile"],
-        "metric": options.get("metric"),
+        **_shared_kwargs(options),  # validates the training options (batch size, rate) too
         "seeds": options["seeds"],
-        "max_epochs": options["max_epochs"],
         "batch_size": options["batch_size"],
         "learning_rate": options["learning_rate"],
-        "early_stopping": early_stopping_setting(options),
-        "hidden": parse_hidden(options["hidden"]),
-        "class_weight": class_weight,
-        "scale_target": options["scale_target"],
-        "test_size": options["test_size"],
-        "val_size": options["val_size"],
         "group": options["group"],
         "time": options["time"],
-        "split_seed": options["split_seed"],
-        "out": options["out"],
-        "engine": make_engine(options["engine"], options["master"]),
-        "quiet": options["quiet"] or options.get("as_json", False),
-        "report": not options["no_report"],
+    }
+
+
+def tune_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Translate ``losslab tune``'s options into :func:`losslab.tune` keyword arguments.
+
+    Raises:
+        InvalidParameterError: A bad ``--batch-sizes`` or any error of :func:`common_kwargs`.
+    """
+    try:
+        batch_sizes = [int(b) for b in options["batch_sizes"].split(",") if b.strip()]
+    except ValueError:
+        raise InvalidParameterError(
+            f"--batch-sizes must be comma-separated integers. Received: {options['batch_sizes']!r}."
+        ) from None
+    kwargs = _shared_kwargs(options)
+    if kwargs["engine"] is None and options["trials_per_batch"] is not None:
+        from losslab.experiment.engine import LocalEngine
+
+        # batches of asked trials on this machine: reproduces a Spark study of the same width
+        kwargs["engine"] = LocalEngine()
+    return {
+        **kwargs,
+        "n_trials": options["n_trials"],
+        "learning_rate": (options["lr_min"], options["lr_max"]),
+        "batch_sizes": batch_sizes,
+        "tune_loss_params": options["loss_params"],
+        "seed": options["seed"],
+        "pruning": options["pruning"],
+        "refit_seeds": options["refit_seeds"],
+        "trials_per_batch": options["trials_per_batch"],
     }
 
 

@@ -80,12 +80,12 @@ def run(
     imbalanced classes, each plain cross-entropy candidate also runs with the advisor's class
     weights (labelled <loss>@weighted), unless --class-weight is given."""
     kwargs = common_kwargs(locals())
-    from losslab.experiment.api import _split_top
+    from losslab.catalog import split_loss_list
     from losslab.experiment.api import run as _run
 
     for k in ("task", "goal", "quantile", "metric"):
         kwargs.pop(k)
-    extra = [s for s in _split_top(add) if s] if add else None
+    extra = [s for s in split_loss_list(add) if s] if add else None
     results = _run(data, target=target, task=task, goal=goal, quantile=quantile, top=top, losses=extra, **kwargs)
     finish(results, quiet=quiet, as_json=as_json)
 

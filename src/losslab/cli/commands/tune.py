@@ -32,13 +32,9 @@ from losslab.cli.commands._options import (
     Task,
     TestSize,
     ValSize,
-    check_class_weight,
-    early_stopping_setting,
     finish,
-    make_engine,
-    parse_hidden,
+    tune_kwargs,
 )
-from losslab.errors import InvalidParameterError
 
 
 def tune(
@@ -103,52 +99,10 @@ def tune(
     resumes when the command is re-run. With --engine spark, Optuna's ask/tell stays on this
     machine and each batch of trials runs as parallel Spark tasks (pruning then reports each
     trial's values after it finishes and prunes nothing). Writes RUN_DIR/report.html."""
-    options = dict(locals())
+    kwargs = tune_kwargs(locals())
     from losslab.experiment.tuner import tune as _tune
 
-    try:
-        bss = [int(b) for b in batch_sizes.split(",") if b.strip()]
-    except ValueError:
-        raise InvalidParameterError(
-            f"--batch-sizes must be comma-separated integers. Received: {batch_sizes!r}."
-        ) from None
-    check_class_weight(class_weight)
-    eng = make_engine(engine, master)
-    if eng is None and trials_per_batch is not None:
-        from losslab.experiment.engine import LocalEngine
-
-        # batches of asked trials on this machine: reproduces a Spark study of the same width
-        eng = LocalEngine()
-    result = _tune(
-        None,
-        data,
-        target=target,
-        losses=losses,
-        task=task,
-        goal=goal,
-        quantile=quantile,
-        metric=metric,
-        n_trials=n_trials,
-        learning_rate=(lr_min, lr_max),
-        batch_sizes=bss,
-        tune_loss_params=loss_params,
-        max_epochs=max_epochs,
-        early_stopping=early_stopping_setting(options),
-        hidden=parse_hidden(hidden),
-        class_weight=class_weight,
-        scale_target=scale_target,
-        test_size=test_size,
-        val_size=val_size,
-        split_seed=split_seed,
-        seed=seed,
-        pruning=pruning,
-        refit_seeds=refit_seeds,
-        out=out,
-        engine=eng,
-        trials_per_batch=trials_per_batch,
-        report=not no_report,
-        quiet=quiet or as_json,
-    )
+    result = _tune(None, data, target=target, losses=losses, **kwargs)
     finish(result, quiet=quiet, as_json=as_json)
 
 

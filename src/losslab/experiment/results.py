@@ -1,0 +1,178 @@
+"""Results of ``compare`` / ``run``: the :class:`Results` views over a run directory, the
+leaderboard files (``leaderboard.json`` / ``.csv``) and the closing step (report + printed
+leaderboard).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from losslab.errors import DataError
+from losslab.experiment import statistics
+from losslab.experiment.store import RunStore, atomic_write_json
+
+__all__ = ["Results", "publish", "write_leaderboard", "write_report_safely"]
+
+
+@dataclass
+class Results:
+    """What an experiment produced, read from its run directory.
+
+    Attributes:
+        run_dir: the run directory.
+        manifest: the stored manifest.
+        records: finished trial records (dicts, see docs/run-directory.md).
+        rows: leaderboard rows (best first).
+        report_files: files written by the report (``{"html": Path, ...}``), when it ran.
+    """
+
+    run_dir: Path
+    manifest: dict[str, Any]
+    records: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+    report_files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def primary_metric(self) -> str:
+        return str(self.manifest["primary_metric"])
+
+    @property
+    def task(self) -> str:
+        return str(self.manifest["task"]["kind"])
+
+    @property
+    def best(self) -> str | None:
+        """Label of the best candidate (None when every trial failed)."""
+        return self.rows[0]["label"] if self.rows and self.rows[0]["mean"] is not None else None
+
+    @property
+    def leaderboard(self) -> Any:
+        """A pandas DataFrame, best first: mean and 95% t-interval of the primary metric,
+        paired difference to the best with its p-value, whether it is indistinguishable from
+        the best, and the mean of every other judge metric."""
+        import pandas as pd
+
+        keys = (
+            "ci_low",
+            "ci_high",
+            "diff_to_best",
+            "p_value",
+            "indistinguishable_from_best",
+            "n_seeds",
+            "n_failed",
+            "epochs_run",
+        )
+        table = []
+        for r in self.rows:
+            row = {
+                "rank": r["rank"],
+                "candidate": r["label"],
+                "loss": r["loss"],
+                self.primary_metric: r["mean"],
+            }
+            row.update({k: r[k] for k in keys})
+            row.update({k: v for k, v in r["metrics"].items() if k != self.primary_metric})
+            table.append(row)
+        return pd.DataFrame(table)
+
+    @property
+    def trials(self) -> Any:
+        """One row per finished trial: candidate, seed, status, epochs, judge metrics."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [
+                {
+                    "trial_id": r["trial_id"],
+                    "candidate": r["label"],
+                    "seed": r["seed"],
+                    "status": r["status"],
+                    "epochs_run": r["epochs_run"],
+                    "best_epoch": r["best_epoch"],
+                    "seconds": r["seconds"],
+                    **(r.get("metrics") or {}),
+                }
+                for r in self.records
+            ]
+        )
+
+    @property
+    def histories(self) -> dict[str, dict[str, list[float | None]]]:
+        """Keras training histories per trial id."""
+        return {r["trial_id"]: r["history"] for r in self.records}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_dir": str(self.run_dir),
+            "task": self.task,
+            "primary_metric": self.primary_metric,
+            "best": self.best,
+            "leaderboard": self.rows,
+        }
+
+    @classmethod
+    def load(cls, run_dir: str | Path) -> Results:
+        """Rebuild results from a run directory alone (no training)."""
+        store = RunStore(run_dir)
+        manifest = store.read_manifest()
+        if manifest is None:
+            raise DataError(
+                f"No losslab run in {str(run_dir)!r} (manifest.json missing). Pass a run directory."
+            )
+        return cls.from_store(store, manifest)
+
+    @classmethod
+    def from_store(cls, store: RunStore, manifest: dict[str, Any]) -> Results:
+        """Results of the records stored so far, ranked by :func:`statistics.leaderboard_rows`."""
+        records = store.records()
+        rows = statistics.leaderboard_rows(
+            records, manifest["config"]["candidates"], manifest["primary_metric"]
+        )
+        return cls(store.path, manifest, records, rows)
+
+    def __repr__(self) -> str:
+        return f"Results(run_dir={str(self.run_dir)!r}, best={self.best!r}, trials={len(self.records)})"
+
+
+def write_leaderboard(
+    store: RunStore, manifest: Mapping[str, Any], rows: list[dict[str, Any]]
+) -> None:
+    """Write ``leaderboard.json`` and ``leaderboard.csv`` (format: docs/run-directory.md)."""
+    primary = manifest["primary_metric"]
+    atomic_write_json(store.leaderboard_path, statistics.leaderboard_document(rows, primary))
+    res = Results(store.path, dict(manifest), [], rows)
+    tmp = store.path / ".leaderboard.csv.tmp"
+    res.leaderboard.to_csv(tmp, index=False)
+    tmp.replace(store.path / "leaderboard.csv")
+
+
+def write_report_safely(run_dir: Path, what: str) -> dict[str, Path]:
+    """Write the run's report; a rendering error only warns (``what`` is stored either way)."""
+    from losslab.report import write_report
+
+    try:
+        return dict(write_report(run_dir))
+    except Exception as e:  # never lose a finished run to a rendering error
+        sys.stderr.write(
+            f"Warning: the report could not be written ({type(e).__name__}: {e}). {what} "
+            f"stored in {run_dir}; re-render with `losslab report {run_dir}`.\n"
+        )
+        return {}
+
+
+def publish(store: RunStore, manifest: dict[str, Any], *, quiet: bool, report: bool) -> Results:
+    """The closing step: leaderboard files, the report (``report=True``) and the printed
+    leaderboard (unless ``quiet``)."""
+    results = Results.from_store(store, manifest)
+    write_leaderboard(store, manifest, results.rows)
+    if report:
+        results.report_files = write_report_safely(results.run_dir, "The results are")
+    if not quiet:
+        from losslab.report import print_leaderboard
+
+        print_leaderboard(results)
+    return results

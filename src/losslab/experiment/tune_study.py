@@ -1,0 +1,181 @@
+"""Tuning steps around the Optuna study: the search settings, creating or resuming the study
+in the run directory's journal, and each loss's trial budget.
+
+Optuna is imported inside the functions only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from losslab.errors import InvalidParameterError
+from losslab.experiment import judge
+from losslab.experiment.engine import Engine, LocalEngine
+from losslab.experiment.store import RunStore
+
+__all__ = ["VAL_JUDGE", "LossBudget", "SearchSettings", "batch_width", "open_study"]
+
+#: The per-epoch validation judge metric that pruning watches.
+VAL_JUDGE = "val_judge"
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """What ``tune`` searches, validated on construction.
+
+    Attributes:
+        n_trials: trials per loss (>= 1).
+        learning_rate: log-uniform search range ``(low, high)``, ``0 < low <= high``.
+        batch_sizes: sorted distinct batch size choices (>= 1).
+        tune_loss_params: search the losses' own hyperparameters.
+        pruning: median pruner on ``val_judge``.
+        seed: sampler, initial weights and training seed.
+
+    Example:
+        >>> SearchSettings(n_trials=5, learning_rate=(1e-3, 1e-2), batch_sizes=(64, 32)).batch_sizes
+        (32, 64)
+    """
+
+    n_trials: int = 10
+    learning_rate: tuple[float, float] = (1e-4, 3e-2)
+    batch_sizes: tuple[int, ...] = (16, 32, 64, 128)
+    tune_loss_params: bool = True
+    pruning: bool = True
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.n_trials < 1:
+            raise InvalidParameterError(
+                f"n_trials must be >= 1. Received: n_trials={self.n_trials}."
+            )
+        lo, hi = (float(v) for v in self.learning_rate)
+        if not 0 < lo <= hi:
+            raise InvalidParameterError(
+                f"learning_rate must be a range (low, high) with 0 < low <= high. Received: {self.learning_rate!r}."
+            )
+        object.__setattr__(self, "learning_rate", (lo, hi))
+        bss = tuple(sorted({int(b) for b in self.batch_sizes}))
+        if not bss or bss[0] < 1:
+            raise InvalidParameterError(
+                f"batch_sizes must be positive integers. Received: {list(self.batch_sizes)!r}."
+            )
+        object.__setattr__(self, "batch_sizes", bss)
+
+    def to_config(self, primary: str, engine: Engine | None, width: int) -> dict[str, Any]:
+        """The ``tune`` part of the run's config (what the config hash covers)."""
+        cfg: dict[str, Any] = {
+            "n_trials_per_loss": int(self.n_trials),
+            "learning_rate": list(self.learning_rate),
+            "batch_sizes": list(self.batch_sizes),
+            "tune_loss_params": bool(self.tune_loss_params),
+            "pruning": bool(self.pruning),
+            "objective": f"{primary} on the validation split",
+            "pruning_monitor": VAL_JUDGE,
+        }
+        if engine is not None:
+            # the batch width decides which trials the sampler has seen when it asks (part of
+            # what the study computes); the engine itself is not (it only decides where)
+            cfg["trials_per_batch"] = width
+            cfg["pruning_mode"] = (
+                "reported after each trial (nothing pruned)" if self.pruning else "off"
+            )
+        return {"tune": cfg}
+
+
+def batch_width(engine: Engine | None, trials_per_batch: int | None) -> int:
+    """How many trials are asked before any is told."""
+    if engine is not None and not isinstance(engine, Engine):
+        raise InvalidParameterError(
+            f"engine must implement map(fn, tasks) (LocalEngine, SparkEngine). Received: {engine!r}."
+        )
+    if trials_per_batch is not None:
+        if (
+            isinstance(trials_per_batch, bool)
+            or not isinstance(trials_per_batch, int)
+            or trials_per_batch < 1
+        ):
+            raise InvalidParameterError(
+                f"trials_per_batch must be an integer >= 1 or None. Received: trials_per_batch={trials_per_batch!r}."
+            )
+        if engine is None:
+            raise InvalidParameterError(
+                f"trials_per_batch applies to an engine only. Received: trials_per_batch={trials_per_batch}, "
+                "engine=None. Pass engine=LocalEngine() (or a SparkEngine) or leave trials_per_batch out."
+            )
+        return trials_per_batch
+    if engine is None or isinstance(engine, LocalEngine):
+        return 1
+    width = getattr(engine, "parallelism", None)
+    if width is None and getattr(engine, "spark", None) is not None:
+        width = int(engine.spark.sparkContext.defaultParallelism)  # type: ignore[attr-defined]
+    return max(1, int(width or 1))
+
+
+def open_study(store: RunStore, *, primary: str, settings: SearchSettings, quiet: bool) -> Any:
+    """Create the study in ``RUN_DIR/tune/journal.log`` or resume it; a trial left RUNNING by
+    a killed process is marked failed (user attribute ``interrupted``) so it is redone."""
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+    from optuna.trial import TrialState
+
+    journal = store.path / "tune" / "journal.log"
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    storage = JournalStorage(JournalFileBackend(str(journal)))
+    direction: Literal["minimize", "maximize"] = (
+        "minimize" if judge.DIRECTIONS[primary] == "min" else "maximize"
+    )
+    if quiet:
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+    pruner = (
+        optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=2)
+        if settings.pruning
+        else optuna.pruners.NopPruner()
+    )
+    study = optuna.create_study(
+        study_name="losslab-tune",
+        storage=storage,
+        direction=direction,
+        sampler=optuna.samplers.TPESampler(seed=settings.seed),
+        pruner=pruner,
+        load_if_exists=True,
+    )
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        storage.set_trial_user_attr(t._trial_id, "interrupted", True)
+        storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL)
+    return study
+
+
+class LossBudget:
+    """Equal budget: every loss label gets ``n_trials`` finished trials (an interrupted
+    trial does not count); the next loss is the one with the fewest, in line-up order."""
+
+    def __init__(self, study: Any, labels: Sequence[str], n_trials: int) -> None:
+        self.study, self.labels, self.n_trials = study, list(labels), n_trials
+
+    @property
+    def total(self) -> int:
+        return self.n_trials * len(self.labels)
+
+    def counts(self) -> dict[str, int]:
+        from optuna.trial import TrialState
+
+        c = dict.fromkeys(self.labels, 0)
+        finished = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+        for t in self.study.get_trials(deepcopy=False):
+            if t.user_attrs.get("interrupted"):  # killed mid-trial: it does not use the budget
+                continue
+            if t.state in finished and t.params.get("loss") in c:
+                c[t.params["loss"]] += 1
+        return c
+
+    def used(self) -> int:
+        return sum(self.counts().values())
+
+    def next_label(self, counts: dict[str, int]) -> str | None:
+        remaining = [lab for lab in self.labels if counts[lab] < self.n_trials]
+        if not remaining:
+            return None
+        return min(remaining, key=lambda lab: (counts[lab], self.labels.index(lab)))
