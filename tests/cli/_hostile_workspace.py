@@ -81,7 +81,9 @@ def tree_hashes(root: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
         for f in files:
             p = Path(dirpath) / f
             rel = p.relative_to(root).as_posix()
-            if "__pycache__" in rel or any(rel == s or rel.startswith(s + "/") for s in skip):
+            if "__pycache__" in rel or f == ".lock":  # the lock file records its last holder
+                continue
+            if any(rel == s or rel.startswith(s + "/") for s in skip):
                 continue
             out[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
     return out

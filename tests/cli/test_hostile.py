@@ -34,6 +34,8 @@ from tests.cli._hostile_workspace import (
 )
 
 FAST = "--max-epochs 1 --seeds 1 -q --no-report"
+#: The finished run of the workspace (``done``), re-run: a resume.
+RESUME = "compare reg.csv -t y -l mse,mae --max-epochs 1 --seeds 2 --out done -q --no-report"
 REPORT_FILES = ("done/report.html", "done/report.md", "done/summary.json")
 
 
@@ -104,7 +106,8 @@ CASES = [
     C("check-data-garbage", "check huber --data bad.npz", 2, r"bad\.npz"),
     C("check-data-empty", "check huber --data empty.npz", 2, r"empty\.npz"),
     C("check-backends-bad", "check huber --backends banana", 2, r"banana"),
-    C("check-family-bad", "check hostile_attrs:no_args --family banana", 2, r"banana"),
+    C("check-no-args", "check hostile_attrs:no_args", 2, r"takes \(y_true, y_pred\)"),
+    C("check-family-bad", "check hostile_attrs:no_args --family banana", 2, r"banana|takes \(y_true, y_pred\)"),
     # ---------------------------------------------------------------- doctor
     C("doctor-no-model", "doctor nomodel.keras reg.csv -t y", 2, r"nomodel\.keras"),
     C("doctor-garbage-model", "doctor model.keras reg.csv -t y", 2, r"model\.keras"),
@@ -130,7 +133,7 @@ CASES = [
     C("cmp-inf-target", f"compare inf.csv -t y -l mse --out new {FAST}", 2, r"infinite"),
     C("cmp-many-classes", f"compare manycls.csv -t y -l sparse_categorical_crossentropy --out new {FAST}", 2, r"stratif"),
     C("cmp-seeds-zero", f"compare reg.csv -t y -l mse --out new {FAST} --seeds 0", 2, r"--seeds"),
-    C("cmp-seeds-huge", "compare reg.csv -t y -l mse --out new --max-epochs 1 --seeds 1000000 -q", 2, r"--seeds .*1000000"),
+    C("cmp-seeds-huge", "compare reg.csv -t y -l mse --out new --max-epochs 1 --seeds 1000000 -q", 2, r"--seeds.*1000"),
     C("cmp-hidden-text", f"compare reg.csv -t y -l mse --hidden abc --out new {FAST}", 2, r"--hidden must be"),
     C("cmp-hidden-zero", f"compare reg.csv -t y -l mse --hidden 0 --out new {FAST}", 2, r"positive widths"),
     C("cmp-class-weight", f"compare reg.csv -t y -l mse --class-weight foo --out new {FAST}", 2, r"--class-weight must be 'balanced'"),
@@ -187,14 +190,23 @@ CASES = [
     C("rep-manifest-garbage", "report done", 2, r"manifest\.json", random_bytes("done/manifest.json"), REPORT_FILES),
     C("rep-manifest-empty", "report done", 2, r"manifest\.json", overwrite("done/manifest.json", b""), REPORT_FILES),
     C("rep-manifest-list", "report done", 2, r"manifest\.json", overwrite("done/manifest.json", b"[1, 2]"), REPORT_FILES),
-    C("rep-split-garbage", "report done", 2, r"split\.npz", random_bytes("done/data/split.npz"), REPORT_FILES),
-    C("rep-split-empty", "report done", 2, r"split\.npz", overwrite("done/data/split.npz", b""), REPORT_FILES),
-    C("rep-preprocess-garbage", "report done", 2, r"preprocess\.json", random_bytes("done/data/preprocess.json"), REPORT_FILES),
-    C("rep-trial-npz-garbage", "report done", 2, r"trials/.*\.npz", first_trial("done", "npz"), REPORT_FILES),
-    C("rep-trial-npz-empty", "report done", 2, r"trials/.*\.npz", empty_first_trial("done", "npz"), REPORT_FILES),
-    C("rep-jsonl-binary", "report done", 2, r"trials\.jsonl.* line 1", replace_line("done/trials.jsonl", 0, b"\x00\xff\xfe garbage\n"), REPORT_FILES),
-    C("rep-leaderboard-garbage", "report done", 2, r"leaderboard\.json", random_bytes("done/leaderboard.json"), REPORT_FILES),
+    C("rep-split-garbage", "report done", 0, r"Left out the data figures: Cannot read .*split\.npz", random_bytes("done/data/split.npz"), REPORT_FILES),
+    C("rep-split-empty", "report done", 0, r"Left out the data figures: .*split\.npz' \(0 bytes\)", overwrite("done/data/split.npz", b""), REPORT_FILES),
+    C("rep-preprocess-garbage", "report done", 0, r"Left out data/preprocess\.json", random_bytes("done/data/preprocess.json"), REPORT_FILES),
+    C("rep-preprocess-list", "report done", 0, r"preprocess\.json.*expected a JSON dict", overwrite("done/data/preprocess.json", b"[]"), REPORT_FILES),
+    C("rep-trial-npz-garbage", "report done", 0, r"Left out the test predictions of trial .*\.npz", first_trial("done", "npz"), REPORT_FILES),
+    C("rep-trial-npz-empty", "report done", 0, r"Left out the test predictions of trial .*\(0 bytes\)", empty_first_trial("done", "npz"), REPORT_FILES),
+    C("rep-jsonl-binary", "report done", 0, r"Left out trials\.jsonl line 1 \(not valid JSON\), a damaged record", replace_line("done/trials.jsonl", 0, b"\x00\xff\xfe garbage\n"), REPORT_FILES),
+    C("rep-jsonl-middle", "report done", 0, r"Left out trials\.jsonl line 2 \(not valid JSON\).*leaderboard\.json may count it", replace_line("done/trials.jsonl", 1, b'{"trial_id": "mse--se\n'), REPORT_FILES),
+    C("rep-jsonl-not-record", "report done", 0, r"trials\.jsonl line 3 \(not a trial record\)", replace_line("done/trials.jsonl", 2, b"[1, 2, 3]\n"), REPORT_FILES),
+    C("rep-leaderboard-garbage", "report done", 0, r"Left out leaderboard\.json", random_bytes("done/leaderboard.json"), REPORT_FILES),
     C("rep-no-manifest", "report done", 2, r"manifest", remove("done/manifest.json"), REPORT_FILES),
+    # ---------------------------------------------------------------- resuming a damaged run
+    C("resume-jsonl-binary", RESUME, 0, r"left out trials\.jsonl line 1 \(not valid JSON\), a damaged record: it is not counted", replace_line("done/trials.jsonl", 0, b"\xff\xfe\x00\n"), ("done",)),
+    C("resume-init-garbage", RESUME, 2, r"initial weights .*seed-0\.npz.* damaged", random_bytes("done/init/seed-0.npz"), ("done",)),
+    C("resume-init-empty", RESUME, 2, r"initial weights .*seed-1\.npz.* damaged", overwrite("done/init/seed-1.npz", b""), ("done",)),
+    C("resume-manifest-garbage", RESUME, 2, r"manifest\.json", random_bytes("done/manifest.json"), ("done",)),
+    C("resume-other-seeds", RESUME.replace("--seeds 2", "--seeds 3"), 2, r"another configuration \(different: seeds\)", None, ("done",)),
 ]
 # fmt: on
 
@@ -208,8 +220,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cwd = Path.cwd()
     os.chdir(d)
     try:
-        code = main(["compare", "reg.csv", "-t", "y", "-l", "mse,mae", "--max-epochs", "1",
-                     "--seeds", "2", "--out", "done", "-q"])  # fmt: skip
+        code = main(shlex.split(RESUME.replace(" --no-report", "")))
     finally:
         os.chdir(cwd)
     assert code == 0
@@ -235,6 +246,12 @@ def run_case(case: Case, base: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
 
 def check_error(case: Case, code: int, err: str) -> None:
     assert "Traceback" not in err, err
+    if case.code == 0:  # it ran, and said on stderr what it left out
+        assert code == 0, f"{case.id}: exit {code}, stderr:\n{err}"
+        notes = [ln for ln in err.splitlines() if ln.startswith("Note:")]
+        assert any(re.search(case.match, n) for n in notes), f"{case.id}: no note ~ {case.match!r}:\n{err}"
+        assert "Error:" not in err
+        return
     lines = [ln for ln in err.splitlines() if ln.startswith("Error:")]
     assert len(lines) == 1, f"{case.id}: expected one Error line, got:\n{err}"
     assert code == case.code, f"{case.id}: exit {code}, stderr:\n{err}"
@@ -254,3 +271,51 @@ def test_corpus_covers_every_command() -> None:
     assert commands >= {"losses", "explain", "recommend", "check", "doctor", "compare", "run",
                         "tune", "report", "evaluate"}  # fmt: skip
     assert len(CASES) >= 80
+
+
+def test_left_out_records_are_named_in_every_report_view(
+    base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A damaged middle line of trials.jsonl: the report renders and says what it left out."""
+    import json
+
+    work = tmp_path / "w"
+    shutil.copytree(base, work)
+    replace_line("done/trials.jsonl", 1, b"\x00 not json\n")(work)
+    monkeypatch.chdir(work)
+    assert main(["report", "done", "-q"]) == 0
+    want = "Left out trials.jsonl line 2 (not valid JSON), a damaged record"
+    summary = json.loads((work / "done" / "summary.json").read_text())
+    assert any(want in n for n in summary["notes"])
+    assert want in (work / "done" / "report.md").read_text()
+    assert want in (work / "done" / "report.html").read_text()
+
+
+def test_a_locked_run_directory_is_refused(
+    base: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second writer is refused with the holder named, and trains nothing."""
+    from losslab.experiment.lock import RunLock
+
+    work = tmp_path / "w"
+    shutil.copytree(base, work)
+    monkeypatch.chdir(work)
+    before = tree_hashes(work, ("done/.lock",))
+    with RunLock(work / "done"):
+        capsys.readouterr()
+        code = main(shlex.split(RESUME))
+    err = capsys.readouterr().err
+    assert code == 2, err
+    (line,) = [ln for ln in err.splitlines() if ln.startswith("Error:")]
+    assert re.search(rf"'done' is in use by pid {os.getpid()} on .*another --out", line), line
+    assert tree_hashes(work, ("done/.lock",)) == before
+    assert main(shlex.split(RESUME)) == 0  # released: the same command now resumes
+
+
+def test_the_seed_limit_is_the_same_in_the_cli_and_the_api() -> None:
+    from losslab.cli.commands._options import MAX_SEEDS as CLI_MAX
+    from losslab.experiment.config import MAX_SEEDS, seed_list
+
+    assert CLI_MAX == MAX_SEEDS
+    with pytest.raises(ValueError, match="seeds must be at most 1000"):
+        seed_list(1_000_000)

@@ -74,9 +74,9 @@ def ordinal_order(labels: Sequence[Any], name: str = "y") -> tuple[list[Any], st
     more = f" ... ({len(values)} labels)" if len(values) > 10 else ""
     raise DataError(
         f"An ordinal target needs an order, and the text labels of {name!r} have none "
-        f"(alphabetical order would be arbitrary). Received: {shown}{more}. Give the order "
-        "with --classes low,mid,high (classes=[...] in Python), prefix each label with its "
-        "rank (1-low, 2-mid, 3-high), or use --task multiclass."
+        f"(alphabetical order would be arbitrary). Received: {shown}{more}. Prefix each label "
+        "with its rank (1-low, 2-mid, 3-high) or use numbers, pass an ordered pandas "
+        "Categorical in Python, or use --task multiclass."
     )
 
 

@@ -38,13 +38,14 @@ from losslab.experiment.config import (
     TrainingConfig,
 )
 from losslab.experiment.engine import Engine
-from losslab.experiment.execution import open_run
+from losslab.experiment.execution import note_damage, open_run
 from losslab.experiment.lineup import build_lineup
 from losslab.experiment.models import BuildModel, mlp_config
 from losslab.experiment.preparation import (
     ExperimentData,
     extract_data,
     infer_target_task,
+    ordinal_classes,
     resolve_goal,
 )
 from losslab.experiment.progress import TrialProgress
@@ -204,34 +205,38 @@ def tune(
         seed=seed,
     )
     run = open_run(plan, data, out, extra_config=settings.to_config(plan.primary, engine, width))
-    study = open_study(run.store, primary=plan.primary, settings=settings, quiet=quiet)
-    objective = TuneObjective(plan, run, settings)
-    budget = LossBudget(study, objective.labels, settings.n_trials)
-    with TrialProgress(
-        quiet=quiet, total=budget.total, done=budget.used(), description="tune trials"
-    ) as bar:
-        if engine is None:
-            run_in_process(study, objective, budget, bar)
-        else:
-            run_batched(study, objective, budget, engine, width, bar)
-    best = best_per_loss(study, objective.labels, plan.primary)
-    write_best(run.store, plan.primary, best)
-    result = TuneResult(run.store.path, study, plan.primary, best)
-    if refit_seeds > 0 and best:
-        result.results = refit(
-            plan,
-            data,
-            best,
-            seeds=refit_seeds,
-            out=run.store.path / "refit",
-            engine=engine,
-            quiet=quiet,
-        )
-    elif not quiet:
-        print_best(result.run_dir, result.primary_metric, best)
-    if report:
-        report_tuning(run.store.path, quiet)
-    return result
+    try:  # the run directory stays locked until the study, refit and report are done
+        note_damage(run.store)
+        study = open_study(run.store, primary=plan.primary, settings=settings, quiet=quiet)
+        objective = TuneObjective(plan, run, settings)
+        budget = LossBudget(study, objective.labels, settings.n_trials)
+        with TrialProgress(
+            quiet=quiet, total=budget.total, done=budget.used(), description="tune trials"
+        ) as bar:
+            if engine is None:
+                run_in_process(study, objective, budget, bar)
+            else:
+                run_batched(study, objective, budget, engine, width, bar)
+        best = best_per_loss(study, objective.labels, plan.primary)
+        write_best(run.store, plan.primary, best)
+        result = TuneResult(run.store.path, study, plan.primary, best)
+        if refit_seeds > 0 and best:
+            result.results = refit(
+                plan,
+                data,
+                best,
+                seeds=refit_seeds,
+                out=run.store.path / "refit",
+                engine=engine,
+                quiet=quiet,
+            )
+        elif not quiet:
+            print_best(result.run_dir, result.primary_metric, best)
+        if report:
+            report_tuning(run.store.path, quiet)
+        return result
+    finally:
+        run.store.close()
 
 
 def _tune_plan(
@@ -259,6 +264,7 @@ def _tune_plan(
         seeds=(seed,),
         task=kind,
         task_reasons=tuple(info.reasons),
+        classes=ordinal_classes(kind, info.classes),
         goal=goal_choice.kind,
         quantile=goal_choice.quantile,
         primary=goal_choice.primary,

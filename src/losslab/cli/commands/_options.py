@@ -263,7 +263,7 @@ def early_stopping_setting(options: Mapping[str, Any]) -> dict[str, Any] | bool:
     if not options["early_stopping"]:
         return False
     return {
-        "monitor": options["monitor"],
+        "monitor": check_monitor(options["monitor"]),
         "patience": options["patience"],
         "min_delta": options["min_delta"],
         "restore_best_weights": options["restore_best_weights"],
@@ -325,7 +325,7 @@ def _shared_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
         "test_size": split.test_size,
         "val_size": split.val_size,
         "split_seed": split.seed,
-        "out": options["out"],
+        "out": check_out(options["out"]),
         "engine": make_engine(options["engine"], options["master"]),
         "quiet": options["quiet"] or options.get("as_json", False),
         "report": not options["no_report"],
