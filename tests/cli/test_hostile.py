@@ -249,7 +249,9 @@ def check_error(case: Case, code: int, err: str) -> None:
     if case.code == 0:  # it ran, and said on stderr what it left out
         assert code == 0, f"{case.id}: exit {code}, stderr:\n{err}"
         notes = [ln for ln in err.splitlines() if ln.startswith("Note:")]
-        assert any(re.search(case.match, n) for n in notes), f"{case.id}: no note ~ {case.match!r}:\n{err}"
+        assert any(re.search(case.match, n) for n in notes), (
+            f"{case.id}: no note ~ {case.match!r}:\n{err}"
+        )
         assert "Error:" not in err
         return
     lines = [ln for ln in err.splitlines() if ln.startswith("Error:")]

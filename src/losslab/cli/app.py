@@ -110,5 +110,12 @@ def main(argv: list[str] | None = None) -> int:
         if code == 130:  # typer turns Ctrl-C into Exit(130) and returns that code silently
             error_line(INTERRUPTED)
     if argv is None:
+        if code == 130:
+            # after Ctrl-C in the middle of a computation, the interpreter's shutdown can crash
+            # in the backend's worker threads (SIGSEGV): every stored file is already complete
+            # (atomic writes) and the OS releases the run directory's lock, so leave directly
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
         sys.exit(code)
     return code

@@ -132,8 +132,15 @@ def open_study(store: RunStore, *, primary: str, settings: SearchSettings, quiet
     from optuna.storages.journal import JournalFileBackend
     from optuna.trial import TrialState
 
-    journal = store.path / "tune" / "journal.log"
+    journal = (store.path / "tune" / "journal.log").absolute()
     journal.parent.mkdir(parents=True, exist_ok=True)
+    # Optuna's own lock on the journal (a symlink) is left behind when a process is killed
+    # while writing; this process holds the run directory's lock, so no other writer can be
+    # using the journal: a leftover journal lock is stale by construction (waiting for it
+    # would hang, for ever when its link dangles)
+    stale = journal.with_name(journal.name + ".lock")
+    if stale.is_symlink() or stale.exists():
+        stale.unlink()
     storage = JournalStorage(JournalFileBackend(str(journal)))
     direction: Literal["minimize", "maximize"] = (
         "minimize" if judge.DIRECTIONS[primary] == "min" else "maximize"

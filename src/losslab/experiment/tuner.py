@@ -206,37 +206,52 @@ def tune(
     )
     run = open_run(plan, data, out, extra_config=settings.to_config(plan.primary, engine, width))
     try:  # the run directory stays locked until the study, refit and report are done
-        note_damage(run.store)
-        study = open_study(run.store, primary=plan.primary, settings=settings, quiet=quiet)
-        objective = TuneObjective(plan, run, settings)
-        budget = LossBudget(study, objective.labels, settings.n_trials)
-        with TrialProgress(
-            quiet=quiet, total=budget.total, done=budget.used(), description="tune trials"
-        ) as bar:
-            if engine is None:
-                run_in_process(study, objective, budget, bar)
-            else:
-                run_batched(study, objective, budget, engine, width, bar)
-        best = best_per_loss(study, objective.labels, plan.primary)
-        write_best(run.store, plan.primary, best)
-        result = TuneResult(run.store.path, study, plan.primary, best)
-        if refit_seeds > 0 and best:
-            result.results = refit(
-                plan,
-                data,
-                best,
-                seeds=refit_seeds,
-                out=run.store.path / "refit",
-                engine=engine,
-                quiet=quiet,
-            )
-        elif not quiet:
-            print_best(result.run_dir, result.primary_metric, best)
-        if report:
-            report_tuning(run.store.path, quiet)
-        return result
+        return _study(run, plan, data, settings, engine, width, refit_seeds, quiet, report)
     finally:
         run.store.close()
+
+
+def _study(
+    run: Any,
+    plan: ExperimentPlan,
+    data: ExperimentData,
+    settings: SearchSettings,
+    engine: Engine | None,
+    width: int,
+    refit_seeds: int,
+    quiet: bool,
+    report: bool,
+) -> TuneResult:
+    """The study in an open (locked) run directory, then the refit and the report."""
+    note_damage(run.store)
+    study = open_study(run.store, primary=plan.primary, settings=settings, quiet=quiet)
+    objective = TuneObjective(plan, run, settings)
+    budget = LossBudget(study, objective.labels, settings.n_trials)
+    with TrialProgress(
+        quiet=quiet, total=budget.total, done=budget.used(), description="tune trials"
+    ) as bar:
+        if engine is None:
+            run_in_process(study, objective, budget, bar)
+        else:
+            run_batched(study, objective, budget, engine, width, bar)
+    best = best_per_loss(study, objective.labels, plan.primary)
+    write_best(run.store, plan.primary, best)
+    result = TuneResult(run.store.path, study, plan.primary, best)
+    if refit_seeds > 0 and best:
+        result.results = refit(
+            plan,
+            data,
+            best,
+            seeds=refit_seeds,
+            out=run.store.path / "refit",
+            engine=engine,
+            quiet=quiet,
+        )
+    elif not quiet:
+        print_best(result.run_dir, result.primary_metric, best)
+    if report:
+        report_tuning(run.store.path, quiet)
+    return result
 
 
 def _tune_plan(
