@@ -11,6 +11,8 @@ Optuna or Spark until they are needed)::
     losslab.recommend(data, target="y")  # the advisor
     losslab.compare(build_model, x, y, losses=[...])
     losslab.tune(...), losslab.run(...)
+    losslab.explain("huber")             # a catalog entry (plain text, HTML in a notebook)
+    losslab.keras_tuner.loss(hp, [...])  # KerasTuner: search the loss (docs/integrations.md)
 
 Example:
     >>> import losslab
@@ -46,13 +48,15 @@ _LAZY: dict[str, str] = {
     "tune": "losslab.experiment:tune",
     "run": "losslab.experiment:run",
     "evaluate": "losslab._evaluate:evaluate",
+    "explain": "losslab.integrations.notebook:explain",
+    "keras_tuner": "losslab.integrations:keras_tuner",
     "LosslabError": "losslab.errors:LosslabError",
     "UnknownLossError": "losslab.errors:UnknownLossError",
     "InvalidParameterError": "losslab.errors:InvalidParameterError",
     "DataError": "losslab.errors:DataError",
     "TaskMismatchError": "losslab.errors:TaskMismatchError",
 }
-_SUBMODULES = {"catalog", "losses", "reference", "callbacks", "spark", "data", "advisor", "verify", "experiment", "report"}
+_SUBMODULES = {"catalog", "losses", "reference", "callbacks", "spark", "data", "advisor", "verify", "experiment", "report", "integrations"}
 
 __all__ = sorted([*_LAZY, "__version__"])
 

@@ -8,13 +8,15 @@ fail with the same message: ``delta must be > 0. Received: delta=-1.``
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from losslab.errors import InvalidParameterError
 
-__all__ = ["Interval", "OneOf", "Param", "validate", "validate_all"]
+__all__ = ["Interval", "OneOf", "Param", "validate", "validate_all", "with_defaults"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -205,3 +207,38 @@ def validate_all(
         if k in given:
             out[k] = given[k]
     return out
+
+
+def with_defaults(params: Sequence[Param]) -> Callable[[_F], _F]:
+    """Give a function's keyword-only hyperparameters their defaults from ``params``.
+
+    The declaration is the one source of each default: the ``keras.ops`` function and the
+    NumPy reference declare their hyperparameters keyword-only *without* a default, and
+    this decorator fills ``__kwdefaults__`` from the :class:`Param` tuple, so a call may
+    omit them and ``inspect.signature`` shows the declared value. A keyword-only argument
+    that the tuple does not declare is left as written; a declared parameter the function
+    does not accept is an error at import time (the two would drift apart).
+
+    Example:
+        >>> import inspect
+        >>> P = (Param("delta", 1.0),)
+        >>> @with_defaults(P)
+        ... def f(x, *, delta):
+        ...     return x * delta
+        >>> f(2.0), str(inspect.signature(f))
+        (2.0, '(x, *, delta=1.0)')
+    """
+
+    def decorate(fn: _F) -> _F:
+        code = fn.__code__
+        kwonly = code.co_varnames[code.co_argcount : code.co_argcount + code.co_kwonlyargcount]
+        missing = [p.name for p in params if p.name not in kwonly]
+        if missing:
+            raise TypeError(
+                f"{fn.__qualname__} does not take the declared hyperparameter(s) "
+                f"{', '.join(missing)} as keyword-only arguments."
+            )
+        fn.__kwdefaults__ = {**(fn.__kwdefaults__ or {}), **{p.name: p.default for p in params}}
+        return fn
+
+    return decorate

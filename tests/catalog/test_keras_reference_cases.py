@@ -169,10 +169,15 @@ def test_oracle_and_losslab_reproduce_keras_master_values(case):
     atol, rtol = _tolerance(case)
     expected = _expected(case)
     if case["loss"] == "circle (function)":
-        # Keras's function form with reference embeddings: the oracle takes them too
+        # Keras's function form with reference embeddings: the oracle and losslab's Circle
+        # (which takes ref_labels / ref_embeddings as hyperparameters) take them too
         y_true, y_pred = _inputs(case)
-        values = get_spec("circle").oracle()(y_true, y_pred, **params)
+        values = get_spec("circle").reference_values(y_true, y_pred, **params)
         np.testing.assert_allclose(values, expected, atol=atol, rtol=rtol, err_msg=case["source"])
+        (got,) = evaluate_calls(
+            [(losslab.get("circle", reduction=None, **params), y_true, y_pred, None)]
+        )
+        np.testing.assert_allclose(got, expected, atol=atol, rtol=rtol, err_msg=case["source"])
         return
     np.testing.assert_allclose(
         _oracle_value(case, params, reduction),

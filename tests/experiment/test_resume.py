@@ -19,13 +19,15 @@ import losslab
 from losslab.experiment.store import RunDirectoryError
 from tests.experiment._data import regression_data
 
-SETTINGS = {"losses": ["mse", "mae"], "seeds": 2, "max_epochs": 5, "hidden": (16,), "quiet": True, "report": False}
+# the sequential engine stores one trial at a time, so a kill lands between trials (the fused
+# engine stores a whole chunk at once: its interruption test is in test_fused.py)
+SETTINGS = {"losses": ["mse", "mae"], "seeds": 2, "max_epochs": 5, "hidden": (16,), "quiet": True, "report": False, "engine": "sequential"}
 
 SCRIPT = """
 import sys, numpy as np, losslab
 d = np.load(sys.argv[1])
 losslab.compare(None, d["x"], d["y"], losses=["mse", "mae"], seeds=2, max_epochs=5, hidden=(16,),
-                quiet=True, report=False, out=sys.argv[2])
+                quiet=True, report=False, out=sys.argv[2], engine="sequential")
 """
 
 

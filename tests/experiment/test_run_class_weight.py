@@ -24,7 +24,12 @@ def test_advisor_class_weights_reach_fit_and_the_stored_config(tmp_path, monkeyp
         return original_fit(self, *args, **kwargs)
 
     monkeypatch.setattr(keras.Model, "fit", spy_fit)
-    res = losslab.run(df, target="y", top=1, seeds=1, max_epochs=2, hidden=(8,), out=tmp_path / "run", quiet=True, report=False)
+    # the sequential engine calls fit (the fused engine applies the same weights as sample
+    # weights; test_fused.py checks its weighted candidate against this fit)
+    res = losslab.run(
+        df, target="y", top=1, seeds=1, max_epochs=2, hidden=(8,), out=tmp_path / "run", quiet=True, report=False,
+        engine="sequential",
+    )
 
     # oracle: scikit-learn's "balanced" rule n / (K * n_k) on the whole table, which is what
     # the advisor gives for an imbalanced target (rounded to 4 decimals)

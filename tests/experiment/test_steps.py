@@ -28,8 +28,15 @@ class _RecordingEngine:
         yield from LocalEngine().map(fn, tasks)
 
 
-def test_default_engine_is_local():
-    assert isinstance(default_engine({"kind": "mlp", "hidden": [8]}, n_tasks=4), LocalEngine)
+def test_default_engine_is_fused_under_jax_and_sequential_by_name():
+    import keras
+
+    from losslab.experiment.engine import resolve_engine
+    from losslab.experiment.fused import FusedEngine
+
+    expected = FusedEngine if keras.backend.backend() == "jax" else LocalEngine
+    assert isinstance(default_engine({"kind": "mlp", "hidden": [8]}, n_tasks=4), expected)
+    assert isinstance(resolve_engine("sequential"), LocalEngine)
 
 
 def test_engine_gets_every_pending_trial_in_one_call(tmp_path):

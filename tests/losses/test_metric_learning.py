@@ -9,6 +9,7 @@ import pytest
 import losslab
 from losslab.errors import DataError, InvalidParameterError
 from losslab.losses import metric_learning as ml
+from losslab.losses.metric_learning._mining import count_in_sorted
 from losslab.reference import metric_learning as ref
 from tests.conftest import load_reference_cases
 from tests.losses._helpers import to_numpy
@@ -173,8 +174,8 @@ def test_portable_binary_search_matches_native_searchsorted(strict):
     rows = np.sort(rng.integers(0, 6, size=(12, 12)).astype("float32"), axis=1)
     rows[:, 9:] = np.inf
     values = rng.integers(-1, 8, size=(12, 12)).astype("float32")
-    native = to_numpy(ml._count_in_sorted(rows, values, strict=strict))
-    portable = to_numpy(ml._count_in_sorted(rows, values, strict=strict, native=False))
+    native = to_numpy(count_in_sorted(rows, values, strict=strict))
+    portable = to_numpy(count_in_sorted(rows, values, strict=strict, native=False))
     expected = np.array(
         [
             np.searchsorted(r, v, side="left" if strict else "right")

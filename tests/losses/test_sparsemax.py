@@ -98,3 +98,54 @@ def test_half_precision():
     out = sparsemax_loss(q, z.astype("float16"))
     assert str(out.dtype) == "float32"
     assert str(sparsemax(z.astype("float16")).dtype) == "float16"
+
+
+# tensorflow/addons@d208d752e9 tensorflow_addons/losses/tests/sparsemax_loss_test.py
+# (test_sparsemax_loss_of_inf, test_sparsemax_loss_of_nan) and
+# tensorflow_addons/activations/tests/sparsemax_test.py (test_sparsemax_of_inf): a -inf logit
+# is a masked class; rows with nan or +inf, or only -inf, have no answer (nan).
+_Q = np.array([[0, 0, 1]] * 4, dtype="float32")
+_Z_NEG = np.array(
+    [[0, -np.inf, 0], [0, -np.inf, -np.inf], [-np.inf, -np.inf, 0], [-np.inf, -np.inf, -np.inf]],
+    dtype="float32",
+)
+_Z_POS = np.array(
+    [[0, np.inf, 0], [0, np.inf, np.inf], [np.inf, np.inf, 0], [np.inf, np.inf, np.inf]],
+    dtype="float32",
+)
+_Z_MIX = np.array(
+    [[0, np.inf, 0], [0, np.inf, -np.inf], [-np.inf, np.inf, 0], [-np.inf, np.inf, -np.inf]],
+    dtype="float32",
+)
+_Z_NAN = np.array([[0, np.nan, 0], [0, np.nan, np.nan], [np.nan, np.nan, np.nan]], dtype="float32")
+
+
+def test_loss_with_masked_classes_matches_tensorflow_addons():
+    loss = SparsemaxLoss(reduction=None)
+    np.testing.assert_equal(to_numpy(loss(_Q, _Z_NEG)), [0.25, np.inf, 0.0, np.nan])
+    np.testing.assert_equal(to_numpy(loss(_Q, _Z_POS)), [np.nan] * 4)
+    np.testing.assert_equal(to_numpy(loss(_Q, _Z_MIX)), [np.nan] * 4)
+    np.testing.assert_equal(to_numpy(loss(_Q[:3], _Z_NAN)), [np.nan] * 3)
+    np.testing.assert_equal(ref.sparsemax_loss(_Q, _Z_NEG), [0.25, np.inf, 0.0, np.nan])
+    np.testing.assert_equal(ref.sparsemax_loss(_Q, _Z_MIX), [np.nan] * 4)
+
+
+def test_activation_with_masked_classes_matches_tensorflow_addons():
+    z = np.array([[0, -np.inf, 0], [0, -np.inf, -np.inf], [-np.inf, -np.inf, -np.inf]], "float32")
+    expected = [[0.5, 0, 0.5], [1, 0, 0], [np.nan, np.nan, np.nan]]
+    np.testing.assert_equal(to_numpy(sparsemax(z)), expected)
+    np.testing.assert_equal(ref.sparsemax(z), expected)
+    np.testing.assert_equal(to_numpy(sparsemax(_Z_POS[[0, 1, 3]])), np.full((3, 3), np.nan))
+    np.testing.assert_equal(to_numpy(sparsemax(_Z_NAN)), np.full((3, 3), np.nan))
+
+
+def test_masked_class_keeps_the_gradient_of_the_others_finite():
+    from tests.catalog._helpers import loss_gradient
+
+    # gradient of the sparsemax loss is sparsemax(z) - q; a masked class gets 0
+    z = np.array([[0.0, -np.inf, 0.0], [1.0, 0.2, -np.inf]], "float32")
+    q = np.array([[0, 0, 1], [1, 0, 0]], "float32")
+    value, grad = loss_gradient(SparsemaxLoss(reduction="sum"), q, z)
+    assert value == pytest.approx(0.25 + float(ref.sparsemax_loss(q[1:], z[1:])[0]), rel=1e-6)
+    expected = ref.sparsemax(z.astype(np.float64)) - q
+    np.testing.assert_allclose(grad, expected, atol=1e-6)

@@ -33,6 +33,17 @@ def test_broken_loss_fails_for_the_right_reason(name: str) -> None:
         report.assert_passes()
 
 
+@pytest.mark.parametrize("name", sorted(broken_losses.WARNED))
+def test_warning_only_loss_passes_with_a_warning(name: str) -> None:
+    check_name, kwargs, phrase = broken_losses.WARNED[name]
+    report = losslab.check(getattr(broken_losses, name), backends=None, **kwargs)
+    assert report[check_name].status == "warn", str(report)
+    assert phrase in report[check_name].evidence and report[check_name].fix, str(report)
+    assert report.passed and report.exit_code == 0 and [r.name for r in report.warnings] == [check_name], str(report)
+    strict = losslab.check(getattr(broken_losses, name), backends=None, only=[check_name], strict=True, **kwargs)
+    assert strict[check_name].status == "fail" and strict.exit_code == 1
+
+
 @pytest.mark.parametrize(
     ("loss", "kwargs"),
     [
@@ -99,3 +110,11 @@ def test_instance_hyperparameters_choose_the_inputs() -> None:
     assert report.passed, str(report)
     assert report["minimum"].status == "pass"
     assert "logits of +/-1e4" in report["edges"].evidence
+
+
+def test_every_check_is_documented() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "custom-losses.md").read_text()
+    missing = [c for c in CHECK_NAMES if f"| `{c}` |" not in doc]
+    assert not missing, f"checks missing from the table of docs/custom-losses.md: {missing}"

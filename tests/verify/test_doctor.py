@@ -100,3 +100,30 @@ def test_corrupt_model_file_and_mismatched_data(tmp_path) -> None:
         losslab.doctor(uncompiled, x, y)
     with pytest.raises(DataError, match="Target column 'nope' not found"):
         losslab.doctor(model, data=pd.DataFrame(x).rename(columns=str).assign(y=y), target="nope")
+
+
+def test_every_rule_is_documented_and_unique() -> None:
+    from pathlib import Path
+
+    from losslab.verify._doctor_rules import RULES
+
+    codes = [r.code for r in RULES]
+    assert len(codes) == len(set(codes))
+    doc = (Path(__file__).parents[2] / "docs" / "custom-losses.md").read_text()
+    missing = [c for c in codes if f"`{c}`" not in doc]
+    assert not missing, f"rules missing from docs/custom-losses.md: {missing}"
+
+
+def test_loss_kind_comes_from_the_catalog_entry_before_the_name() -> None:
+    from losslab.verify._doctor_loss import identify_loss
+
+    # its name says "categorical", its catalog entry says integer labels (sparse)
+    assert identify_loss("categorical_generalized_cross_entropy").kind == "sparse"
+    # a user's loss without a catalog entry: the name is the only clue
+    class MyBinaryLoss(keras.losses.Loss):
+        def call(self, y_true, y_pred):
+            return keras.ops.mean(y_true * y_pred, axis=-1)
+
+    assert identify_loss(MyBinaryLoss()).kind == "bce"
+    assert identify_loss(keras.losses.CategoricalHinge()).kind == "cce"
+    assert identify_loss("poisson").kind == "count" and identify_loss("mse").squared

@@ -122,3 +122,8 @@ class Recommendation:
     def to_markdown(self) -> str:
         """A Markdown summary: task, goal, judge metric, shortlist table, notes."""
         return to_markdown(self)
+
+    def _repr_html_(self) -> str:  # the shortlist in a notebook
+        from losslab.integrations.notebook import recommendation_html
+
+        return recommendation_html(self)

@@ -14,7 +14,7 @@ from losslab.catalog._registry import (
     split_loss_list,
     unregister,
 )
-from losslab.catalog._spec import Family, Head, LossSpec, Robustness, resolve
+from losslab.catalog._spec import Family, Head, LossSpec, Robustness, Statistic, resolve
 
 __all__ = [
     "Family",
@@ -24,6 +24,7 @@ __all__ = [
     "OneOf",
     "Param",
     "Robustness",
+    "Statistic",
     "get",
     "get_spec",
     "list_losses",

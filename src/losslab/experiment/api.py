@@ -75,9 +75,11 @@ def compare(
     time: Any = None,
     split_seed: int = 0,
     out: str | Path | None = None,
-    engine: Engine | None = None,
+    engine: Engine | str | None = None,
     quiet: bool = False,
     report: bool = True,
+    mlflow: str | bool | None = None,
+    tensorboard: str | Path | None = None,
 ) -> Results:
     """Train the same model with each loss under one fair protocol and rank them.
 
@@ -116,9 +118,15 @@ def compare(
             arrays with one value per row).
         out: the run directory (default ``losslab-runs/compare-<hash>``); re-running the same
             call resumes it and skips finished trials.
-        engine: where trials run (:func:`~losslab.experiment.engine.default_engine` when None).
+        engine: where trials run: ``None`` (the default: the fused engine under JAX, see
+            :func:`~losslab.experiment.engine.resolve_engine`), ``"sequential"`` (one ``fit``
+            per trial), ``"fused"``, or an engine object (``SparkEngine``).
         quiet: no progress bars or leaderboard printing.
         report: write report.html / report.md / summary.json and print the leaderboard.
+        mlflow: at the end of the run, log it to MLflow: a tracking URI, or ``True`` for
+            ``LOSSLAB_MLFLOW_URI`` / MLflow's default (docs/integrations.md).
+        tensorboard: at the end of the run, write each trial's curves as TensorBoard logs
+            in this directory.
 
     Returns:
         :class:`Results` (``.leaderboard`` DataFrame, ``.histories``, ``.trials``, ``.best``).
@@ -170,7 +178,9 @@ def compare(
         ),
         model=build_model if build_model is not None else mlp_config(hidden, dropout=dropout),
     )
-    return execute_plan(plan, data, out=out, engine=engine, quiet=quiet, report=report)
+    return execute_plan(
+        plan, data, out=out, engine=engine, quiet=quiet, report=report, mlflow=mlflow, tensorboard=tensorboard
+    )
 
 
 def run(
@@ -200,9 +210,11 @@ def run(
     time: str | None = None,
     split_seed: int = 0,
     out: str | Path | None = None,
-    engine: Engine | None = None,
+    engine: Engine | str | None = None,
     quiet: bool = False,
     report: bool = True,
+    mlflow: str | bool | None = None,
+    tensorboard: str | Path | None = None,
 ) -> Results:
     """The main job: recommend a shortlist (advisor) -> compare it -> leaderboard -> report.
 
@@ -276,4 +288,6 @@ def run(
         model=mlp_config(hidden, dropout=dropout),
         recommendation=rec.to_dict(),
     )
-    return execute_plan(plan, xy, out=out, engine=engine, quiet=quiet, report=report)
+    return execute_plan(
+        plan, xy, out=out, engine=engine, quiet=quiet, report=report, mlflow=mlflow, tensorboard=tensorboard
+    )

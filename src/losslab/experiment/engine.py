@@ -3,8 +3,10 @@
 An engine implements ``map(fn, tasks) -> Iterator[TrialRecord]``, yielding each record as
 its trial finishes (in any order); the driver stores each one immediately.
 :class:`LocalEngine` runs trials in this process, one after another;
-``losslab.spark.engine.SparkEngine`` runs one Spark task per trial with the same protocol.
-:func:`default_engine` is the one place that picks the engine when the user names none.
+``losslab.spark.engine.SparkEngine`` runs one Spark task per trial with the same protocol;
+``losslab.experiment.fused.FusedEngine`` trains every trial of a comparison as one JAX
+program. :func:`resolve_engine` is the one place that turns a name (or ``None``: the
+default, fused under the JAX backend) into an engine.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Engine", "LocalEngine", "default_engine"]
+__all__ = ["Engine", "LocalEngine", "default_engine", "resolve_engine"]
 
 
 @runtime_checkable
@@ -51,10 +53,35 @@ def default_engine(model: Any = None, *, n_tasks: int | None = None) -> Engine:
         n_tasks: how many trials the experiment has.
 
     Returns:
-        :class:`LocalEngine` (in-process, one trial after another).
+        ``resolve_engine(None)``: the fused engine under the JAX backend, else
+        :class:`LocalEngine` (in-process, one ``fit`` per trial).
+    """
+    return resolve_engine(None)
+
+
+def resolve_engine(engine: Engine | str | None) -> Engine:
+    """The engine to use: ``None`` -> the fused engine under the JAX backend, else
+    :class:`LocalEngine`; ``"sequential"`` (or ``"local"``) -> :class:`LocalEngine` (one
+    ``fit`` per trial); ``"fused"`` -> the fused engine; an engine object as given.
 
     Example:
-        >>> default_engine({"kind": "mlp", "hidden": [32]}, n_tasks=6)
+        >>> resolve_engine("sequential")
         LocalEngine()
     """
-    return LocalEngine()
+    if engine is None:
+        import keras
+
+        engine = "fused" if keras.backend.backend() == "jax" else "sequential"
+    if engine in ("sequential", "local"):
+        return LocalEngine()
+    if engine == "fused":
+        from losslab.experiment.fused import FusedEngine
+
+        return FusedEngine()
+    if isinstance(engine, str) or not isinstance(engine, Engine):
+        from losslab.errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"engine must be 'sequential', 'fused' or an object with map(fn, tasks). Received: engine={engine!r}."
+        )
+    return engine

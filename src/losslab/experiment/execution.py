@@ -17,7 +17,7 @@ import numpy as np
 
 from losslab.experiment import heads, judge
 from losslab.experiment.config import ExperimentPlan
-from losslab.experiment.engine import Engine, LocalEngine, default_engine
+from losslab.experiment.engine import Engine, LocalEngine, default_engine, resolve_engine
 from losslab.experiment.preparation import ExperimentData
 from losslab.experiment.progress import TrialProgress
 from losslab.experiment.protocol import PreparedData, fingerprint, prepare
@@ -192,9 +192,11 @@ def execute_plan(
     data: ExperimentData,
     *,
     out: str | Path | None,
-    engine: Engine | None,
+    engine: Engine | str | None,
     quiet: bool,
     report: bool,
+    mlflow: str | bool | None = None,
+    tensorboard: str | Path | None = None,
 ) -> Any:
     """The steps of ``compare`` and ``run``: open the run directory, run the trials not yet
     finished, then write the leaderboard and the report. Returns the ``Results``."""
@@ -206,7 +208,11 @@ def execute_plan(
         tasks = trial_tasks(plan, run)
         done = run.store.finished_ids()
         todo = [t for t in tasks if t.trial_id not in done]
-        eng = engine if engine is not None else default_engine(plan.model, n_tasks=len(todo))
+        eng = (
+            resolve_engine(engine)
+            if engine is not None
+            else default_engine(plan.model, n_tasks=len(todo))
+        )
         with TrialProgress(
             quiet=quiet,
             total=len(tasks),
@@ -214,6 +220,13 @@ def execute_plan(
             max_epochs=plan.training.max_epochs,
         ) as bar:
             run_trials(run.store, todo, eng, bar)
-        return publish(run.store, run.manifest, quiet=quiet, report=report)
+        return publish(
+            run.store,
+            run.manifest,
+            quiet=quiet,
+            report=report,
+            mlflow=mlflow,
+            tensorboard=tensorboard,
+        )
     finally:
         run.store.close()

@@ -158,7 +158,7 @@ def infer_target_task(y: Any, task: str | None = None) -> TaskInfo:
 
     Example:
         >>> infer_target_task(np.array([0, 1, 1, 0, 1])).kind
-        'binary'
+        <TaskKind.BINARY: 'binary'>
     """
     import pandas as pd
 

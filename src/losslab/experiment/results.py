@@ -134,6 +134,11 @@ class Results:
         )
         return cls(store.path, manifest, records, rows)
 
+    def _repr_html_(self) -> str:  # the leaderboard in a notebook
+        from losslab.integrations.notebook import results_html
+
+        return results_html(self)
+
     def __repr__(self) -> str:
         return f"Results(run_dir={str(self.run_dir)!r}, best={self.best!r}, trials={len(self.records)})"
 
@@ -164,9 +169,18 @@ def write_report_safely(run_dir: Path, what: str) -> dict[str, Path]:
         return {}
 
 
-def publish(store: RunStore, manifest: dict[str, Any], *, quiet: bool, report: bool) -> Results:
-    """The closing step: leaderboard files, the report (``report=True``) and the printed
-    leaderboard (unless ``quiet``)."""
+def publish(
+    store: RunStore,
+    manifest: dict[str, Any],
+    *,
+    quiet: bool,
+    report: bool,
+    mlflow: str | bool | None = None,
+    tensorboard: str | Path | None = None,
+) -> Results:
+    """The closing step: leaderboard files, the report (``report=True``), the printed
+    leaderboard (unless ``quiet``) and the optional MLflow / TensorBoard exports, which read
+    the stored run directory (so a resumed run logs only what is new)."""
     results = Results.from_store(store, manifest)
     write_leaderboard(store, manifest, results.rows)
     if report:
@@ -175,4 +189,16 @@ def publish(store: RunStore, manifest: dict[str, Any], *, quiet: bool, report: b
         from losslab.report import print_leaderboard
 
         print_leaderboard(results)
+    export_run(results.run_dir, mlflow=mlflow, tensorboard=tensorboard, quiet=quiet)
     return results
+
+
+def export_run(
+    run_dir: Path, *, mlflow: str | bool | None, tensorboard: str | Path | None, quiet: bool
+) -> None:
+    """MLflow / TensorBoard exports of a stored run, when asked (docs/integrations.md)."""
+    if mlflow is None and tensorboard is None:
+        return
+    from losslab.integrations.hooks import export_after_run
+
+    export_after_run(run_dir, mlflow=mlflow, tensorboard=tensorboard, quiet=quiet)

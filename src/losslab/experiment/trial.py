@@ -397,7 +397,7 @@ def run_trial(
         batch_size=int(task.training["batch_size"]),
         callbacks=cbs,
         class_weight=setup.class_weight,
-        shuffle=True,
+        shuffle=bool(task.training.get("shuffle", True)),
         verbose=0,
     )
     train_seconds = time.perf_counter() - t_fit

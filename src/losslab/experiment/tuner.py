@@ -49,6 +49,7 @@ from losslab.experiment.preparation import (
     resolve_goal,
 )
 from losslab.experiment.progress import TrialProgress
+from losslab.experiment.results import export_run
 from losslab.experiment.tune_study import (
     VAL_JUDGE,
     LossBudget,
@@ -134,6 +135,8 @@ def tune(
     trials_per_batch: int | None = None,
     report: bool = True,
     quiet: bool = False,
+    mlflow: str | bool | None = None,
+    tensorboard: str | Path | None = None,
 ) -> TuneResult:
     """Tune learning rate, batch size and loss hyperparameters with Optuna.
 
@@ -166,6 +169,8 @@ def tune(
         report: write report.html / report.md / summary.json into the run directory and
             print the leaderboard of the tuning trials.
         quiet: no progress output.
+        mlflow, tensorboard: at the end, export the study's trials (and the refit
+            comparison) to MLflow / TensorBoard logs, as in :func:`losslab.compare`.
 
     Returns:
         :class:`TuneResult`.
@@ -206,7 +211,9 @@ def tune(
     )
     run = open_run(plan, data, out, extra_config=settings.to_config(plan.primary, engine, width))
     try:  # the run directory stays locked until the study, refit and report are done
-        return _study(run, plan, data, settings, engine, width, refit_seeds, quiet, report)
+        result = _study(run, plan, data, settings, engine, width, refit_seeds, quiet, report)
+        export_run(run.store.path, mlflow=mlflow, tensorboard=tensorboard, quiet=quiet)
+        return result
     finally:
         run.store.close()
 

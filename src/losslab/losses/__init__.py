@@ -1,83 +1,67 @@
 """losslab's Keras losses: pure ``keras.ops`` functions and thin ``Loss`` classes.
 
 Importing this package imports Keras. Classes are re-exported lazily from their family
-modules so ``losslab.losses.QuantileLoss`` works without importing every family.
+modules so ``losslab.losses.QuantileLoss`` works without importing every family: the table
+of class names is derived from the family modules' ``__all__`` (read from their source with
+``ast``, not imported), so a new family module or class needs no edit here.
 """
 
+from __future__ import annotations
+
+import ast
+import functools
+import pkgutil
+from pathlib import Path
+
+from losslab._lazy import lazy_attributes
 from losslab.losses._base import LosslabLoss, align_ranks, register_loss_class
 
 # The sparsemax activation (``Dense(..., activation=losslab.losses.sparsemax)``). The name
 # is the function, not the module: import the loss with
 # ``from losslab.losses.sparsemax import SparsemaxLoss``.
-from losslab.losses.sparsemax import sparsemax  # noqa: E402
+from losslab.losses.sparsemax import sparsemax
 
-__all__ = ["LosslabLoss", "align_ranks", "register_loss_class", "sparsemax"]
-
-# class name -> family module, imported on first access (``losslab.losses.PinballLoss``)
-_LAZY_CLASSES: dict[str, str] = {
-    **dict.fromkeys(
-        (
-            "PinballLoss",
-            "QuantileLoss",
-            "CauchyLoss",
-            "PseudoHuber",
-            "SmoothL1",
-            "GeneralRobustLoss",
-        ),
-        "regression",
-    ),
-    **dict.fromkeys(
-        ("TweedieDeviance", "GammaDeviance", "PoissonNLL", "GaussianNLL", "StudentTNLL"),
-        "probabilistic",
-    ),
-    **dict.fromkeys(
-        (
-            "SparseCategoricalFocalCrossentropy",
-            "Poly1Crossentropy",
-            "SymmetricCrossentropy",
-            "WeightedBinaryCrossentropy",
-            "AsymmetricLoss",
-            "ClassBalancedCrossentropy",
-            "ClassBalancedFocal",
-            "SparseCategoricalCrossentropySmoothed",
-        ),
-        "classification",
-    ),
-    **dict.fromkeys(("CoralLoss", "CornLoss", "WeightedKappaLoss"), "ordinal"),
-    **dict.fromkeys(
-        (
-            "ContrastiveLoss",
-            "TripletSemiHardLoss",
-            "TripletHardLoss",
-            "TripletBatchAllLoss",
-            "LiftedStructLoss",
-            "NpairsLoss",
-            "NpairsMultilabelLoss",
-            "NTXentLoss",
-            "SupervisedContrastiveLoss",
-        ),
-        "metric_learning",
-    ),
-    **dict.fromkeys(
-        ("DiceLoss", "JaccardLoss", "FocalTverskyLoss", "MCCLoss", "LovaszHingeLoss", "LovaszSoftmaxLoss"),
-        "segmentation",
-    ),
-    "GIoULoss": "boxes",
-    "SparsemaxLoss": "sparsemax",
-    **dict.fromkeys(
-        ("Huber", "CosineSimilarity", "SparseCategoricalCrossentropy", "Tversky", "CategoricalGeneralizedCrossEntropy"),
-        "keras_builtins",
-    ),
-}
+__all__ = ["LosslabLoss", "align_ranks", "class_table", "register_loss_class", "sparsemax"]
 
 
-def __getattr__(name: str) -> object:
-    if name in _LAZY_CLASSES:
-        import importlib
+def _exported_names(source: Path) -> list[str]:
+    """The string literals of a module's top-level ``__all__ = [...]``, without importing it."""
+    for node in ast.parse(source.read_text(encoding="utf-8")).body:
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+            and isinstance(node.value, ast.List | ast.Tuple)
+        ):
+            return [e.value for e in node.value.elts if isinstance(e, ast.Constant)]
+    return []
 
-        return getattr(importlib.import_module(f"losslab.losses.{_LAZY_CLASSES[name]}"), name)
-    raise AttributeError(f"module 'losslab.losses' has no attribute {name!r}")
+
+@functools.cache
+def class_table() -> dict[str, str]:
+    """Class name -> family module (``"PinballLoss" -> "losslab.losses.regression"``).
+
+    Every public family module (a module or a package of this package whose name does not
+    start with ``_``) contributes the capitalised names of its ``__all__``.
+
+    Example:
+        >>> class_table()["PinballLoss"], class_table()["TripletSemiHardLoss"]
+        ('losslab.losses.regression', 'losslab.losses.metric_learning')
+    """
+    table: dict[str, str] = {}
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
+        base = Path(__path__[0]) / info.name
+        source = base / "__init__.py" if info.ispkg else base.with_suffix(".py")
+        for name in _exported_names(source):
+            if name[:1].isupper():
+                table.setdefault(name, f"{__name__}.{info.name}")
+    return table
 
 
-def __dir__() -> list[str]:
-    return sorted([*__all__, *_LAZY_CLASSES])
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    globals(),
+    {name: f"{module}:{name}" for name, module in class_table().items()},
+    also_listed=class_table(),
+)

@@ -12,16 +12,17 @@ class that stores hyperparameters. The class holds no logic beyond:
 
 from __future__ import annotations
 
+import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import keras
 from keras import ops
 
-from losslab._params import Param, validate_all
+from losslab._params import OneOf, Param, validate_all
 
-__all__ = ["LosslabLoss", "align_ranks", "compute_dtype", "register_loss_class"]
+__all__ = ["LosslabLoss", "align_ranks", "compute_dtype", "constructor_signature", "register_loss_class"]
 
 
 def _snake(name: str) -> str:
@@ -57,12 +58,92 @@ def register_loss_class(cls: type) -> type:
     return keras.saving.register_keras_serializable(package="losslab", name=cls.__name__)(cls)
 
 
+_COMMON = (
+    inspect.Parameter("reduction", inspect.Parameter.KEYWORD_ONLY, default="sum_over_batch_size", annotation="str | None"),
+    inspect.Parameter("name", inspect.Parameter.KEYWORD_ONLY, default=None, annotation="str | None"),
+    inspect.Parameter("dtype", inspect.Parameter.KEYWORD_ONLY, default=None, annotation="Any"),
+)
+
+
+def _annotation(p: Param) -> Any:
+    """The annotation a closed choice implies (``bool`` or a ``Literal``); none otherwise, since
+    a numeric declaration may also take a list (several quantiles, one weight per class)."""
+    c = p.constraint
+    if isinstance(c, OneOf):
+        if all(isinstance(x, bool) for x in c.choices):
+            return "bool"
+        return f"Literal[{', '.join(repr(x) for x in c.choices)}]"
+    return inspect.Parameter.empty
+
+
+def constructor_signature(params: Sequence[Param], positional: Sequence[str] = ()) -> inspect.Signature:
+    """``(self, <positional>, *, <other hyperparameters>=<default>, reduction=..., name=None, dtype=None)``.
+
+    Example:
+        >>> from losslab._params import Param
+        >>> str(constructor_signature((Param("delta", 1.0),)))
+        "(self, /, *, delta=1.0, reduction: 'str | None' = 'sum_over_batch_size', name: 'str | None' = None, dtype: 'Any' = None) -> None"
+    """
+    kind = {n: inspect.Parameter.POSITIONAL_OR_KEYWORD for n in positional}
+    ordered = sorted(params, key=lambda p: p.name not in kind)  # stable: positional first
+    hyper = [
+        inspect.Parameter(
+            p.name,
+            kind.get(p.name, inspect.Parameter.KEYWORD_ONLY),
+            default=p.default,
+            annotation=_annotation(p),
+        )
+        for p in ordered
+    ]
+    self_ = inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)
+    return inspect.Signature([self_, *hyper, *_COMMON], return_annotation=None)
+
+
+def _derived_init(cls: type[LosslabLoss]) -> Callable[..., None]:
+    """The constructor of ``cls``, derived from its ``PARAMS`` (and ``POSITIONAL``).
+
+    It forwards everything by keyword to the parent's constructor, so validation stays in
+    one place (:func:`losslab._params.validate_all`, which also rejects unknown keywords
+    with the list of valid ones).
+    """
+    positional = cls.POSITIONAL
+
+    def __init__(
+        self: Any,
+        *args: Any,
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = None,
+        dtype: Any = None,
+        **params: Any,
+    ) -> None:
+        if len(args) > len(positional):
+            raise TypeError(
+                f"{cls.__name__}() takes {len(positional)} positional argument(s) "
+                f"({', '.join(positional) or 'none'}) but {len(args)} were given. "
+                "Pass the hyperparameters by keyword."
+            )
+        for key, value in zip(positional, args, strict=False):
+            if key in params:
+                raise TypeError(f"{cls.__name__}() got multiple values for argument {key!r}.")
+            params[key] = value
+        super(cls, self).__init__(reduction=reduction, name=name, dtype=dtype, **params)
+
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    __init__.__module__ = cls.__module__
+    __init__.__doc__ = f"Build a {cls.__name__}; see the class docstring for the hyperparameters."
+    __init__.__signature__ = constructor_signature(cls.PARAMS, positional)  # type: ignore[attr-defined]
+    return __init__
+
+
 class LosslabLoss(keras.losses.Loss):
     """Base class: ``call`` runs ``fn(y_true, y_pred, **params)``.
 
     Subclasses set ``fn`` (the pure per-sample function) and ``PARAMS`` (the
-    hyperparameter declarations), and define an explicit keyword-only ``__init__`` that
-    forwards its hyperparameters to ``super().__init__``.
+    hyperparameter declarations). Their keyword-only constructor is derived from ``PARAMS``
+    when the class is created: ``inspect.signature(cls)`` and ``help(cls)`` show every
+    hyperparameter with its declared default, then ``reduction``, ``name`` and ``dtype``.
+    A subclass writes its own ``__init__`` only when it does more than forward (it then
+    calls ``super().__init__(**hyperparameters, reduction=..., name=..., dtype=...)``).
 
     Set ``align = False`` for losses whose y_true and y_pred have different ranks by design
     (integer labels against class scores, labels against embeddings).
@@ -70,7 +151,13 @@ class LosslabLoss(keras.losses.Loss):
 
     fn: ClassVar[Callable[..., Any]]
     PARAMS: ClassVar[tuple[Param, ...]] = ()
+    POSITIONAL: ClassVar[tuple[str, ...]] = ()  # hyperparameters also accepted by position
     align: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__init__" not in cls.__dict__:
+            cls.__init__ = _derived_init(cls)  # type: ignore[method-assign]
 
     def __init__(
         self,
@@ -81,8 +168,13 @@ class LosslabLoss(keras.losses.Loss):
         **params: Any,
     ) -> None:
         full = validate_all(type(self).__name__, self.PARAMS, params)
+        self.check_params(full)
         super().__init__(name=name or _snake(type(self).__name__), reduction=reduction, dtype=dtype)
         self._params = full
+
+    @classmethod
+    def check_params(cls, params: dict[str, Any]) -> None:
+        """Checks across hyperparameters, after each was validated alone (none by default)."""
 
     @property
     def params(self) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from keras import ops
 
+from losslab._params import with_defaults
 from losslab.losses._base import LosslabLoss, compute_dtype, register_loss_class
 from losslab.reference.boxes import GIOU_PARAMS
 
@@ -25,7 +26,8 @@ def _div(a: Any, b: Any) -> Any:
     return ops.where(nz, a / ops.where(nz, b, ops.ones_like(b)), ops.zeros_like(a))
 
 
-def giou_loss(y_true: Any, y_pred: Any, *, mode: str = "giou") -> Any:
+@with_defaults(GIOU_PARAMS)
+def giou_loss(y_true: Any, y_pred: Any, *, mode: str) -> Any:
     """``1 - IoU``, ``1 - GIoU``, ``1 - DIoU`` or ``1 - CIoU`` of two sets of boxes.
 
     GIoU (Rezatofighi et al. 2019): ``IoU - (C - U) / C`` with C the area of the smallest
@@ -82,13 +84,3 @@ class GIoULoss(LosslabLoss):
 
     fn = staticmethod(giou_loss)
     PARAMS = GIOU_PARAMS
-
-    def __init__(
-        self,
-        *,
-        mode: str = "giou",
-        reduction: str | None = "sum_over_batch_size",
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(mode=mode, reduction=reduction, name=name, dtype=dtype)

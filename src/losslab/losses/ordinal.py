@@ -12,6 +12,7 @@ from typing import Any
 
 from keras import ops
 
+from losslab._params import with_defaults
 from losslab.errors import InvalidParameterError
 from losslab.losses._base import LosslabLoss, compute_dtype, register_loss_class
 from losslab.reference.ordinal import CORAL_PARAMS, CORN_PARAMS, WEIGHTED_KAPPA_PARAMS
@@ -102,7 +103,8 @@ def ordinal_labels(probabilities: Any) -> Any:
     return ops.sum(ops.cast(cum < 0.5, "int32"), axis=-1)
 
 
-def coral(y_true: Any, y_pred: Any, *, importance: Sequence[float] | None = None) -> Any:
+@with_defaults(CORAL_PARAMS)
+def coral(y_true: Any, y_pred: Any, *, importance: Sequence[float] | None) -> Any:
     """CORAL loss (Cao, Mirjalili and Raschka 2020): K-1 binary tasks "y > k", summed:
 
     ``-sum_k w_k [l_k log s(z_k) + (1 - l_k) log(1 - s(z_k))]``, ``l_k = 1[y > k]``.
@@ -162,13 +164,14 @@ def corn(y_true: Any, y_pred: Any) -> Any:
     return -ops.sum(mask * term, axis=-1)
 
 
+@with_defaults(WEIGHTED_KAPPA_PARAMS)
 def weighted_kappa(
     y_true: Any,
     y_pred: Any,
     *,
-    num_classes: int | None = None,
-    weightage: str = "quadratic",
-    epsilon: float = 1e-6,
+    num_classes: int | None,
+    weightage: str,
+    epsilon: float,
 ) -> Any:
     """Weighted kappa loss (de La Torre et al. 2018), as TensorFlow Addons' ``WeightedKappaLoss``:
 
@@ -220,7 +223,6 @@ def weighted_kappa(
     return ops.log(ratio + epsilon)
 
 
-_RED = "sum_over_batch_size"
 
 
 @register_loss_class
@@ -231,16 +233,6 @@ class CoralLoss(LosslabLoss):
     PARAMS = CORAL_PARAMS
     align = False
 
-    def __init__(
-        self,
-        *,
-        importance: Sequence[float] | None = None,
-        reduction: str | None = _RED,
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(importance=importance, reduction=reduction, name=name, dtype=dtype)
-
 
 @register_loss_class
 class CornLoss(LosslabLoss):
@@ -249,11 +241,6 @@ class CornLoss(LosslabLoss):
     fn = staticmethod(corn)
     PARAMS = CORN_PARAMS
     align = False
-
-    def __init__(
-        self, *, reduction: str | None = _RED, name: str | None = None, dtype: Any = None
-    ) -> None:
-        super().__init__(reduction=reduction, name=name, dtype=dtype)
 
 
 @register_loss_class
@@ -266,21 +253,4 @@ class WeightedKappaLoss(LosslabLoss):
     PARAMS = WEIGHTED_KAPPA_PARAMS
     align = False
 
-    def __init__(
-        self,
-        num_classes: int | None = None,
-        *,
-        weightage: str = "quadratic",
-        epsilon: float = 1e-6,
-        reduction: str | None = _RED,
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            num_classes=num_classes,
-            weightage=weightage,
-            epsilon=epsilon,
-            reduction=reduction,
-            name=name,
-            dtype=dtype,
-        )
+    POSITIONAL = ("num_classes",)  # tfa.losses.WeightedKappaLoss(num_classes, ...)

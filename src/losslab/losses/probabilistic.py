@@ -14,6 +14,7 @@ from typing import Any
 
 from keras import ops
 
+from losslab._params import with_defaults
 from losslab.losses._base import LosslabLoss, compute_dtype, register_loss_class
 from losslab.reference.probabilistic import (
     GAMMA_PARAMS,
@@ -54,8 +55,9 @@ def _safe_log(y: Any) -> Any:
     return ops.log(ops.where(y > 0, y, ops.ones_like(y)))
 
 
+@with_defaults(TWEEDIE_PARAMS)
 def tweedie_deviance(
-    y_true: Any, y_pred: Any, *, power: float = 1.5, log_input: bool = True
+    y_true: Any, y_pred: Any, *, power: float, log_input: bool
 ) -> Any:
     """Unit Tweedie deviance with power p (scikit-learn's ``mean_tweedie_deviance`` per element).
 
@@ -92,7 +94,8 @@ def tweedie_deviance(
     return ops.mean(d, axis=-1)
 
 
-def gamma_deviance(y_true: Any, y_pred: Any, *, log_input: bool = True) -> Any:
+@with_defaults(GAMMA_PARAMS)
+def gamma_deviance(y_true: Any, y_pred: Any, *, log_input: bool) -> Any:
     """Unit Gamma deviance ``2 (log(mu / y) + y / mu - 1)`` (scikit-learn's ``mean_gamma_deviance``).
 
     Args:
@@ -109,8 +112,9 @@ def gamma_deviance(y_true: Any, y_pred: Any, *, log_input: bool = True) -> Any:
     return tweedie_deviance(y_true, y_pred, power=2.0, log_input=log_input)
 
 
+@with_defaults(POISSON_NLL_PARAMS)
 def poisson_nll(
-    y_true: Any, y_pred: Any, *, log_input: bool = True, full: bool = False, eps: float = 1e-8
+    y_true: Any, y_pred: Any, *, log_input: bool, full: bool, eps: float
 ) -> Any:
     """Poisson negative log-likelihood, as ``torch.nn.PoissonNLLLoss``.
 
@@ -153,14 +157,15 @@ def _positive(s: Any, link: str, eps: float) -> Any:
     return ops.maximum(ops.softplus(s) if link == "softplus" else ops.exp(s), eps)
 
 
+@with_defaults(GAUSSIAN_NLL_PARAMS)
 def gaussian_nll(
     y_true: Any,
     y_pred: Any,
     *,
-    beta: float = 0.0,
-    full: bool = False,
-    eps: float = 1e-6,
-    variance_link: str = "softplus",
+    beta: float,
+    full: bool,
+    eps: float,
+    variance_link: str,
 ) -> Any:
     """Gaussian negative log-likelihood with a predicted variance, optionally beta-NLL.
 
@@ -195,8 +200,9 @@ def gaussian_nll(
     return ops.mean(v, axis=-1)
 
 
+@with_defaults(STUDENT_T_PARAMS)
 def student_t_nll(
-    y_true: Any, y_pred: Any, *, df: float = 3.0, eps: float = 1e-6, scale_link: str = "softplus"
+    y_true: Any, y_pred: Any, *, df: float, eps: float, scale_link: str
 ) -> Any:
     """Student-t negative log-likelihood with a predicted location and scale (fixed ``df``).
 
@@ -225,7 +231,6 @@ def student_t_nll(
     return ops.mean(v, axis=-1)
 
 
-_RED = "sum_over_batch_size"
 
 
 @register_loss_class
@@ -235,19 +240,6 @@ class TweedieDeviance(LosslabLoss):
     fn = staticmethod(tweedie_deviance)
     PARAMS = TWEEDIE_PARAMS
 
-    def __init__(
-        self,
-        *,
-        power: float = 1.5,
-        log_input: bool = True,
-        reduction: str | None = _RED,
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            power=power, log_input=log_input, reduction=reduction, name=name, dtype=dtype
-        )
-
 
 @register_loss_class
 class GammaDeviance(LosslabLoss):
@@ -256,16 +248,6 @@ class GammaDeviance(LosslabLoss):
     fn = staticmethod(gamma_deviance)
     PARAMS = GAMMA_PARAMS
 
-    def __init__(
-        self,
-        *,
-        log_input: bool = True,
-        reduction: str | None = _RED,
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(log_input=log_input, reduction=reduction, name=name, dtype=dtype)
-
 
 @register_loss_class
 class PoissonNLL(LosslabLoss):
@@ -273,20 +255,6 @@ class PoissonNLL(LosslabLoss):
 
     fn = staticmethod(poisson_nll)
     PARAMS = POISSON_NLL_PARAMS
-
-    def __init__(
-        self,
-        *,
-        log_input: bool = True,
-        full: bool = False,
-        eps: float = 1e-8,
-        reduction: str | None = _RED,
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            log_input=log_input, full=full, eps=eps, reduction=reduction, name=name, dtype=dtype
-        )
 
 
 class _MeanScaleLoss(LosslabLoss):
@@ -302,27 +270,6 @@ class GaussianNLL(_MeanScaleLoss):
     fn = staticmethod(gaussian_nll)
     PARAMS = GAUSSIAN_NLL_PARAMS
 
-    def __init__(
-        self,
-        *,
-        beta: float = 0.0,
-        full: bool = False,
-        eps: float = 1e-6,
-        variance_link: str = "softplus",
-        reduction: str | None = _RED,
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            beta=beta,
-            full=full,
-            eps=eps,
-            variance_link=variance_link,
-            reduction=reduction,
-            name=name,
-            dtype=dtype,
-        )
-
 
 @register_loss_class
 class StudentTNLL(_MeanScaleLoss):
@@ -330,17 +277,3 @@ class StudentTNLL(_MeanScaleLoss):
 
     fn = staticmethod(student_t_nll)
     PARAMS = STUDENT_T_PARAMS
-
-    def __init__(
-        self,
-        *,
-        df: float = 3.0,
-        eps: float = 1e-6,
-        scale_link: str = "softplus",
-        reduction: str | None = _RED,
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            df=df, eps=eps, scale_link=scale_link, reduction=reduction, name=name, dtype=dtype
-        )

@@ -15,6 +15,7 @@ from typing import Any
 
 from keras import ops
 
+from losslab._params import with_defaults
 from losslab.errors import InvalidParameterError
 from losslab.losses._base import LosslabLoss, align_ranks, compute_dtype, register_loss_class
 from losslab.reference.regression import (
@@ -47,8 +48,9 @@ def _cast(y_true: Any, y_pred: Any) -> tuple[Any, Any]:
     return ops.cast(y_true, dtype), ops.cast(y_pred, dtype)
 
 
+@with_defaults(PINBALL_PARAMS)
 def pinball(
-    y_true: Any, y_pred: Any, *, tau: float | Sequence[float] = 0.5, crossing_penalty: float = 0.0
+    y_true: Any, y_pred: Any, *, tau: float | Sequence[float], crossing_penalty: float
 ) -> Any:
     """Pinball (quantile) loss, one or several quantile levels.
 
@@ -86,7 +88,8 @@ def pinball(
     return values
 
 
-def cauchy(y_true: Any, y_pred: Any, *, scale: float = 1.0) -> Any:
+@with_defaults(CAUCHY_PARAMS)
+def cauchy(y_true: Any, y_pred: Any, *, scale: float) -> Any:
     """Cauchy (Lorentzian) loss ``mean(c^2 / 2 * log(1 + (e / c)^2))``.
 
     Args:
@@ -105,7 +108,8 @@ def cauchy(y_true: Any, y_pred: Any, *, scale: float = 1.0) -> Any:
     return ops.mean((0.5 * scale * scale) * ops.log1p(e * e), axis=-1)
 
 
-def pseudo_huber(y_true: Any, y_pred: Any, *, delta: float = 1.0) -> Any:
+@with_defaults(PSEUDO_HUBER_PARAMS)
+def pseudo_huber(y_true: Any, y_pred: Any, *, delta: float) -> Any:
     """Pseudo-Huber loss ``mean(delta^2 (sqrt(1 + (e / delta)^2) - 1))``: smooth everywhere,
     quadratic near 0, linear with slope delta in the tails.
 
@@ -125,7 +129,8 @@ def pseudo_huber(y_true: Any, y_pred: Any, *, delta: float = 1.0) -> Any:
     return ops.mean((delta * delta) * (ops.sqrt(1.0 + e * e) - 1.0), axis=-1)
 
 
-def smooth_l1(y_true: Any, y_pred: Any, *, beta: float = 1.0) -> Any:
+@with_defaults(SMOOTH_L1_PARAMS)
+def smooth_l1(y_true: Any, y_pred: Any, *, beta: float) -> Any:
     """Smooth L1 loss, as ``torch.nn.SmoothL1Loss(beta=...)``:
     ``0.5 e^2 / beta if |e| < beta else |e| - 0.5 beta`` (mean over the last axis).
 
@@ -149,7 +154,8 @@ def smooth_l1(y_true: Any, y_pred: Any, *, beta: float = 1.0) -> Any:
     return ops.mean(ops.where(a < beta, (0.5 / beta) * a * a, a - 0.5 * beta), axis=-1)
 
 
-def general_robust(y_true: Any, y_pred: Any, *, alpha: float = 1.0, scale: float = 1.0) -> Any:
+@with_defaults(GENERAL_ROBUST_PARAMS)
+def general_robust(y_true: Any, y_pred: Any, *, alpha: float, scale: float) -> Any:
     """Barron's general and adaptive robust loss with a fixed shape ``alpha``:
 
     ``rho(e) = |alpha - 2| / alpha * (((e / c)^2 / |alpha - 2| + 1)^(alpha / 2) - 1)``,
@@ -196,22 +202,13 @@ class PinballLoss(LosslabLoss):
     PARAMS = PINBALL_PARAMS
     align = False
 
-    def __init__(
-        self,
-        *,
-        tau: float | Sequence[float] = 0.5,
-        crossing_penalty: float = 0.0,
-        reduction: str | None = "sum_over_batch_size",
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            tau=tau, crossing_penalty=crossing_penalty, reduction=reduction, name=name, dtype=dtype
-        )
-        if len(taus_of(tau)) > 1 and list(taus_of(tau)) != sorted(taus_of(tau)):
+    @classmethod
+    def check_params(cls, params: dict[str, Any]) -> None:
+        taus = taus_of(params["tau"])
+        if len(taus) > 1 and list(taus) != sorted(taus):
             raise InvalidParameterError(
-                f"tau must list the quantile levels in increasing order. Received: tau={tau!r}. "
-                f"Pass tau={sorted(taus_of(tau))!r} and order the model outputs the same way."
+                f"tau must list the quantile levels in increasing order. Received: tau={params['tau']!r}. "
+                f"Pass tau={sorted(taus)!r} and order the model outputs the same way."
             )
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
@@ -230,16 +227,6 @@ class CauchyLoss(LosslabLoss):
     fn = staticmethod(cauchy)
     PARAMS = CAUCHY_PARAMS
 
-    def __init__(
-        self,
-        *,
-        scale: float = 1.0,
-        reduction: str | None = "sum_over_batch_size",
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(scale=scale, reduction=reduction, name=name, dtype=dtype)
-
 
 @register_loss_class
 class PseudoHuber(LosslabLoss):
@@ -247,16 +234,6 @@ class PseudoHuber(LosslabLoss):
 
     fn = staticmethod(pseudo_huber)
     PARAMS = PSEUDO_HUBER_PARAMS
-
-    def __init__(
-        self,
-        *,
-        delta: float = 1.0,
-        reduction: str | None = "sum_over_batch_size",
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(delta=delta, reduction=reduction, name=name, dtype=dtype)
 
 
 @register_loss_class
@@ -266,16 +243,6 @@ class SmoothL1(LosslabLoss):
     fn = staticmethod(smooth_l1)
     PARAMS = SMOOTH_L1_PARAMS
 
-    def __init__(
-        self,
-        *,
-        beta: float = 1.0,
-        reduction: str | None = "sum_over_batch_size",
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(beta=beta, reduction=reduction, name=name, dtype=dtype)
-
 
 @register_loss_class
 class GeneralRobustLoss(LosslabLoss):
@@ -283,14 +250,3 @@ class GeneralRobustLoss(LosslabLoss):
 
     fn = staticmethod(general_robust)
     PARAMS = GENERAL_ROBUST_PARAMS
-
-    def __init__(
-        self,
-        *,
-        alpha: float = 1.0,
-        scale: float = 1.0,
-        reduction: str | None = "sum_over_batch_size",
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(alpha=alpha, scale=scale, reduction=reduction, name=name, dtype=dtype)

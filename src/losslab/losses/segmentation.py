@@ -20,6 +20,7 @@ from typing import Any
 
 from keras import ops
 
+from losslab._params import with_defaults
 from losslab.errors import DataError
 from losslab.losses._base import LosslabLoss, compute_dtype, register_loss_class
 from losslab.reference.segmentation import (
@@ -111,15 +112,16 @@ def _finish(loss_c: Any, t_sum: Any, ignore_empty: bool, per_sample: bool) -> An
     return out if per_sample else out[0]
 
 
+@with_defaults(DICE_PARAMS)
 def dice_loss(
     y_true: Any,
     y_pred: Any,
     *,
-    mode: str = "binary",
-    from_logits: bool = False,
-    smooth: float = 1.0,
-    per_sample: bool = True,
-    ignore_empty: bool = False,
+    mode: str,
+    from_logits: bool,
+    smooth: float,
+    per_sample: bool,
+    ignore_empty: bool,
 ) -> Any:
     """Soft Dice loss, per sample (or per batch), averaged over classes.
 
@@ -149,15 +151,16 @@ def dice_loss(
     return _finish(1.0 - score, ts, ignore_empty, per_sample)
 
 
+@with_defaults(DICE_PARAMS)
 def jaccard_loss(
     y_true: Any,
     y_pred: Any,
     *,
-    mode: str = "binary",
-    from_logits: bool = False,
-    smooth: float = 1.0,
-    per_sample: bool = True,
-    ignore_empty: bool = False,
+    mode: str,
+    from_logits: bool,
+    smooth: float,
+    per_sample: bool,
+    ignore_empty: bool,
 ) -> Any:
     """Soft Jaccard (IoU) loss: ``1 - (TP + smooth) / max(TP + FP + FN + smooth, eps)``.
 
@@ -183,18 +186,19 @@ def jaccard_loss(
     return _finish(1.0 - score, ts, ignore_empty, per_sample)
 
 
+@with_defaults(FOCAL_TVERSKY_PARAMS)
 def focal_tversky_loss(
     y_true: Any,
     y_pred: Any,
     *,
-    mode: str = "binary",
-    from_logits: bool = False,
-    alpha: float = 0.3,
-    beta: float = 0.7,
-    gamma: float = 0.75,
-    smooth: float = 1.0,
-    per_sample: bool = True,
-    ignore_empty: bool = False,
+    mode: str,
+    from_logits: bool,
+    alpha: float,
+    beta: float,
+    gamma: float,
+    smooth: float,
+    per_sample: bool,
+    ignore_empty: bool,
 ) -> Any:
     """Focal Tversky loss (Abraham & Khan 2019): ``(1 - TI)^gamma`` per class, class mean.
 
@@ -227,14 +231,15 @@ def focal_tversky_loss(
     return _finish(loss_c, ts, ignore_empty, per_sample)
 
 
+@with_defaults(MCC_PARAMS)
 def mcc_loss(
     y_true: Any,
     y_pred: Any,
     *,
-    mode: str = "binary",
-    from_logits: bool = False,
-    eps: float = 1e-5,
-    per_sample: bool = True,
+    mode: str,
+    from_logits: bool,
+    eps: float,
+    per_sample: bool,
 ) -> Any:
     """Matthews-correlation loss (Abhishek & Hamarneh 2021): ``1 - MCC`` from soft counts.
 
@@ -273,7 +278,8 @@ def _lovasz(errors: Any, fg: Any) -> Any:
     return ops.sum(e * ops.stop_gradient(grad), axis=-1)
 
 
-def lovasz_hinge_loss(y_true: Any, y_pred: Any, *, from_logits: bool = True) -> Any:
+@with_defaults(LOVASZ_HINGE_PARAMS)
+def lovasz_hinge_loss(y_true: Any, y_pred: Any, *, from_logits: bool) -> Any:
     """Lovász hinge (Berman et al. 2018): a convex surrogate of the Jaccard loss, per image.
 
     Errors ``max(1 - x (2t - 1), 0)`` of the logits x, sorted in decreasing order and
@@ -305,7 +311,8 @@ def lovasz_hinge_loss(y_true: Any, y_pred: Any, *, from_logits: bool = True) -> 
     return ops.mean(_lovasz(errors, t), axis=-1)
 
 
-def lovasz_softmax_loss(y_true: Any, y_pred: Any, *, from_logits: bool = False) -> Any:
+@with_defaults(LOVASZ_SOFTMAX_PARAMS)
+def lovasz_softmax_loss(y_true: Any, y_pred: Any, *, from_logits: bool) -> Any:
     """Lovász-softmax (Berman et al. 2018), per image, mean over the classes present.
 
     For each class c: errors ``|t_c - p_c|`` sorted decreasingly and weighted by the
@@ -345,29 +352,6 @@ class DiceLoss(_SegmentationLoss):
     fn = staticmethod(dice_loss)
     PARAMS = DICE_PARAMS
 
-    def __init__(
-        self,
-        *,
-        mode: str = "binary",
-        from_logits: bool = False,
-        smooth: float = 1.0,
-        per_sample: bool = True,
-        ignore_empty: bool = False,
-        reduction: str | None = "sum_over_batch_size",
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            mode=mode,
-            from_logits=from_logits,
-            smooth=smooth,
-            per_sample=per_sample,
-            ignore_empty=ignore_empty,
-            reduction=reduction,
-            name=name,
-            dtype=dtype,
-        )
-
 
 @register_loss_class
 class JaccardLoss(DiceLoss):
@@ -384,35 +368,6 @@ class FocalTverskyLoss(_SegmentationLoss):
     fn = staticmethod(focal_tversky_loss)
     PARAMS = FOCAL_TVERSKY_PARAMS
 
-    def __init__(
-        self,
-        *,
-        mode: str = "binary",
-        from_logits: bool = False,
-        alpha: float = 0.3,
-        beta: float = 0.7,
-        gamma: float = 0.75,
-        smooth: float = 1.0,
-        per_sample: bool = True,
-        ignore_empty: bool = False,
-        reduction: str | None = "sum_over_batch_size",
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            mode=mode,
-            from_logits=from_logits,
-            alpha=alpha,
-            beta=beta,
-            gamma=gamma,
-            smooth=smooth,
-            per_sample=per_sample,
-            ignore_empty=ignore_empty,
-            reduction=reduction,
-            name=name,
-            dtype=dtype,
-        )
-
 
 @register_loss_class
 class MCCLoss(_SegmentationLoss):
@@ -420,27 +375,6 @@ class MCCLoss(_SegmentationLoss):
 
     fn = staticmethod(mcc_loss)
     PARAMS = MCC_PARAMS
-
-    def __init__(
-        self,
-        *,
-        mode: str = "binary",
-        from_logits: bool = False,
-        eps: float = 1e-5,
-        per_sample: bool = True,
-        reduction: str | None = "sum_over_batch_size",
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            mode=mode,
-            from_logits=from_logits,
-            eps=eps,
-            per_sample=per_sample,
-            reduction=reduction,
-            name=name,
-            dtype=dtype,
-        )
 
 
 @register_loss_class
@@ -450,16 +384,6 @@ class LovaszHingeLoss(_SegmentationLoss):
     fn = staticmethod(lovasz_hinge_loss)
     PARAMS = LOVASZ_HINGE_PARAMS
 
-    def __init__(
-        self,
-        *,
-        from_logits: bool = True,
-        reduction: str | None = "sum_over_batch_size",
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(from_logits=from_logits, reduction=reduction, name=name, dtype=dtype)
-
 
 @register_loss_class
 class LovaszSoftmaxLoss(_SegmentationLoss):
@@ -467,13 +391,3 @@ class LovaszSoftmaxLoss(_SegmentationLoss):
 
     fn = staticmethod(lovasz_softmax_loss)
     PARAMS = LOVASZ_SOFTMAX_PARAMS
-
-    def __init__(
-        self,
-        *,
-        from_logits: bool = False,
-        reduction: str | None = "sum_over_batch_size",
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(from_logits=from_logits, reduction=reduction, name=name, dtype=dtype)

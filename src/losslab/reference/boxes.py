@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from losslab._params import OneOf, Param
+from losslab._params import OneOf, Param, with_defaults
 
 __all__ = ["BOX_MODES", "GIOU_PARAMS", "iou_loss"]
 
@@ -59,7 +59,8 @@ def _one(t: np.ndarray, p: np.ndarray, mode: str) -> float:
     return 1.0 - (diou - alpha * v)
 
 
-def iou_loss(y_true: Any, y_pred: Any, *, mode: str = "giou") -> np.ndarray:
+@with_defaults(GIOU_PARAMS)
+def iou_loss(y_true: Any, y_pred: Any, *, mode: str) -> np.ndarray:
     """``1 - IoU`` / ``1 - GIoU`` / ``1 - DIoU`` / ``1 - CIoU`` per box (broadcast like NumPy).
 
     GIoU (Rezatofighi et al. 2019): ``IoU - (C - U) / C`` with C the smallest enclosing

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from losslab._params import BOOL, Interval, Param
+from losslab._params import BOOL, Interval, Param, with_defaults
 from losslab.reference._reduce import EPSILON, as_f64
 
 __all__ = [
@@ -217,13 +217,14 @@ def class_balanced_weights(
 
 
 # ----------------------------------------------------------------------------- losses
+@with_defaults(SPARSE_FOCAL_PARAMS)
 def sparse_categorical_focal(
     y_true: Any,
     y_pred: Any,
     *,
-    alpha: float | Sequence[float] | None = 0.25,
-    gamma: float = 2.0,
-    from_logits: bool = False,
+    alpha: float | Sequence[float] | None,
+    gamma: float,
+    from_logits: bool,
 ) -> np.ndarray:
     """``-alpha_y (1 - p_y)^gamma log p_y`` for integer labels y."""
     lp = log_probs(y_pred, from_logits)
@@ -237,8 +238,9 @@ def sparse_categorical_focal(
     return a[y] * v
 
 
+@with_defaults(POLY1_PARAMS)
 def poly1_crossentropy(
-    y_true: Any, y_pred: Any, *, epsilon: float = 2.0, from_logits: bool = False
+    y_true: Any, y_pred: Any, *, epsilon: float, from_logits: bool
 ) -> np.ndarray:
     """``CE + epsilon (1 - sum_k y_k p_k)`` (Leng et al. 2022, Optax's poly_loss_cross_entropy)."""
     t = as_f64(y_true)
@@ -246,14 +248,15 @@ def poly1_crossentropy(
     return -(t * lp).sum(axis=-1) + epsilon * (1.0 - (t * np.exp(lp)).sum(axis=-1))
 
 
+@with_defaults(SYMMETRIC_CE_PARAMS)
 def symmetric_crossentropy(
     y_true: Any,
     y_pred: Any,
     *,
-    alpha: float = 0.1,
-    beta: float = 1.0,
-    label_clip: float = 1e-4,
-    from_logits: bool = False,
+    alpha: float,
+    beta: float,
+    label_clip: float,
+    from_logits: bool,
 ) -> np.ndarray:
     """``alpha CE(y, p) + beta RCE``, ``RCE = -sum_k p_k log(max(y_k, label_clip))``."""
     t = as_f64(y_true)
@@ -263,12 +266,13 @@ def symmetric_crossentropy(
     return alpha * ce + beta * rce
 
 
+@with_defaults(WEIGHTED_BCE_PARAMS)
 def weighted_binary_crossentropy(
     y_true: Any,
     y_pred: Any,
     *,
-    pos_weight: float | Sequence[float] = 1.0,
-    from_logits: bool = False,
+    pos_weight: float | Sequence[float],
+    from_logits: bool,
 ) -> np.ndarray:
     """``mean(-(pos_weight y log p + (1 - y) log(1 - p)))`` over the last axis
     (torch.nn.BCEWithLogitsLoss with ``pos_weight``)."""
@@ -278,14 +282,15 @@ def weighted_binary_crossentropy(
     return np.mean(-(w * t * lp + (1.0 - t) * lq), axis=-1)
 
 
+@with_defaults(ASYMMETRIC_PARAMS)
 def asymmetric_loss(
     y_true: Any,
     y_pred: Any,
     *,
-    gamma_neg: float = 4.0,
-    gamma_pos: float = 1.0,
-    clip: float = 0.05,
-    from_logits: bool = False,
+    gamma_neg: float,
+    gamma_pos: float,
+    clip: float,
+    from_logits: bool,
 ) -> np.ndarray:
     """ASL (Ridnik et al. 2021), summed over labels:
     ``-sum [y (1-p)^g+ log p + (1-y) p_m^g- log(1 - p_m)]``, ``p_m = max(p - clip, 0)``."""
@@ -308,13 +313,14 @@ def asymmetric_loss(
     return -(pos + neg).sum(axis=-1)
 
 
+@with_defaults(CLASS_BALANCED_CE_PARAMS)
 def class_balanced_crossentropy(
     y_true: Any,
     y_pred: Any,
     *,
-    samples_per_class: Sequence[float] | None = None,
-    beta: float = 0.9999,
-    from_logits: bool = False,
+    samples_per_class: Sequence[float] | None,
+    beta: float,
+    from_logits: bool,
 ) -> np.ndarray:
     """``-w_y log p_y`` with Cui et al.'s effective-number weights ``w``."""
     lp = log_probs(y_pred, from_logits)
@@ -323,14 +329,15 @@ def class_balanced_crossentropy(
     return -w[y] * np.take_along_axis(lp, y[..., None], axis=-1)[..., 0]
 
 
+@with_defaults(CLASS_BALANCED_FOCAL_PARAMS)
 def class_balanced_focal(
     y_true: Any,
     y_pred: Any,
     *,
-    samples_per_class: Sequence[float] | None = None,
-    beta: float = 0.9999,
-    gamma: float = 2.0,
-    from_logits: bool = False,
+    samples_per_class: Sequence[float] | None,
+    beta: float,
+    gamma: float,
+    from_logits: bool,
 ) -> np.ndarray:
     """``-w_y (1 - p_y)^gamma log p_y`` (softmax focal loss with effective-number weights)."""
     lp = log_probs(y_pred, from_logits)
@@ -340,8 +347,9 @@ def class_balanced_focal(
     return -w[y] * (1.0 - np.exp(lpy)) ** gamma * lpy
 
 
+@with_defaults(SMOOTHED_SPARSE_CE_PARAMS)
 def sparse_categorical_crossentropy_smoothed(
-    y_true: Any, y_pred: Any, *, label_smoothing: float = 0.1, from_logits: bool = False
+    y_true: Any, y_pred: Any, *, label_smoothing: float, from_logits: bool
 ) -> np.ndarray:
     """``-sum_k q_k log p_k`` with ``q = (1 - ls) onehot(y) + ls / K``."""
     lp = log_probs(y_pred, from_logits)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from losslab._params import BOOL, Interval, OneOf, Param
+from losslab._params import BOOL, Interval, OneOf, Param, with_defaults
 from losslab.errors import DataError
 
 __all__ = [
@@ -119,14 +119,16 @@ def pairwise_distance(emb: Any, distance_metric: str = "L2") -> np.ndarray:
     return d
 
 
-def contrastive(y_true: Any, y_pred: Any, *, margin: float = 1.0) -> np.ndarray:
+@with_defaults(CONTRASTIVE_PARAMS)
+def contrastive(y_true: Any, y_pred: Any, *, margin: float) -> np.ndarray:
     """Per pair: ``y d^2 + (1 - y) max(margin - d, 0)^2`` (y = 1 similar pair, d = distance)."""
     y, d = _f64(y_true), _f64(y_pred)
     return y * d**2 + (1.0 - y) * np.maximum(margin - d, 0.0) ** 2
 
 
+@with_defaults(TRIPLET_SEMIHARD_PARAMS)
 def triplet_semihard(
-    y_true: Any, y_pred: Any, *, margin: float = 1.0, distance_metric: str = "L2"
+    y_true: Any, y_pred: Any, *, margin: float, distance_metric: str
 ) -> np.ndarray:
     """Semi-hard triplet loss by enumeration (Schroff et al. 2015; TensorFlow Addons' rule).
 
@@ -154,13 +156,14 @@ def triplet_semihard(
     return np.asarray(total / count if count else 0.0)
 
 
+@with_defaults(TRIPLET_HARD_PARAMS)
 def triplet_hard(
     y_true: Any,
     y_pred: Any,
     *,
-    margin: float = 1.0,
-    soft: bool = False,
-    distance_metric: str = "L2",
+    margin: float,
+    soft: bool,
+    distance_metric: str,
 ) -> np.ndarray:
     """Batch-hard triplet loss by enumeration (Hermans et al. 2017; TensorFlow Addons' rule).
 
@@ -181,8 +184,9 @@ def triplet_hard(
     return np.asarray(float(np.mean(vals)))
 
 
+@with_defaults(TRIPLET_BATCH_ALL_PARAMS)
 def triplet_batch_all(
-    y_true: Any, y_pred: Any, *, margin: float = 1.0, distance_metric: str = "L2"
+    y_true: Any, y_pred: Any, *, margin: float, distance_metric: str
 ) -> np.ndarray:
     """Batch-all triplet loss by enumeration of every (a, p, n) (Hermans et al. 2017, "BA≠0").
 
@@ -207,7 +211,8 @@ def triplet_batch_all(
     return np.asarray(total / active if active else 0.0)
 
 
-def lifted_struct(y_true: Any, y_pred: Any, *, margin: float = 1.0) -> np.ndarray:
+@with_defaults(LIFTED_PARAMS)
+def lifted_struct(y_true: Any, y_pred: Any, *, margin: float) -> np.ndarray:
     """Lifted structured loss (Oh Song et al. 2016), TensorFlow Addons' form, by enumeration.
 
     For each ordered positive pair (i, j): ``J = log(sum_{k not~i} e^{m - D_ik} +
@@ -291,7 +296,8 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
-def nt_xent(y_true: Any, y_pred: Any, *, temperature: float = 0.1) -> np.ndarray:
+@with_defaults(NTXENT_PARAMS)
+def nt_xent(y_true: Any, y_pred: Any, *, temperature: float) -> np.ndarray:
     """NT-Xent / InfoNCE (Chen et al. 2020) over the 2N views ``[view1 | view2]``; y_true unused.
 
     For view i, the positive is the other view of the same sample; the 2N - 2 other views
@@ -312,7 +318,8 @@ def nt_xent(y_true: Any, y_pred: Any, *, temperature: float = 0.1) -> np.ndarray
     return np.asarray(float(np.mean(vals)))
 
 
-def supervised_contrastive(y_true: Any, y_pred: Any, *, temperature: float = 0.1) -> np.ndarray:
+@with_defaults(SUPCON_PARAMS)
+def supervised_contrastive(y_true: Any, y_pred: Any, *, temperature: float) -> np.ndarray:
     """Supervised contrastive loss, L_out (Khosla et al. 2020), one view per sample.
 
     For anchor i with positives P(i) (same label, not i):

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from losslab._params import Interval, OneOf, Param
+from losslab._params import Interval, OneOf, Param, with_defaults
 from losslab.reference._reduce import as_f64
 
 __all__ = [
@@ -84,7 +84,8 @@ def labels_to_levels(labels: Any, num_classes: int) -> np.ndarray:
     return (y[..., None] > np.arange(num_classes - 1)).astype(np.float64)
 
 
-def coral(y_true: Any, y_pred: Any, *, importance: Sequence[float] | None = None) -> np.ndarray:
+@with_defaults(CORAL_PARAMS)
+def coral(y_true: Any, y_pred: Any, *, importance: Sequence[float] | None) -> np.ndarray:
     """``-sum_k w_k [l_k log s(z_k) + (1 - l_k) log(1 - s(z_k))]`` with ``l_k = 1[y > k]``
     (Cao, Mirjalili and Raschka 2020; sum over tasks as in coral-pytorch)."""
     z = as_f64(y_pred)
@@ -144,13 +145,14 @@ def predict_corn(raw: Any, **_: Any) -> np.ndarray:
     return corn_probabilities(raw)
 
 
+@with_defaults(WEIGHTED_KAPPA_PARAMS)
 def weighted_kappa(
     y_true: Any,
     y_pred: Any,
     *,
-    num_classes: int | None = None,
-    weightage: str = "quadratic",
-    epsilon: float = 1e-6,
+    num_classes: int | None,
+    weightage: str,
+    epsilon: float,
 ) -> np.ndarray:
     """TensorFlow Addons' WeightedKappaLoss (one value per batch):
     ``log(sum_ij W[y_i, j] p_ij / ((hist_true W hist_pred^T) / N) + epsilon)``,

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from losslab._params import BOOL, Interval, OneOf, Param
+from losslab._params import BOOL, Interval, OneOf, Param, with_defaults
 from losslab.reference._reduce import as_f64
 
 __all__ = [
@@ -113,8 +113,9 @@ def _mean_of(y_pred: np.ndarray, log_input: bool) -> tuple[np.ndarray, np.ndarra
     return mu, np.log(mu)
 
 
+@with_defaults(TWEEDIE_PARAMS)
 def tweedie_deviance(
-    y_true: Any, y_pred: Any, *, power: float = 1.5, log_input: bool = True
+    y_true: Any, y_pred: Any, *, power: float, log_input: bool
 ) -> np.ndarray:
     """Unit Tweedie deviance (scikit-learn's ``mean_tweedie_deviance`` per element).
 
@@ -138,15 +139,17 @@ def tweedie_deviance(
     return np.mean(d, axis=-1)
 
 
-def gamma_deviance(y_true: Any, y_pred: Any, *, log_input: bool = True) -> np.ndarray:
+@with_defaults(GAMMA_PARAMS)
+def gamma_deviance(y_true: Any, y_pred: Any, *, log_input: bool) -> np.ndarray:
     """``2 (log(mu / y) + y / mu - 1)`` (scikit-learn's ``mean_gamma_deviance`` per element)."""
     y = as_f64(y_true)
     mu, log_mu = _mean_of(as_f64(y_pred), log_input)
     return np.mean(2.0 * (log_mu - np.log(y) + y / mu - 1.0), axis=-1)
 
 
+@with_defaults(POISSON_NLL_PARAMS)
 def poisson_nll(
-    y_true: Any, y_pred: Any, *, log_input: bool = True, full: bool = False, eps: float = 1e-8
+    y_true: Any, y_pred: Any, *, log_input: bool, full: bool, eps: float
 ) -> np.ndarray:
     """torch.nn.PoissonNLLLoss per element: ``exp(z) - y z`` (log input) or
     ``mu - y log(mu + eps)``; ``full`` adds ``y log y - y + 0.5 log(2 pi y)`` where y > 1."""
@@ -171,14 +174,15 @@ def _softplus(x: np.ndarray) -> np.ndarray:
     return np.logaddexp(0.0, x)
 
 
+@with_defaults(GAUSSIAN_NLL_PARAMS)
 def gaussian_nll(
     y_true: Any,
     y_pred: Any,
     *,
-    beta: float = 0.0,
-    full: bool = False,
-    eps: float = 1e-6,
-    variance_link: str = "softplus",
+    beta: float,
+    full: bool,
+    eps: float,
+    variance_link: str,
 ) -> np.ndarray:
     """``0.5 (log var + (y - mu)^2 / var) [+ 0.5 log(2 pi)]``, times ``var^beta`` (beta-NLL).
 
@@ -195,8 +199,9 @@ def gaussian_nll(
     return np.mean(v, axis=-1)
 
 
+@with_defaults(STUDENT_T_PARAMS)
 def student_t_nll(
-    y_true: Any, y_pred: Any, *, df: float = 3.0, eps: float = 1e-6, scale_link: str = "softplus"
+    y_true: Any, y_pred: Any, *, df: float, eps: float, scale_link: str
 ) -> np.ndarray:
     """Negative log density of a Student-t with ``df`` degrees of freedom, location mu, scale sigma:
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from losslab._params import Interval, Param
+from losslab._params import Interval, Param, with_defaults
 from losslab.reference._reduce import as_f64
 
 __all__ = [
@@ -104,8 +104,9 @@ def taus_of(tau: float | Sequence[float]) -> tuple[float, ...]:
     return (float(tau),)
 
 
+@with_defaults(PINBALL_PARAMS)
 def pinball(
-    y_true: Any, y_pred: Any, *, tau: float | Sequence[float] = 0.5, crossing_penalty: float = 0.0
+    y_true: Any, y_pred: Any, *, tau: float | Sequence[float], crossing_penalty: float
 ) -> np.ndarray:
     """``mean_q max(tau_q e, (tau_q - 1) e)`` with ``e = y_true - y_pred_q``.
 
@@ -130,19 +131,22 @@ def pinball(
     return values
 
 
-def cauchy(y_true: Any, y_pred: Any, *, scale: float = 1.0) -> np.ndarray:
+@with_defaults(CAUCHY_PARAMS)
+def cauchy(y_true: Any, y_pred: Any, *, scale: float) -> np.ndarray:
     """``mean(c^2 / 2 * log(1 + (e / c)^2))``."""
     e = as_f64(y_pred) - as_f64(y_true)
     return np.mean(0.5 * scale**2 * np.log1p((e / scale) ** 2), axis=-1)
 
 
-def pseudo_huber(y_true: Any, y_pred: Any, *, delta: float = 1.0) -> np.ndarray:
+@with_defaults(PSEUDO_HUBER_PARAMS)
+def pseudo_huber(y_true: Any, y_pred: Any, *, delta: float) -> np.ndarray:
     """``mean(delta^2 (sqrt(1 + (e / delta)^2) - 1))``."""
     e = as_f64(y_pred) - as_f64(y_true)
     return np.mean(delta**2 * (np.sqrt(1.0 + (e / delta) ** 2) - 1.0), axis=-1)
 
 
-def smooth_l1(y_true: Any, y_pred: Any, *, beta: float = 1.0) -> np.ndarray:
+@with_defaults(SMOOTH_L1_PARAMS)
+def smooth_l1(y_true: Any, y_pred: Any, *, beta: float) -> np.ndarray:
     """``mean(0.5 e^2 / beta if |e| < beta else |e| - 0.5 beta)`` (torch.nn.SmoothL1Loss)."""
     a = np.abs(as_f64(y_pred) - as_f64(y_true))
     if beta == 0:
@@ -150,8 +154,9 @@ def smooth_l1(y_true: Any, y_pred: Any, *, beta: float = 1.0) -> np.ndarray:
     return np.mean(np.where(a < beta, 0.5 * a**2 / beta, a - 0.5 * beta), axis=-1)
 
 
+@with_defaults(GENERAL_ROBUST_PARAMS)
 def general_robust(
-    y_true: Any, y_pred: Any, *, alpha: float = 1.0, scale: float = 1.0
+    y_true: Any, y_pred: Any, *, alpha: float, scale: float
 ) -> np.ndarray:
     """Barron's ``rho(e, alpha, c)``, mean over the last axis, with its limits at 0, 2, -inf."""
     z = ((as_f64(y_pred) - as_f64(y_true)) / scale) ** 2

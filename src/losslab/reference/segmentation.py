@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from losslab._params import BOOL, Interval, OneOf, Param
+from losslab._params import BOOL, Interval, OneOf, Param, with_defaults
 
 __all__ = [
     "DICE_PARAMS",
@@ -167,15 +167,16 @@ def _finish(loss_c: np.ndarray, t_sum: np.ndarray, ignore_empty: bool, per_sampl
     return out if per_sample else np.asarray(out[0])
 
 
+@with_defaults(DICE_PARAMS)
 def dice(
     y_true: Any,
     y_pred: Any,
     *,
-    mode: str = "binary",
-    from_logits: bool = False,
-    smooth: float = 1.0,
-    per_sample: bool = True,
-    ignore_empty: bool = False,
+    mode: str,
+    from_logits: bool,
+    smooth: float,
+    per_sample: bool,
+    ignore_empty: bool,
 ) -> np.ndarray:
     """Soft Dice loss: ``1 - (2 TP + smooth) / max(2 TP + FP + FN + smooth, eps)``, class mean."""
     t, p = _prepare(y_true, y_pred, mode, from_logits)
@@ -184,15 +185,16 @@ def dice(
     return _finish(1 - score, ts, ignore_empty, per_sample)
 
 
+@with_defaults(DICE_PARAMS)
 def jaccard(
     y_true: Any,
     y_pred: Any,
     *,
-    mode: str = "binary",
-    from_logits: bool = False,
-    smooth: float = 1.0,
-    per_sample: bool = True,
-    ignore_empty: bool = False,
+    mode: str,
+    from_logits: bool,
+    smooth: float,
+    per_sample: bool,
+    ignore_empty: bool,
 ) -> np.ndarray:
     """Soft Jaccard (IoU) loss: ``1 - (TP + smooth) / max(TP + FP + FN + smooth, eps)``."""
     t, p = _prepare(y_true, y_pred, mode, from_logits)
@@ -201,18 +203,19 @@ def jaccard(
     return _finish(1 - score, ts, ignore_empty, per_sample)
 
 
+@with_defaults(FOCAL_TVERSKY_PARAMS)
 def focal_tversky(
     y_true: Any,
     y_pred: Any,
     *,
-    mode: str = "binary",
-    from_logits: bool = False,
-    alpha: float = 0.3,
-    beta: float = 0.7,
-    gamma: float = 0.75,
-    smooth: float = 1.0,
-    per_sample: bool = True,
-    ignore_empty: bool = False,
+    mode: str,
+    from_logits: bool,
+    alpha: float,
+    beta: float,
+    gamma: float,
+    smooth: float,
+    per_sample: bool,
+    ignore_empty: bool,
 ) -> np.ndarray:
     """Focal Tversky loss: ``(1 - TI)^gamma``, ``TI = (TP + s) / max(TP + a FP + b FN + s, eps)``."""
     t, p = _prepare(y_true, y_pred, mode, from_logits)
@@ -221,14 +224,15 @@ def focal_tversky(
     return _finish(np.maximum(1 - ti, 0.0) ** gamma, ts, ignore_empty, per_sample)
 
 
+@with_defaults(MCC_PARAMS)
 def mcc(
     y_true: Any,
     y_pred: Any,
     *,
-    mode: str = "binary",
-    from_logits: bool = False,
-    eps: float = 1e-5,
-    per_sample: bool = True,
+    mode: str,
+    from_logits: bool,
+    eps: float,
+    per_sample: bool,
 ) -> np.ndarray:
     """Matthews-correlation loss ``1 - MCC`` from soft counts, each count + eps, class mean."""
     t, p = _prepare(y_true, y_pred, mode, from_logits)
@@ -250,7 +254,8 @@ def _lovasz_extension(errors: np.ndarray, fg: np.ndarray) -> float:
     return float(np.dot(e, grad))
 
 
-def lovasz_hinge(y_true: Any, y_pred: Any, *, from_logits: bool = True) -> np.ndarray:
+@with_defaults(LOVASZ_HINGE_PARAMS)
+def lovasz_hinge(y_true: Any, y_pred: Any, *, from_logits: bool) -> np.ndarray:
     """Lovász hinge (Berman et al. 2018), per image and channel, mean over channels.
 
     Errors ``max(1 - x (2t - 1), 0)`` on logits x; probabilities are turned into logits.
@@ -269,7 +274,8 @@ def lovasz_hinge(y_true: Any, y_pred: Any, *, from_logits: bool = True) -> np.nd
     return out
 
 
-def lovasz_softmax(y_true: Any, y_pred: Any, *, from_logits: bool = False) -> np.ndarray:
+@with_defaults(LOVASZ_SOFTMAX_PARAMS)
+def lovasz_softmax(y_true: Any, y_pred: Any, *, from_logits: bool) -> np.ndarray:
     """Lovász-softmax (Berman et al. 2018), per image, mean over the classes present in y_true."""
     t, p = _prepare(y_true, y_pred, "multiclass", from_logits)
     n, _, c = p.shape

@@ -6,7 +6,7 @@ Public API (lazy, so importing this package does not import Keras)::
     @losslab.loss(name="my_loss", family="regression")
     def my_loss(y_true, y_pred, *, p=1.0): ...
 
-    report = losslab.check(my_loss)        # CheckReport: rows pass / fail / n/a
+    report = losslab.check(my_loss)        # CheckReport: rows pass / warn / fail / n/a
     findings = losslab.doctor(model, x, y)  # DoctorReport: findings with fixes
 """
 
@@ -17,12 +17,13 @@ from losslab import _lazy
 _LAZY: dict[str, str] = {
     "loss": "losslab.verify.authoring:loss",
     "check": "losslab.verify.check:check",
-    "CheckReport": "losslab.verify.check:CheckReport",
-    "CheckResult": "losslab.verify.check:CheckResult",
-    "CHECK_NAMES": "losslab.verify.check:CHECK_NAMES",
+    "CheckReport": "losslab.verify._report:CheckReport",
+    "CheckResult": "losslab.verify._report:CheckResult",
+    "CHECK_NAMES": "losslab.verify._battery:CHECK_NAMES",
+    "load_sample_data": "losslab.verify._inputs:load_sample_data",
     "doctor": "losslab.verify.doctor:doctor",
-    "DoctorReport": "losslab.verify.doctor:DoctorReport",
-    "Finding": "losslab.verify.doctor:Finding",
+    "DoctorReport": "losslab.verify._doctor_report:DoctorReport",
+    "Finding": "losslab.verify._doctor_report:Finding",
 }
 
 __all__ = sorted(_LAZY)

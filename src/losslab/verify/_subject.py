@@ -10,10 +10,19 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from losslab.catalog._spec import LossSpec
+from losslab.catalog import LossSpec
 from losslab.errors import LosslabError
 
-__all__ = ["NotALossError", "Subject", "load_target", "make_subject", "with_reduction"]
+__all__ = [
+    "NotALossError",
+    "Subject",
+    "load_target",
+    "loss_function_wrapper",
+    "make_subject",
+    "spec_for_class",
+    "subject_from_recipe",
+    "with_reduction",
+]
 
 
 class NotALossError(LosslabError):
@@ -42,6 +51,11 @@ def load_target(text: str) -> Any:
             f"Could not import module {module!r} ({type(e).__name__}: {e}). Received: {text!r}. "
             "Check the spelling and that the module is on PYTHONPATH (run from the project root)."
         ) from None
+    except SystemExit as e:  # the user's module exits while importing
+        raise NotALossError(
+            f"Importing module {module!r} called sys.exit({e.code!r}). Received: {text!r}. "
+            "Move script code under `if __name__ == '__main__':`."
+        ) from None
     except Exception as e:  # the user's module raised while importing
         raise NotALossError(
             f"Importing module {module!r} raised {type(e).__name__}: {e}. Received: {text!r}. "
@@ -58,7 +72,7 @@ def load_target(text: str) -> Any:
     return obj
 
 
-def _lfw() -> type:
+def loss_function_wrapper() -> type:
     """Keras's ``LossFunctionWrapper`` (what ``model.compile(loss=fn)`` wraps a function in)."""
     from keras.src.losses.losses import LossFunctionWrapper
 
@@ -109,7 +123,7 @@ class Subject:
     notes: list[str] = field(default_factory=list)
 
 
-def _spec_for_class(cls: type) -> LossSpec | None:
+def spec_for_class(cls: type) -> LossSpec | None:
     """The catalog entry whose Keras class is ``cls`` (by class name, then identity)."""
     from losslab.catalog import get_spec
 
@@ -133,6 +147,85 @@ def _recipe_from_spec(spec: LossSpec, params: dict[str, Any]) -> dict[str, Any]:
     if module:
         imports.append(module)
     return {"catalog": spec.name, "params": params, "imports": imports}
+
+
+def _from_class(loss: type, params: dict[str, Any], ref: str | None) -> Subject:
+    spec = spec_for_class(loss)
+    try:
+        obj = loss(**params)
+    except LosslabError:
+        raise
+    except TypeError as e:
+        raise NotALossError(
+            f"Could not build {loss.__name__}(**{params!r}): {e}. "
+            "Pass the constructor's hyperparameters as params (CLI: --param name=value)."
+        ) from None
+    authored: LossSpec | None = spec if getattr(loss, "spec", None) is spec else None
+    if authored is not None:
+        full = authored.validate_params(params)
+        return Subject(authored.name, obj, authored, full, _recipe_from_spec(authored, full), kind="authored")
+    where = ref or _importable(loss)
+    class_recipe = {"ref": where, "params": params} if where else None
+    problem = "" if where else f"class {loss.__qualname__} is not importable by module path"
+    return Subject(loss.__name__, obj, spec, params, class_recipe, problem, kind="class")
+
+
+def _from_instance(loss: Any, params: dict[str, Any], ref: str | None) -> Subject:
+    import json
+
+    import keras
+
+    if params:
+        raise NotALossError(
+            f"params cannot be applied to a loss instance. Received: params={params!r} with "
+            f"{type(loss).__name__} instance. Pass the class instead, or build the instance with them."
+        )
+    spec = spec_for_class(type(loss))
+    recipe: dict[str, Any] | None
+    problem = ""
+    try:
+        config = keras.saving.serialize_keras_object(loss)
+        json.dumps(config)
+        recipe = {"config": config, "imports": [type(loss).__module__]}
+    except Exception as e:
+        recipe, problem = None, f"the instance does not serialize ({type(e).__name__}: {e})"
+    if ref is not None:
+        recipe = {"ref": ref, "params": {}}
+    if recipe is not None and "<locals>" in type(loss).__qualname__:
+        recipe, problem = None, f"class {type(loss).__qualname__} is defined inside a function"
+    # the instance's hyperparameters (from_logits ...) choose the inputs it is checked on
+    seen: dict[str, Any] = {}
+    if spec is not None:
+        try:
+            cfg = loss.get_config()
+        except Exception:
+            cfg = {}
+        seen = {p.name: cfg[p.name] for p in spec.params if p.name in cfg}
+    return Subject(getattr(loss, "name", type(loss).__name__), loss, spec, seen, recipe, problem)
+
+
+def _from_function(loss: Any, params: dict[str, Any], ref: str | None) -> Subject:
+    try:
+        sig = inspect.signature(loss)
+        positional = [
+            p
+            for p in sig.parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+        ]
+        ok = len(positional) == 2
+    except (TypeError, ValueError):
+        ok = True
+    if not ok:
+        raise NotALossError(
+            f"{getattr(loss, '__qualname__', loss)!r} is not a loss: a loss function takes "
+            f"(y_true, y_pred). Received signature {sig}."
+        )
+    name = getattr(loss, "__name__", "loss")
+    obj = loss_function_wrapper()(loss, name=name, **params)
+    where = ref or _importable(loss)
+    recipe = {"ref": where, "params": params} if where else None
+    problem = "" if where else f"function {name} is not importable by module path"
+    return Subject(name, obj, None, params, recipe, problem, kind="function")
 
 
 def make_subject(loss: Any, params: dict[str, Any] | None = None) -> Subject:
@@ -164,76 +257,11 @@ def make_subject(loss: Any, params: dict[str, Any] | None = None) -> Subject:
         obj = loss.build(**full)
         return Subject(loss.name, obj, loss, full, _recipe_from_spec(loss, full), kind="catalog")
     if inspect.isclass(loss) and issubclass(loss, keras.losses.Loss):
-        spec = _spec_for_class(loss)
-        try:
-            obj = loss(**params)
-        except LosslabError:
-            raise
-        except TypeError as e:
-            raise NotALossError(
-                f"Could not build {loss.__name__}(**{params!r}): {e}. "
-                "Pass the constructor's hyperparameters as params (CLI: --param name=value)."
-            ) from None
-        authored: LossSpec | None = spec if getattr(loss, "spec", None) is spec else None
-        if authored is not None:
-            full = authored.validate_params(params)
-            return Subject(authored.name, obj, authored, full, _recipe_from_spec(authored, full), kind="authored")
-        where = ref or _importable(loss)
-        class_recipe = {"ref": where, "params": params} if where else None
-        problem = "" if where else f"class {loss.__qualname__} is not importable by module path"
-        return Subject(loss.__name__, obj, spec, params, class_recipe, problem, kind="class")
+        return _from_class(loss, params, ref)
     if isinstance(loss, keras.losses.Loss):
-        if params:
-            raise NotALossError(
-                f"params cannot be applied to a loss instance. Received: params={params!r} with "
-                f"{type(loss).__name__} instance. Pass the class instead, or build the instance with them."
-            )
-        spec = _spec_for_class(type(loss))
-        recipe: dict[str, Any] | None
-        problem = ""
-        try:
-            config = keras.saving.serialize_keras_object(loss)
-            import json
-
-            json.dumps(config)
-            recipe = {"config": config, "imports": [type(loss).__module__]}
-        except Exception as e:
-            recipe, problem = None, f"the instance does not serialize ({type(e).__name__}: {e})"
-        if ref is not None:
-            recipe = {"ref": ref, "params": {}}
-        if recipe is not None and "<locals>" in type(loss).__qualname__:
-            recipe, problem = None, f"class {type(loss).__qualname__} is defined inside a function"
-        # the instance's hyperparameters (from_logits ...) choose the inputs it is checked on
-        seen: dict[str, Any] = {}
-        if spec is not None:
-            try:
-                cfg = loss.get_config()
-            except Exception:
-                cfg = {}
-            seen = {p.name: cfg[p.name] for p in spec.params if p.name in cfg}
-        return Subject(getattr(loss, "name", type(loss).__name__), loss, spec, seen, recipe, problem)
+        return _from_instance(loss, params, ref)
     if callable(loss) and not inspect.isclass(loss):
-        try:
-            sig = inspect.signature(loss)
-            positional = [
-                p
-                for p in sig.parameters.values()
-                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
-            ]
-            ok = len(positional) == 2
-        except (TypeError, ValueError):
-            ok = True
-        if not ok:
-            raise NotALossError(
-                f"{getattr(loss, '__qualname__', loss)!r} is not a loss: a loss function takes "
-                f"(y_true, y_pred). Received signature {sig}."
-            )
-        name = getattr(loss, "__name__", "loss")
-        obj = _lfw()(loss, name=name, **params)
-        where = ref or _importable(loss)
-        recipe = {"ref": where, "params": params} if where else None
-        problem = "" if where else f"function {name} is not importable by module path"
-        return Subject(name, obj, None, params, recipe, problem, kind="function")
+        return _from_function(loss, params, ref)
     shown = ref or repr(loss)
     raise NotALossError(
         f"{shown} is not a loss. Received an object of type {type(loss).__name__}. Expected a "

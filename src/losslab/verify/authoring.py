@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 
 from losslab._params import Anything, Param
-from losslab.catalog._spec import Family, Head, LossSpec, Statistic
+from losslab.catalog import Family, Head, LossSpec, Statistic
 from losslab.errors import InvalidParameterError
 
-__all__ = ["AUTHORED", "loss", "numpy_values"]
+__all__ = ["AUTHORED", "DEFAULT_HEAD", "DEFAULT_STATISTIC", "default_inputs", "loss", "numpy_values", "register_extra_generators"]
 
 #: Every class made by :func:`loss` in this process, by catalog name. Catalog entries of
 #: authored losses point here (``losslab.verify.authoring:AUTHORED.<name>``), so they
@@ -36,7 +36,8 @@ AUTHORED = types.SimpleNamespace()
 
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
-_DEFAULT_HEAD: dict[Family, Head] = {
+#: The output head a family gets when ``@losslab.loss`` is given none.
+DEFAULT_HEAD: dict[Family, Head] = {
     Family.REGRESSION: Head.IDENTITY,
     Family.COUNT: Head.POSITIVE,
     Family.BINARY: Head.SIGMOID,
@@ -48,7 +49,8 @@ _DEFAULT_HEAD: dict[Family, Head] = {
     Family.SEGMENTATION: Head.SEGMENTATION,
 }
 
-_DEFAULT_STATISTIC: dict[Family, str] = {
+#: The statistic a family estimates when ``@losslab.loss`` is given none.
+DEFAULT_STATISTIC: dict[Family, str] = {
     Family.REGRESSION: "mean",
     Family.COUNT: "mean",
     Family.BINARY: "probability",
@@ -87,7 +89,7 @@ def default_inputs(family: Family, head: Head) -> str:
     )
 
 
-def _register_extra_generators() -> None:
+def register_extra_generators() -> None:
     """Generators the defaults above name that ``catalog.inputs`` may not define."""
     from losslab.catalog import inputs as _inputs
 
@@ -236,12 +238,12 @@ def loss(
     except ValueError as e:
         raise InvalidParameterError(str(e)) from None
     if head is None:
-        if fam not in _DEFAULT_HEAD:
+        if fam not in DEFAULT_HEAD:
             raise InvalidParameterError(
                 f"Family {fam.value!r} has no default head. Received: head=None. "
                 f"Pass head= one of {', '.join(h.value for h in Head)}."
             )
-        hd = _DEFAULT_HEAD[fam]
+        hd = DEFAULT_HEAD[fam]
     else:
         try:
             hd = Head(head)
@@ -249,7 +251,7 @@ def loss(
             raise InvalidParameterError(
                 f"Unknown head. Received: head={head!r}. Expected one of {', '.join(h.value for h in Head)}."
             ) from None
-    _register_extra_generators()
+    register_extra_generators()
     from losslab.catalog import inputs as _inputs
 
     gen = inputs or default_inputs(fam, hd)
@@ -258,11 +260,11 @@ def loss(
             f"Unknown input generator. Received: inputs={gen!r}. "
             f"Known generators: {', '.join(_inputs.input_names())}."
         )
-    stat = statistic or _DEFAULT_STATISTIC.get(fam, "mean")
+    stat = statistic or DEFAULT_STATISTIC.get(fam, "mean")
 
     def decorate(fn: Callable[..., Any]) -> type:
-        from losslab.catalog._registry import register
-        from losslab.losses._base import LosslabLoss, register_loss_class
+        from losslab.catalog import register
+        from losslab.losses import LosslabLoss, register_loss_class
 
         declared = _params_from(fn, params)
         do_align = align if align is not None else gen not in ("sparse", "embedding_labels")

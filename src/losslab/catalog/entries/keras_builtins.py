@@ -1,9 +1,11 @@
 """Catalog entries for every loss in ``keras.losses`` (Keras 3.15).
 
-Keras's own classes are used where they behave; the five with a defect in 3.15.1 (Huber,
-CosineSimilarity, SparseCategoricalCrossentropy, Tversky, CategoricalGeneralizedCrossEntropy)
+Keras's own classes are used where they behave; the nine with a defect in 3.15.1 (Huber,
+CosineSimilarity, SparseCategoricalCrossentropy, Tversky, CategoricalGeneralizedCrossEntropy,
+CategoricalCrossentropy, CategoricalFocalCrossentropy, BinaryFocalCrossentropy, Circle)
 point to the repaired subclasses in :mod:`losslab.losses.keras_builtins`. Parameter names
-are exactly the Keras constructor's.
+are exactly the Keras constructor's (Circle adds its function's ``ref_labels`` and
+``ref_embeddings``).
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ register(
     LossSpec(
         name="mean_squared_error",
         title="Mean squared error",
-        aliases=("mse", "MeanSquaredError", "l2"),
+        aliases=("mse", "MeanSquaredError"),
         family=Family.REGRESSION,
         statistic="mean",
         y_true="real values, shape (N,) or (N, D)",
@@ -112,7 +114,9 @@ register(
         when_to_use="The default for regression when you want the conditional mean and errors "
         "are roughly Gaussian. Judge with RMSE.",
         pitfalls="Squares errors, so a few gross outliers dominate the fit; sensitive to the "
-        "target's scale (standardise large targets).",
+        "target's scale (standardise large targets). 'l2' is not a name of this loss: Optax's "
+        "l2_loss is 0.5 * squared error (twice smaller, gradient e instead of 2e), so losslab "
+        "leaves that name out rather than give it a different meaning.",
         references=("Gauss, C. F. (1809). Theoria motus corporum coelestium.", _CHOLLET),
         inputs="regression",
         minimum_at_truth=True,
@@ -382,7 +386,7 @@ register(
         y_true="labels in {0, 1}, shape (N,) or (N, D)",
         y_pred="probabilities of class 1 (sigmoid output), or logits with from_logits=True",
         head=Head.SIGMOID,
-        keras=f"{_KERAS}:BinaryFocalCrossentropy",
+        keras=f"{_FIX}:BinaryFocalCrossentropy",
         reference=f"{_REF}:binary_focal_crossentropy",
         params=(
             Param(
@@ -497,7 +501,7 @@ register(
         y_true="one-hot (or soft) labels, shape (N, K)",
         y_pred="class probabilities (softmax output), or logits with from_logits=True, shape (N, K)",
         head=Head.SOFTMAX,
-        keras=f"{_KERAS}:CategoricalCrossentropy",
+        keras=f"{_FIX}:CategoricalCrossentropy",
         reference=f"{_REF}:categorical_crossentropy",
         params=(_from_logits("class probabilities"), _LABEL_SMOOTHING, _AXIS),
         formula="-sum_k t_k log p_k,  t = y (1 - ls) + ls / K,  p renormalised and clipped to [eps, 1 - eps]",
@@ -526,7 +530,7 @@ register(
         y_true="one-hot labels, shape (N, K)",
         y_pred="class probabilities (softmax output), or logits with from_logits=True, shape (N, K)",
         head=Head.SOFTMAX,
-        keras=f"{_KERAS}:CategoricalFocalCrossentropy",
+        keras=f"{_FIX}:CategoricalFocalCrossentropy",
         reference=f"{_REF}:categorical_focal_crossentropy",
         params=(
             Param(
@@ -825,7 +829,7 @@ register(
         y_true="integer class ids, shape (N,) (each class should appear at least twice per batch)",
         y_pred="L2-normalised embeddings (N, d): end the model with keras.layers.UnitNormalization()",
         head=Head.EMBEDDING,
-        keras=f"{_KERAS}:Circle",
+        keras=f"{_FIX}:Circle",
         reference=f"{_REF}:circle",
         params=(
             Param(
@@ -843,6 +847,18 @@ register(
                 search=("float", 0.1, 0.5, False),
             ),
             Param("remove_diagonal", True, BOOL, "drop self-similarities from the positives"),
+            Param(
+                "ref_labels",
+                None,
+                Anything("None or integer labels of a fixed reference set, shape (M,)"),
+                "labels of the reference embeddings (Keras's function argument); None uses y_true",
+            ),
+            Param(
+                "ref_embeddings",
+                None,
+                Anything("None or L2-normalised embeddings of a fixed reference set, shape (M, d)"),
+                "each anchor is compared with these instead of the batch; None uses y_pred",
+            ),
         ),
         formula="softplus(logsumexp_pos(-gamma a_p (m - d)) + logsumexp_neg(gamma a_n (1 - m - d))), "
         "d = max(1 - cos, 0), a_p = max(m + d, 0), a_n = max(1 + m - d, 0)",

@@ -101,7 +101,14 @@ Out = Annotated[
     str | None,
     typer.Option("--out", "-o", help="Run directory (re-running the same command resumes it)."),
 ]
-EngineOpt = Annotated[str, typer.Option("--engine", help="local (default) or spark.")]
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="local (default: every trial in one fused JAX program under JAX, else one fit per "
+        "trial), sequential (one fit per trial), fused, or spark.",
+    ),
+]
 Master = Annotated[
     str | None, typer.Option("--master", help="Spark master URL (with --engine spark).")
 ]
@@ -112,6 +119,18 @@ NoReport = Annotated[
     bool, typer.Option("--no-report", help="Do not write report.html / report.md.")
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the leaderboard as JSON.")]
+MlflowUri = Annotated[
+    str | None,
+    typer.Option(
+        "--mlflow",
+        envvar="LOSSLAB_MLFLOW_URI",
+        help="Log the run to this MLflow tracking URI at the end (one parent run, one nested run per trial).",
+    ),
+]
+TensorboardDir = Annotated[
+    str | None,
+    typer.Option("--tensorboard", help="Write each trial's loss curves as TensorBoard logs in this directory."),
+]
 
 
 def parse_hidden(text: str) -> tuple[int, ...]:
@@ -147,11 +166,13 @@ def make_engine(engine: str, master: str | None) -> Any:
     """The trial engine named by ``--engine`` / ``--master``.
 
     Args:
-        engine: ``"local"`` or ``"spark"``.
+        engine: ``"local"``, ``"sequential"``, ``"fused"`` or ``"spark"``.
         master: Spark master URL (``--engine spark`` only; ``local[2]`` when omitted).
 
     Returns:
-        ``None`` for the local engine (the experiment API's default), else a ``SparkEngine``.
+        ``None`` for the local engine (the experiment API's default: fused under JAX), a
+        ``LocalEngine`` for ``sequential`` (one ``fit`` per trial), a ``FusedEngine`` for
+        ``fused``, else a ``SparkEngine``.
 
     Raises:
         InvalidParameterError: An unknown engine, ``--master`` without Spark, or no pyspark.
@@ -160,12 +181,16 @@ def make_engine(engine: str, master: str | None) -> Any:
         >>> make_engine("local", None) is None
         True
     """
-    if engine == "local":
+    if engine in ("local", "sequential", "fused"):
         if master is not None:
             raise InvalidParameterError(
-                "--master applies to --engine spark only. Received --engine local."
+                f"--master applies to --engine spark only. Received --engine {engine}."
             )
-        return None
+        if engine == "local":
+            return None
+        from losslab.experiment.engine import resolve_engine
+
+        return resolve_engine(engine)
     if engine == "spark":
         try:
             from losslab.spark.engine import SparkEngine  # type: ignore[import-not-found]
@@ -175,7 +200,9 @@ def make_engine(engine: str, master: str | None) -> Any:
                 "or use --engine local."
             ) from None
         return SparkEngine(master=master or "local[2]")
-    raise InvalidParameterError(f"Unknown engine {engine!r}. Use --engine local or --engine spark.")
+    raise InvalidParameterError(
+        f"Unknown engine {engine!r}. Use --engine local, sequential, fused or spark."
+    )
 
 
 def check_class_weight(class_weight: str | None) -> str | None:
@@ -329,6 +356,8 @@ def _shared_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
         "engine": make_engine(options["engine"], options["master"]),
         "quiet": options["quiet"] or options.get("as_json", False),
         "report": not options["no_report"],
+        "mlflow": options.get("mlflow"),
+        "tensorboard": options.get("tensorboard"),
     }
 
 

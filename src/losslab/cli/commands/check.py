@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 from typing import Annotated, Any
 
 import typer
 
 from losslab.errors import InvalidParameterError
 
-_STATUS_STYLE = {"pass": "green", "fail": "bold red", "n/a": "dim"}
+_STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "n/a": "dim"}
 
 
 def _split(text: str | None) -> list[str] | None:
@@ -17,10 +18,21 @@ def _split(text: str | None) -> list[str] | None:
     return [t.strip() for t in text.split(",") if t.strip()]
 
 
+def _literal(text: str) -> Any:
+    """``"2"`` -> 2, ``"true"`` -> True, ``"none"`` -> None, ``"[1, 2]"`` -> [1, 2], else the text."""
+    low = text.strip()
+    if low.lower() in ("true", "false"):
+        return low.lower() == "true"
+    if low.lower() == "none":
+        return None
+    try:
+        return ast.literal_eval(low)
+    except (ValueError, SyntaxError):
+        return low
+
+
 def parse_params(items: list[str] | None) -> dict[str, Any]:
     """``["delta=2", "from_logits=true"]`` -> ``{"delta": 2, "from_logits": True}``."""
-    from losslab.catalog._registry import _parse_value
-
     out: dict[str, Any] = {}
     for item in items or []:
         for part in item.split(";"):
@@ -29,33 +41,37 @@ def parse_params(items: list[str] | None) -> dict[str, Any]:
                 raise InvalidParameterError(
                     f"--param must be name=value. Received: {part!r}. For example --param delta=2.0"
                 )
-            out[key.strip()] = _parse_value(value)
+            out[key.strip()] = _literal(value)
     return out
 
 
 def render_check(report: Any) -> None:
-    """Print a :class:`~losslab.verify.check.CheckReport` as a Rich table."""
+    """Print a :class:`~losslab.verify.CheckReport` as a Rich table (texts escaped: a fix
+    like ``[eps, 1 - eps]`` is not Rich markup)."""
+    from rich.markup import escape
     from rich.table import Table
 
     from losslab.report.terminal import console
 
-    table = Table(title=f"losslab check {report.loss}  (backend {report.backend}, inputs {report.inputs})")
+    table = Table(title=escape(f"losslab check {report.loss}  (backend {report.backend}, inputs {report.inputs})"))
     table.add_column("check")
     table.add_column("result")
     table.add_column("evidence", overflow="fold")
     table.add_column("fix", overflow="fold")
     for r in report.results:
         style = _STATUS_STYLE[r.status]
-        table.add_row(r.name, f"[{style}]{r.status}[/{style}]", r.evidence, r.fix)
+        evidence = escape(r.evidence) + (f"\n[dim]printed: {escape(r.output)}[/dim]" if r.output else "")
+        table.add_row(escape(r.name), f"[{style}]{escape(r.status)}[/{style}]", evidence, escape(r.fix))
     con = console()
     con.print(table)
     for note in report.notes:
-        con.print(f"[dim]note: {note}[/dim]")
-    n_fail = len(report.failures)
+        con.print(f"[dim]note: {escape(note)}[/dim]")
+    n_fail, n_warn = len(report.failures), len(report.warnings)
+    warned = f" {n_warn} warning(s) (not defects of the loss; --strict counts them as failures)." if n_warn else ""
     if n_fail:
-        con.print(f"[bold red]{n_fail} check(s) failed.[/bold red]")
+        con.print(f"[bold red]{n_fail} check(s) failed.[/bold red]{warned}")
     else:
-        con.print("[green]All applicable checks passed.[/green]")
+        con.print(f"[green]All applicable checks passed.[/green]{warned}")
 
 
 def check(
@@ -88,12 +104,21 @@ def check(
     ] = None,
     only: Annotated[str | None, typer.Option("--only", help="Comma-separated checks to run.")] = None,
     skip: Annotated[str | None, typer.Option("--skip", help="Comma-separated checks to skip.")] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Count warnings as failures (e.g. a function not registered for saving).")
+    ] = False,
+    direction: Annotated[
+        bool,
+        typer.Option("--direction/--no-direction", help="Test that gradients move predictions toward y_true (--no-direction for critics whose labels are not targets)."),
+    ] = True,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per check; a check that takes longer fails.")] = 180.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Check a loss: one value per sample, Keras reductions and sample weights, finite values
     and gradients at edges, descent, minimum, jit, backends, save/load, half precision.
 
-    Exit code 0 when every applicable check passes, 1 when one fails, 2 for a bad argument.
+    Exit code 0 when no applicable check fails (warnings allowed unless --strict), 1 when
+    one fails, 2 for a bad argument.
     """
     from losslab.verify.check import check as run_check
 
@@ -115,6 +140,9 @@ def check(
         backends=wanted,
         only=_split(only),
         skip=_split(skip) or (),
+        timeout=timeout,
+        strict=strict,
+        direction=direction,
     )
     if as_json:
         from losslab.report.terminal import print_json

@@ -10,17 +10,18 @@ _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 
 
 def render_doctor(report: Any) -> None:
-    """Print a :class:`~losslab.verify.doctor.DoctorReport` as a Rich table."""
+    """Print a :class:`~losslab.verify.DoctorReport` as a Rich table."""
+    from rich.markup import escape
     from rich.table import Table
 
     from losslab.report.terminal import console
 
     con = console()
     m = report.model
-    con.print(
+    con.print(escape(
         f"model: output {m.get('output_units')} unit(s), activation {m.get('output_activation')!r}, "
         f"loss {m.get('loss')} ({m.get('loss_kind')}); data: {report.data.get('rows')} rows"
-    )
+    ))
     if not report.findings:
         con.print("[green]No problems found.[/green]")
         return
@@ -31,7 +32,7 @@ def render_doctor(report: Any) -> None:
     table.add_column("fix", overflow="fold")
     for f in report.findings:
         style = _SEVERITY_STYLE[f.severity]
-        table.add_row(f"[{style}]{f.severity}[/{style}]", f"{f.code}\n{f.title}", f.evidence, f.fix)
+        table.add_row(f"[{style}]{f.severity}[/{style}]", escape(f"{f.code}\n{f.title}"), escape(f.evidence), escape(f.fix))
     con.print(table)
     n = len(report.errors)
     con.print(f"[bold red]{n} error(s).[/bold red]" if n else "[yellow]Warnings only.[/yellow]")

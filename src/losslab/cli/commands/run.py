@@ -20,6 +20,7 @@ from losslab.cli.commands._options import (
     Master,
     MaxEpochs,
     MinDelta,
+    MlflowUri,
     Monitor,
     NoReport,
     Out,
@@ -32,6 +33,7 @@ from losslab.cli.commands._options import (
     SplitSeed,
     Target,
     Task,
+    TensorboardDir,
     TestSize,
     TimeCol,
     ValSize,
@@ -73,6 +75,8 @@ def run(
     quiet: Quiet = False,
     no_report: NoReport = False,
     as_json: AsJson = False,
+    mlflow: MlflowUri = None,
+    tensorboard: TensorboardDir = None,
 ) -> None:
     """The main job: the advisor recommends a shortlist of losses for DATA, they are compared
     fairly (same split and initial weights, EarlyStopping, judge metrics, seeds), then the

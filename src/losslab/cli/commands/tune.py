@@ -19,6 +19,7 @@ from losslab.cli.commands._options import (
     MaxEpochs,
     Metric,
     MinDelta,
+    MlflowUri,
     Monitor,
     NoReport,
     Out,
@@ -30,6 +31,7 @@ from losslab.cli.commands._options import (
     SplitSeed,
     Target,
     Task,
+    TensorboardDir,
     TestSize,
     ValSize,
     finish,
@@ -92,6 +94,8 @@ def tune(
     quiet: Quiet = False,
     no_report: NoReport = False,
     as_json: AsJson = False,
+    mlflow: MlflowUri = None,
+    tensorboard: TensorboardDir = None,
 ) -> None:
     """Tune with Optuna: learning rate, batch size and each loss's hyperparameters (catalog
     search spaces); the objective is the primary judge metric on the validation split; pruning

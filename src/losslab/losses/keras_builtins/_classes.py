@@ -1,21 +1,5 @@
-"""Keras 3 built-in losses with their known defects repaired.
-
-losslab returns Keras's own classes where they behave; where Keras 3.15 misbehaves, a
-subclass registered as ``losslab>Name`` fixes it, so what :func:`losslab.get` returns both
-means what its documentation says and survives a ``.keras`` save/load round trip:
-
-- ``Huber`` forgets ``delta`` in ``get_config`` (reloads with delta=1.0).
-- ``CosineSimilarity`` and ``SparseCategoricalCrossentropy`` forget ``axis``; the JAX and
-  PyTorch backends of ``SparseCategoricalCrossentropy`` also reject a class axis other than
-  the last one, so losslab's moves it last first.
-- ``Tversky`` weights false negatives by ``alpha`` and false positives by ``beta`` in
-  Keras 3.15.1, the opposite of its documentation and of Salehi et al. (2017). The fix is
-  detected by behaviour once, so a Keras release that repairs it is not "fixed" twice.
-- ``CategoricalGeneralizedCrossEntropy`` is missing from Keras's name table, so
-  ``keras.losses.get("CategoricalGeneralizedCrossEntropy")`` and
-  ``model.compile(loss="CategoricalGeneralizedCrossEntropy")`` fail. ``losslab.get`` finds it
-  by that name (and by ``gce``), and the registered subclass reloads from a ``.keras`` file.
-"""
+"""The repaired Keras built-in classes, registered as ``losslab>ClassName`` so saved models
+reload: each is Keras's class with its defect fixed (see the package docstring)."""
 
 from __future__ import annotations
 
@@ -24,12 +8,23 @@ from typing import Any
 
 import keras
 import numpy as np
-from keras import ops
 
-from losslab.losses._base import align_ranks, register_loss_class
+from losslab.losses._base import register_loss_class
+from losslab.losses.keras_builtins._functions import (
+    binary_focal_crossentropy,
+    categorical_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
+    circle,
+    cosine_similarity,
+)
 
 __all__ = [
+    "BinaryFocalCrossentropy",
+    "CategoricalCrossentropy",
+    "CategoricalFocalCrossentropy",
     "CategoricalGeneralizedCrossEntropy",
+    "Circle",
     "CosineSimilarity",
     "Huber",
     "SparseCategoricalCrossentropy",
@@ -74,37 +69,6 @@ class CosineSimilarity(keras.losses.CosineSimilarity):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "axis": self.axis}
-
-
-def _l2_normalize(x: Any, axis: int) -> Any:
-    # Same values as keras.ops.normalize (``x * min(rsqrt(sum x^2), 1/eps)``), but the
-    # clamp sits inside the rsqrt, so an all-zero vector gets a finite gradient instead of
-    # Keras 3.15's NaN (rsqrt'(0) = inf times 0).
-    eps = keras.backend.epsilon()
-    square_sum = ops.sum(ops.square(x), axis=axis, keepdims=True)
-    return x * ops.rsqrt(ops.maximum(square_sum, eps * eps))
-
-
-def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Any:
-    """``-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)``, Keras's values with a
-    finite gradient at an all-zero prediction."""
-    y_pred = ops.convert_to_tensor(y_pred)
-    y_true = ops.convert_to_tensor(y_true, dtype=y_pred.dtype)
-    y_true, y_pred = align_ranks(y_true, y_pred)
-    return -ops.sum(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis), axis=axis)
-
-
-def categorical_generalized_cross_entropy(y_true: Any, y_pred: Any, q: float) -> Any:
-    """``(1 - max(p, eps)^q) / q`` with ``p`` the probability of the true class: Keras's
-    formula with ``p`` clipped at ``eps = 1e-7``, so the gradient ``p^(q-1)`` stays finite at
-    ``p = 0`` (Keras 3.15 returns inf there)."""
-    y_pred = ops.convert_to_tensor(y_pred)
-    labels = ops.cast(y_true, "int32")
-    if len(labels.shape) == len(y_pred.shape) and labels.shape[-1] == 1:
-        labels = ops.squeeze(labels, -1)
-    one_hot = ops.one_hot(labels, ops.shape(y_pred)[-1], dtype=y_pred.dtype)
-    p = ops.maximum(ops.sum(y_pred * one_hot, axis=-1), keras.backend.epsilon())
-    return (1.0 - ops.power(p, q)) / q
 
 
 @register_loss_class
@@ -204,3 +168,126 @@ class CategoricalGeneralizedCrossEntropy(keras.losses.CategoricalGeneralizedCros
         super().__init__(q=q, reduction=reduction, name=name, dtype=dtype)
         self.fn = categorical_generalized_cross_entropy
 
+
+@register_loss_class
+class CategoricalCrossentropy(keras.losses.CategoricalCrossentropy):
+    """``keras.losses.CategoricalCrossentropy`` smoothing labels over the class ``axis``."""
+
+    def __init__(
+        self,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "categorical_crossentropy",
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )
+        self.fn = categorical_crossentropy
+
+
+@register_loss_class
+class CategoricalFocalCrossentropy(keras.losses.CategoricalFocalCrossentropy):
+    """``keras.losses.CategoricalFocalCrossentropy`` smoothing labels over the class ``axis``."""
+
+    def __init__(
+        self,
+        alpha: float = 0.25,
+        gamma: float = 2.0,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "categorical_focal_crossentropy",
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            alpha=alpha,
+            gamma=gamma,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )
+        self.fn = categorical_focal_crossentropy
+
+
+@register_loss_class
+class BinaryFocalCrossentropy(keras.losses.BinaryFocalCrossentropy):
+    """``keras.losses.BinaryFocalCrossentropy`` computed in log space from logits."""
+
+    def __init__(
+        self,
+        apply_class_balancing: bool = False,
+        alpha: float = 0.25,
+        gamma: float = 2.0,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "binary_focal_crossentropy",
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            apply_class_balancing=apply_class_balancing,
+            alpha=alpha,
+            gamma=gamma,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )
+        self.fn = binary_focal_crossentropy
+
+
+def _as_list(x: Any) -> Any:
+    return None if x is None else np.asarray(x).tolist()
+
+
+@register_loss_class
+class Circle(keras.losses.Circle):
+    """``keras.losses.Circle`` that also takes Keras's function arguments ``ref_labels`` and
+    ``ref_embeddings``: each anchor is compared with that fixed reference set instead of the
+    batch (``None``, the default, uses the batch as Keras's class does)."""
+
+    def __init__(
+        self,
+        gamma: float = 80.0,
+        margin: float = 0.4,
+        remove_diagonal: bool = True,
+        ref_labels: Any = None,
+        ref_embeddings: Any = None,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "circle",
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            gamma=gamma,
+            margin=margin,
+            remove_diagonal=remove_diagonal,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )
+        self.fn = circle
+        self.ref_labels = _as_list(ref_labels)
+        self.ref_embeddings = _as_list(ref_embeddings)
+        self._fn_kwargs.update(ref_labels=self.ref_labels, ref_embeddings=self.ref_embeddings)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "ref_labels": self.ref_labels,
+            "ref_embeddings": self.ref_embeddings,
+        }

@@ -1,0 +1,243 @@
+"""The jitted programs of a fused run: one epoch of training, validation losses, raw outputs,
+and the best-weights snapshot.
+
+One training step computes, for every group, every member's forward pass
+(``model.stateless_call(trainable, non_trainable, x, training=True, return_losses=True)``),
+its loss (the group's Keras loss object with the batch's sample weights, plus the model's
+own losses such as regularisers, as Keras's ``compute_loss`` adds them), its gradients and
+its optimizer update (the Keras optimizer's ``stateless_apply``), vmapped over the members of
+a group; the groups (heads of different sizes) are combined in the same step. An epoch is a
+``lax.scan`` over the full batches plus one step for a last, smaller batch, as ``fit``
+batches the rows. A member that is not alive (stopped early, or NaN) is frozen: its update is
+masked out. A member whose batch loss is not finite stays updated by that batch (as Keras
+applies it before TerminateOnNaN stops) and is frozen from the next batch on.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from losslab.experiment.fused._members import Group
+
+__all__ = ["Programs", "batch_indices", "can_pad", "pad_last_batch"]
+
+
+def batch_indices(seeds: Sequence[int], epoch: int, n: int, batch_size: int, *, shuffle: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """The rows of every batch of an epoch, per seed: ``(full [n_full, S, B], rest [S, r] or
+    None)``. Each seed shuffles all rows each epoch (its own generator, seeded by the seed
+    and the epoch), so every member of a seed sees the same batch order."""
+    orders = []
+    for s in seeds:
+        order = np.arange(n)
+        if shuffle:
+            np.random.default_rng([int(s), int(epoch), 7919]).shuffle(order)
+        orders.append(order)
+    o = np.stack(orders)  # [S, n]
+    n_full = n // batch_size
+    full = o[:, : n_full * batch_size].reshape(len(seeds), n_full, batch_size).transpose(1, 0, 2)
+    rest = o[:, n_full * batch_size :] if n % batch_size else None
+    return np.ascontiguousarray(full, dtype=np.int32), rest
+
+
+def _val_batches(n: int, b: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """The validation rows in order, as ``batch_indices`` lays them out for one seed."""
+    order = np.arange(n, dtype=np.int32)
+    n_full = n // b
+    full = order[: n_full * b].reshape(n_full, 1, b)
+    return full, (order[None, n_full * b :] if n % b else None)
+
+
+def pad_last_batch(full: np.ndarray, rest: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """``(batches [n_batches, S, B], rows per batch [n_batches])`` with the last, smaller batch
+    padded to B with row 0 (its padding is weighted 0 by the step)."""
+    b = full.shape[2]
+    counts = [b] * full.shape[0]
+    if rest is not None:
+        pad = np.zeros((rest.shape[0], b), dtype=np.int32)
+        pad[:, : rest.shape[1]] = rest
+        full = np.concatenate([full, pad[None]], axis=0)
+        counts.append(rest.shape[1])
+    return full, np.asarray(counts, dtype=np.int32)
+
+
+def can_pad(groups: Sequence[Group]) -> bool:
+    """Whether the last batch may be padded (one compiled step instead of two): every loss
+    reduces per-sample values (no catalog ``mask``) and the model keeps no float state that a
+    batch updates (batch statistics); seed-generator states are integers."""
+    for g in groups:
+        if (g.spec.extra or {}).get("mask"):
+            return False
+        if any("int" not in str(v.dtype) for v in g.model.non_trainable_variables):
+            return False
+    return True
+
+
+def _where(keep: Any, new: Sequence[Any], old: Sequence[Any]) -> list[Any]:
+    import jax.numpy as jnp
+
+    return [jnp.where(keep, a, b) for a, b in zip(new, old, strict=True)]
+
+
+def _total_loss(group: Group, y: Any, pred: Any, sw: Any, extra: Sequence[Any], count: Any = None) -> Any:
+    """Keras's ``compute_loss``: the loss with sample weights plus the model's own losses.
+    With ``count`` (a padded batch) the padding rows weigh 0 and the mean is over ``count``."""
+    from keras import ops
+
+    if count is None:
+        value = group.loss(y, pred, sample_weight=sw)
+    else:
+        import jax.numpy as jnp
+
+        b = pred.shape[0]
+        mask = (jnp.arange(b) < count).astype(pred.dtype)
+        value = group.loss(y, pred, sample_weight=mask if sw is None else mask * sw) * (b / count.astype(pred.dtype))
+    for r in extra:
+        value = value + ops.sum(ops.cast(r, value.dtype))
+    return value
+
+
+class Programs:
+    """The compiled functions of one fused run (one per set of groups).
+
+    Args:
+        groups: the groups (their templates, losses and optimizers are read while tracing).
+        x_train, x_val: the feature arrays (device-resident).
+        batch_size: the training and validation batch size.
+        padded: the last, smaller batch comes padded to the batch size with a row count
+            (:func:`pad_last_batch`): padding rows get sample weight 0 and the loss is scaled
+            by B / rows, which equals Keras's mean over the real rows for losses reducing
+            per-sample values (:func:`can_pad`); one compiled step serves every batch.
+    """
+
+    def __init__(self, groups: Sequence[Group], x_train: np.ndarray, x_val: np.ndarray, batch_size: int, *, padded: bool = False) -> None:
+        import jax
+        import jax.numpy as jnp
+
+        self.groups = list(groups)
+        self.x_train = jnp.asarray(x_train)
+        self.x_val = jnp.asarray(x_val)
+        self.batch_size = int(batch_size)
+        self.padded = bool(padded)
+        self.y_train = [jnp.asarray(g.y_train) for g in self.groups]
+        self.y_val = [jnp.asarray(g.y_val) for g in self.groups]
+        self.sw = [None if g.sample_weight is None else jnp.asarray(g.sample_weight) for g in self.groups]
+        self.slots = [jnp.asarray(g.slots) for g in self.groups]
+        self.epoch = jax.jit(self._epoch)
+        self.val_losses = jax.jit(self._val_losses)
+        self.raw = jax.jit(self._raw)
+
+    # ------------------------------------------------------------------ training
+    def _member_step(self, gi: int, count: Any, tv: Any, ntv: Any, ov: Any, alive: Any, xb: Any, yb: Any, swb: Any) -> tuple[Any, ...]:
+        import jax
+        import jax.numpy as jnp
+
+        g = self.groups[gi]
+
+        def loss_fn(tv_: Any) -> tuple[Any, Any]:
+            pred, ntv2, extra = g.model.stateless_call(tv_, ntv, xb, training=True, return_losses=True)
+            return _total_loss(g, yb, pred, swb, extra, count), ntv2
+
+        (loss, ntv2), grads = jax.value_and_grad(loss_fn, has_aux=True)(tv)
+        tv2, ov2 = g.optimizer.stateless_apply(ov, grads, tv)
+        kept = (_where(alive, tv2, tv), _where(alive, ntv2, ntv), _where(alive, ov2, ov))
+        return (*kept, alive & jnp.isfinite(loss), loss)
+
+    def _step(self, carry: tuple[Any, Any], batch: Any) -> tuple[tuple[Any, Any], Any]:
+        import jax
+
+        states, alive = carry
+        idx, count = batch if self.padded else (batch, None)
+        new_states, new_alive, losses = [], [], []
+        for gi, ((tv, ntv, ov), al) in enumerate(zip(states, alive, strict=True)):
+            rows = idx[self.slots[gi]]  # [R_g, B]
+            xb = self.x_train[rows]
+            yb = self.y_train[gi][rows]
+            sw = self.sw[gi]
+            swb = None if sw is None else sw[rows]
+            step = functools.partial(self._member_step, gi, count)
+            tv2, ntv2, ov2, al2, loss = jax.vmap(step)(tv, ntv, ov, al, xb, yb, swb)
+            new_states.append((tv2, ntv2, ov2))
+            new_alive.append(al2)
+            losses.append(loss)
+        return (new_states, new_alive), losses
+
+    def _epoch(self, states: Any, alive: Any, full: Any, rest: Any, best: Any, take: Any) -> tuple[Any, Any, Any, Any]:
+        """One epoch: ``(states, alive, batch losses per group [n_batches, R_g], best)``.
+        First ``best`` takes the current weights of the members flagged in ``take`` (the
+        snapshot EarlyStopping asked for after the previous epoch). Padded: ``full`` is
+        ``(batches, counts)`` and ``rest`` None."""
+        import jax
+        import jax.numpy as jnp
+
+        best = self._snapshot(best, states, take)
+        carry, losses = jax.lax.scan(self._step, (states, alive), full)
+        if rest is not None:
+            carry, last = self._step(carry, rest)
+            losses = [jnp.concatenate([a, b[None]], axis=0) for a, b in zip(losses, last, strict=True)]
+        return carry[0], carry[1], losses, best
+
+    # ------------------------------------------------------------------ evaluation
+    def _forward(self, gi: int, tv: Any, ntv: Any, x: Any) -> tuple[Any, Any]:
+        pred, _, extra = self.groups[gi].model.stateless_call(tv, ntv, x, training=False, return_losses=True)
+        return pred, extra
+
+    def _val_losses(self, states: Any) -> list[Any]:
+        """Validation loss per member as ``evaluate`` reports it: the loss of each batch
+        (no sample weights, model losses added), averaged with the batch sizes as weights."""
+        import jax
+        import jax.numpy as jnp
+
+        n, b = int(self.x_val.shape[0]), self.batch_size
+        n_full = n // b
+        out = []
+        for gi, (tv, ntv, _) in enumerate(states):
+            g = self.groups[gi]
+            yv = self.y_val[gi]
+
+            def member(tv_: Any, ntv_: Any, _gi: int = gi, _g: Group = g, _yv: Any = yv) -> Any:
+                def batch_loss(xb: Any, yb: Any, count: Any = None) -> Any:
+                    pred, extra = self._forward(_gi, tv_, ntv_, xb)
+                    return _total_loss(_g, yb, pred, None, extra, count)
+
+                if self.padded:  # every batch (the last one padded) in one vmapped forward
+                    idx, counts = pad_last_batch(*_val_batches(n, b))
+                    losses = jax.vmap(batch_loss)(self.x_val[idx[:, 0]], _yv[idx[:, 0]], jnp.asarray(counts))
+                    return jnp.sum(losses * counts) / n
+                total = jnp.zeros((), dtype="float32")
+                if n_full:
+                    xs = self.x_val[: n_full * b].reshape(n_full, b, *self.x_val.shape[1:])
+                    ys = _yv[: n_full * b].reshape(n_full, b, *_yv.shape[1:])
+                    total = jnp.sum(jax.lax.map(lambda a: batch_loss(*a), (xs, ys))) * b
+                if n % b:
+                    total = total + batch_loss(self.x_val[n_full * b :], _yv[n_full * b :]) * (n % b)
+                return total / n
+
+            out.append(jax.vmap(member)(tv, ntv))
+        return out
+
+    def _raw(self, states: Any, x: Any) -> list[Any]:
+        """Raw outputs ``[R_g, N, units]`` per group (inference mode)."""
+        import jax
+
+        return [
+            jax.vmap(lambda tv, ntv, _gi=gi: self._forward(_gi, tv, ntv, x)[0])(tv, ntv)
+            for gi, (tv, ntv, _) in enumerate(states)
+        ]
+
+    @staticmethod
+    def _snapshot(best: Any, states: Any, take: Any) -> list[Any]:
+        """``best`` (trainable, non-trainable per group) replaced by ``states`` where ``take``."""
+        import jax.numpy as jnp
+
+        out = []
+        for (btv, bntv), (tv, ntv, _), t in zip(best, states, take, strict=True):
+
+            def sel(a: Any, b: Any, _t: Any = t) -> Any:
+                return jnp.where(_t.reshape((-1,) + (1,) * (a.ndim - 1)), a, b)
+
+            out.append(([sel(a, b) for a, b in zip(tv, btv, strict=True)], [sel(a, b) for a, b in zip(ntv, bntv, strict=True)]))
+        return out

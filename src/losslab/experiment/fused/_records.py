@@ -1,0 +1,98 @@
+"""Trial records of a fused run, in the form ``run_trial`` gives them.
+
+The raw test outputs go through the catalog's predict transform and the inverse target
+scaling, then the judge metrics (:func:`losslab.experiment.judge.judge`); the status and
+error follow ``run_trial``'s conventions (``"nan"`` when TerminateOnNaN stopped the member
+or its outputs are not finite, ``"failed"`` when the primary metric is undefined).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from losslab.experiment.fused._members import Group
+from losslab.experiment.fused._train import MemberRun
+from losslab.experiment.trial import TrialRecord
+from losslab.experiment.trial_callbacks import event_records
+
+__all__ = ["member_record", "prediction"]
+
+NAN_ERROR = "training produced NaN or infinite values (TerminateOnNaN); try a lower learning rate"
+
+
+def prediction(group: Group, raw: np.ndarray, target_dim: int) -> np.ndarray:
+    """Raw outputs -> predictions in the target's units (catalog predict, then unscaling)."""
+    from losslab.experiment import heads
+
+    pred = heads.to_prediction(group.spec, group.hs, raw, group.params)
+    shift, scale = group.shift, group.scale
+    if scale is None:
+        return pred
+    if pred.ndim > 1:
+        reps = pred.shape[-1] // target_dim
+        return pred * np.tile(scale, reps) + np.tile(shift, reps)
+    return pred * scale[0] + shift[0]
+
+
+def _scores(group: Group, run: MemberRun, data: Any, raw_test: np.ndarray, raw_val: np.ndarray) -> tuple[str, str | None, dict, dict]:
+    from losslab.experiment import judge
+
+    task = run.member.task
+    if run.nan_stop or not np.isfinite(raw_test).all():
+        return "nan", NAN_ERROR, {}, {}
+    def scores(y: np.ndarray, raw: np.ndarray) -> dict[str, float | None]:
+        pred = prediction(group, raw, data.target_dim)
+        return judge.judge(task.task, y, pred, n_classes=task.n_classes, quantile=task.goal_quantile, quantiles=group.levels)
+
+    metrics = scores(data.y_test, raw_test)
+    val = scores(data.y_val, raw_val)
+    return "ok", None, metrics, {task.primary_metric: val.get(task.primary_metric)}
+
+
+def member_record(group: Group, run: MemberRun, data: Any, raw_test: np.ndarray, raw_val: np.ndarray, *, setup_seconds: float) -> TrialRecord:
+    """The :class:`TrialRecord` of one member."""
+    t0 = time.perf_counter()
+    task = run.member.task
+    cand = task.candidate
+    raw_test = raw_test.astype(np.float64)
+    status, error, metrics, val_metrics = _scores(group, run, data, raw_test, raw_val.astype(np.float64))
+    arrays = {"raw": raw_test.astype(np.float32)}
+    if status == "ok":
+        arrays["prediction"] = prediction(group, raw_test, data.target_dim).astype(np.float32)
+    primary = metrics.get(task.primary_metric) if status == "ok" else None
+    if status == "ok" and primary is None:
+        status, error = "failed", f"the judge metric {task.primary_metric} is undefined on the test split"
+    epochs_run = len(run.history["loss"])
+    es = run.es
+    best_epoch = int(es.best_epoch) + 1 if es is not None and getattr(es, "best_epoch", None) is not None and epochs_run else None
+    from losslab.experiment.store import utc_now
+
+    return TrialRecord(
+        trial_id=task.trial_id,
+        candidate_id=str(cand["id"]),
+        label=str(cand["label"]),
+        loss=group.spec.name,
+        params={k: (list(v) if isinstance(v, tuple) else v) for k, v in group.params.items()},
+        class_weight=cand.get("class_weight"),
+        seed=int(task.seed),
+        head=group.hs.head.value,
+        status=status,
+        error=error,
+        metrics=metrics,
+        primary_metric=task.primary_metric,
+        primary=primary,
+        val_metrics=val_metrics,
+        epochs_run=epochs_run,
+        best_epoch=best_epoch,
+        max_epochs=int(task.training["max_epochs"]),
+        stopped_early=bool(es is not None and es.stopped_epoch > 0),
+        history=run.history,
+        train_seconds=round(run.train_seconds, 4),
+        seconds=round(setup_seconds + run.train_seconds + time.perf_counter() - t0, 4),
+        finished=utc_now(),
+        events=event_records(run.watchers),
+        arrays=arrays,
+    )
