@@ -132,6 +132,8 @@ CASES = [
     C("cmp-const-target", f"compare const.csv -t y -l mse --out new {FAST}", 2, r"(?i)single value"),
     C("cmp-inf-target", f"compare inf.csv -t y -l mse --out new {FAST}", 2, r"infinite"),
     C("cmp-many-classes", f"compare manycls.csv -t y -l sparse_categorical_crossentropy --out new {FAST}", 2, r"stratif"),
+    C("cmp-ordinal-text", f"compare ord.csv -t y -l sparse_categorical_crossentropy --task ordinal --out new {FAST}", 2, r"ordinal target needs an order.*bird, cat, dog"),
+    C("rec-ordinal-text", "recommend ord.csv -t y --task ordinal", 2, r"needs an order.*1-low, 2-mid, 3-high"),
     C("cmp-seeds-zero", f"compare reg.csv -t y -l mse --out new {FAST} --seeds 0", 2, r"--seeds"),
     C("cmp-seeds-huge", "compare reg.csv -t y -l mse --out new --max-epochs 1 --seeds 1000000 -q", 2, r"--seeds.*1000"),
     C("cmp-hidden-text", f"compare reg.csv -t y -l mse --hidden abc --out new {FAST}", 2, r"--hidden must be"),
@@ -321,3 +323,26 @@ def test_the_seed_limit_is_the_same_in_the_cli_and_the_api() -> None:
     assert CLI_MAX == MAX_SEEDS
     with pytest.raises(ValueError, match="seeds must be at most 1000"):
         seed_list(1_000_000)
+
+
+def test_dates_become_one_number_and_rank_prefixes_order_ordinal_classes(
+    base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ISO dates are one feature (days since 1970), not one one-hot column per date; ordinal
+    labels with a rank prefix are ordered by it (10-high after 2-mid), not alphabetically."""
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(base / "dates.csv", tmp_path / "dates.csv")
+    args = "-l mse --max-epochs 1 --seeds 1 -q --no-report"
+    assert main(shlex.split(f"compare dates.csv -t y {args} --out d")) == 0
+    pre = json.loads((tmp_path / "d" / "data" / "preprocess.json").read_text())
+    assert pre["dates"] == ["d"] and pre["features"] == ["d", "x"]
+    labels = ["1-low", "2-mid", "10-high"]
+    rows = "".join(f"{i / 10},{labels[i % 3]}\n" for i in range(60))
+    (tmp_path / "ord.csv").write_text("x,y\n" + rows)
+    loss = "-l sparse_categorical_crossentropy --max-epochs 1 --seeds 1 -q --no-report"
+    assert main(shlex.split(f"compare ord.csv -t y --task ordinal {loss} --out o")) == 0
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    assert manifest["task"]["classes"] == labels
+    assert any("numeric prefix" in r for r in manifest["task"]["reasons"])
