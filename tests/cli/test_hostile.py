@@ -185,6 +185,9 @@ CASES = [
     C("ev-master-local", "evaluate ev.csv -y y -p p -l mse --master local[1]", 2, r"--master applies"),
     C("ev-reduction", "evaluate ev.csv -y y -p p -l mse --reduction banana", 2, r"banana"),
     C("ev-nan", "evaluate ev.csv -y y -p p -l mse --nan banana", 2, r"banana"),
+    # Spark: the schema is read with pyarrow before any JVM starts (pyspark installed or not)
+    C("ev-spark-bad-parquet", "evaluate bad.parquet -y y -p p -l mse --engine spark", 2, r"Cannot read Parquet file 'bad\.parquet'"),
+    C("ev-spark-no-column", "evaluate ev.csv -y nope -p p -l mse --engine spark", 2, r"Column 'nope' not found in 'ev\.csv'"),
     # ---------------------------------------------------------------- report (stored files)
     C("rep-missing", "report nodir", 2, r"nodir"),
     C("rep-file", "report reg.csv", 2, r"reg\.csv"),

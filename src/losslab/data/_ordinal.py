@@ -80,8 +80,18 @@ def ordinal_order(labels: Sequence[Any], name: str = "y") -> tuple[list[Any], st
     )
 
 
+def _is_date(v: Any) -> bool:
+    """ISO date text, or a date the reader already parsed (CSV readers type such columns)."""
+    import datetime
+
+    if isinstance(v, datetime.date):
+        return True
+    return isinstance(v, str) and DATE_PATTERN.match(v.strip()) is not None
+
+
 def date_columns(df: Any, exclude: Sequence[str] = ()) -> list[str]:
-    """Text columns of a pandas DataFrame whose every non-missing value is an ISO date.
+    """Columns of a pandas DataFrame whose every non-missing value is a date: ISO date text
+    or date objects (a CSV reader's date32 columns arrive as ``datetime.date``).
 
     Example:
         >>> import pandas as pd
@@ -101,9 +111,7 @@ def date_columns(df: Any, exclude: Sequence[str] = ()) -> list[str]:
         if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
             continue
         values = s.dropna()
-        if len(values) and all(
-            isinstance(v, str) and DATE_PATTERN.match(v.strip()) for v in values
-        ):
+        if len(values) and all(_is_date(v) for v in values):
             out.append(col)
     return out
 
@@ -130,8 +138,9 @@ def parse_dates(df: Any, exclude: Sequence[str] = ()) -> tuple[Any, list[str]]:
         return df, []
     out = df.copy()
     for col in names:
+        text = out[col].map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
         try:
-            when = pd.to_datetime(out[col], utc=True, format="ISO8601")
+            when = pd.to_datetime(text, utc=True, format="ISO8601")
         except (ValueError, TypeError) as e:
             raise DataError(
                 f"Column {col!r} looks like dates but does not parse: {e}. Fix the values or "

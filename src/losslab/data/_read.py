@@ -279,7 +279,8 @@ def open_source(data: Any) -> BatchSource:
                 pf = pq.ParquetFile(path)
             except (pa.ArrowInvalid, OSError) as e:
                 raise DataError(
-                    f"Cannot read Parquet file {str(path)!r}: {e}. Check that it is a Parquet file."
+                    f"Cannot read Parquet file {str(path)!r}: {str(e).rstrip('.')}. Check that "
+                    "it is a Parquet file."
                 ) from None
             schema = check_schema(str(path), pf.schema_arrow)
             return BatchSource(str(path), schema, pf.metadata.num_rows, _path=path, _kind="parquet")
