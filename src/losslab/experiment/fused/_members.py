@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -80,12 +79,13 @@ def class_weight_to_sample_weight(y: np.ndarray, class_weight: dict[int, float])
 def _seed_bodies(model_cfg: Any, input_shape: tuple[int, ...], run_dir: str, seeds: Sequence[int]) -> dict[int, Any]:
     """One body per seed, built as run_trial builds it, with the seed's stored weights."""
     from losslab.experiment.models import build_body, load_initial_weights, set_seed
+    from losslab.experiment.store import RunStore
 
     bodies = {}
     for s in seeds:
         set_seed(s)
         body = build_body(model_cfg, input_shape, s)
-        load_initial_weights(body, Path(run_dir) / "init" / f"seed-{s}.npz")
+        load_initial_weights(body, RunStore(run_dir), s)
         bodies[s] = body
     return bodies
 
