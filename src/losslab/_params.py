@@ -168,7 +168,10 @@ def validate(name: str, value: Any, constraint: Constraint) -> None:
             )
         return
     if not constraint.contains(value):
-        raise InvalidParameterError(f"{name} must be {constraint.describe()}. Received: {name}={value!r}.")
+        text = constraint.describe()
+        if isinstance(constraint, Interval) and isinstance(value, str) and not text.startswith("a"):
+            text = f"a number {text}, not text"  # delta=abc: say what kind of value is wanted
+        raise InvalidParameterError(f"{name} must be {text}. Received: {name}={value!r}.")
 
 
 def validate_all(

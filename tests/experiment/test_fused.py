@@ -102,13 +102,14 @@ def _hand_written_fit(task: TrialTask) -> list[np.ndarray]:
     head with the training mean as bias, standardised target, Adam, unshuffled fit."""
     from losslab.catalog import get_spec
     from losslab.experiment.models import build_body, build_full_model, load_initial_weights
+    from losslab.experiment.store import RunStore
     from losslab.experiment.trial import load_prepared
 
     data = load_prepared(task.run_dir)
     y = data.y_train.reshape(len(data.y_train), -1)
     y_fit = (y - y.mean(axis=0)) / y.std(axis=0)
     body = build_body(task.model, data.input_shape, task.seed)
-    load_initial_weights(body, Path(task.run_dir) / "init" / f"seed-{task.seed}.npz")
+    load_initial_weights(body, RunStore(task.run_dir), task.seed)
     head = keras.layers.Dense(
         1, kernel_initializer=keras.initializers.GlorotUniform(seed=task.seed * 7919 + 997),
         bias_initializer=keras.initializers.Constant(y_fit.mean(axis=0).astype("float32")),

@@ -48,12 +48,34 @@ def error_line(message: str) -> None:
     sys.stderr.write(f"Error: {msg}\n")
 
 
+#: Set this environment variable to 1 to see the traceback of an unexpected error.
+DEBUG_ENV = "LOSSLAB_DEBUG"
+#: The line printed on Ctrl-C.
+INTERRUPTED = "Interrupted (Ctrl-C). Re-running the same command resumes a run."
+
+
+def _unexpected(exc: BaseException) -> int:
+    """The last resort: one line naming the exception, exit code 1 (traceback on request)."""
+    if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+        import traceback
+
+        traceback.print_exception(exc)
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    error_line(
+        f"Unexpected {type(exc).__name__}: {first or '(no message)'}. This is a losslab bug or "
+        f"an input it does not handle yet: rerun with {DEBUG_ENV}=1 for the traceback and "
+        "report it."
+    )
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``losslab`` script. Returns (and exits with) the exit code.
 
-    - 0 success; 1 a check or comparison that ran and failed (``check``, ``doctor``);
+    - 0 success; 1 a check or comparison that ran and failed (``check``, ``doctor``), or an
+      unexpected error (one line; ``LOSSLAB_DEBUG=1`` prints its traceback);
     - 2 a user mistake (bad option, unknown loss, unreadable data), one line, no traceback;
-    - 130 interrupted.
+    - 130 interrupted (Ctrl-C), with a line saying so (a run directory resumes).
     """
     # The CLI defaults to JAX; a user's own KERAS_BACKEND is never overridden.
     os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -64,9 +86,14 @@ def main(argv: list[str] | None = None) -> int:
         rv = app(args=args, prog_name="losslab", standalone_mode=False)
     except typer.Exit as e:
         code = e.exit_code
-    except typer.Abort:
-        error_line("Aborted.")
-        code = 130
+    except typer.Abort as e:
+        # click turns EOFError (e.g. numpy reading a 0-byte file) into Abort too
+        cause = e.__cause__ or e.__context__
+        if isinstance(cause, EOFError):
+            code = _unexpected(cause)
+        else:
+            error_line(INTERRUPTED)
+            code = 130
     except typer.TyperException as e:
         error_line(e.format_message())
         code = 2
@@ -74,10 +101,21 @@ def main(argv: list[str] | None = None) -> int:
         error_line(str(e))
         code = 2
     except KeyboardInterrupt:
-        error_line("Interrupted.")
+        error_line(INTERRUPTED)
         code = 130
+    except Exception as e:  # noqa: BLE001 - the last resort: never a raw traceback
+        code = _unexpected(e)
     else:
         code = rv if isinstance(rv, int) else 0
+        if code == 130:  # typer turns Ctrl-C into Exit(130) and returns that code silently
+            error_line(INTERRUPTED)
     if argv is None:
+        if code == 130:
+            # after Ctrl-C in the middle of a computation, the interpreter's shutdown can crash
+            # in the backend's worker threads (SIGSEGV): every stored file is already complete
+            # (atomic writes) and the OS releases the run directory's lock, so leave directly
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
         sys.exit(code)
     return code

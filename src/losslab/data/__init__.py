@@ -11,9 +11,11 @@ Public API:
 
 Modules: ``_read`` (readers), ``_types`` (profile types), ``_accumulate`` (the one-pass
 accumulator and sampling), ``_diagnose`` (sample statistics, duplicates, leakage,
-warnings), ``_profile`` (:func:`profile_table`), ``_task`` (task inference).
+warnings), ``_profile`` (:func:`profile_table`), ``_task`` (task inference), ``_ordinal``
+(the order of ordinal labels, date columns as numbers).
 """
 
+from losslab.data._ordinal import date_columns, ordinal_order, parse_dates
 from losslab.data._profile import DEFAULT_SAMPLE_SIZE, profile_table
 from losslab.data._read import BatchSource, open_source, read_table
 from losslab.data._task import TASK_KINDS, TaskInfo, TaskKind, infer_task, parse_task
@@ -28,8 +30,11 @@ __all__ = [
     "TargetProfile",
     "TaskInfo",
     "TaskKind",
+    "date_columns",
     "infer_task",
     "open_source",
+    "ordinal_order",
+    "parse_dates",
     "parse_task",
     "profile_table",
     "read_table",

@@ -48,6 +48,7 @@ class ColumnAccumulator:
         self.is_target = is_target
         self.rows = 0
         self.missing = 0
+        self.infinite = 0
         self.n = 0
         self.mu = 0.0
         self.m2 = 0.0
@@ -92,11 +93,13 @@ class ColumnAccumulator:
         if self.kind == "numeric":
             num = arr if pa.types.is_floating(arr.type) else pc.cast(arr, pa.float64())
             x = num.to_numpy(zero_copy_only=False)
-            total = float(x.sum())
-            if math.isnan(total):  # NaN values or nulls (nulls become NaN)
-                nan = np.isnan(x)
-                n_nan = int(nan.sum())
-                x = x[~nan]
+            with np.errstate(invalid="ignore"):  # inf - inf: checked just below
+                total = float(x.sum())
+            finite = None if math.isfinite(total) else np.isfinite(x)
+            if finite is not None and not finite.all():  # NaN/null (missing) or +-inf values
+                n_nan = int(np.isnan(x).sum())
+                self.infinite += int(x.size - n_nan - finite.sum())  # counted, left out
+                x = x[finite]
                 total = float(x.sum())
                 m2 = float(x.var()) * x.size if x.size else 0.0
             else:
@@ -134,6 +137,7 @@ class ColumnAccumulator:
             count=self.n,
             missing=self.missing,
             missing_share=self.missing / rows if rows else 0.0,
+            infinite=self.infinite,
             n_distinct=len(self.counts) if self.counts is not None else None,
         )
         if self.kind == "numeric" and self.n:

@@ -150,6 +150,12 @@ def check_target(t: TargetProfile, rows: int) -> None:
             f"Target column {t.name!r} has no values: all {rows} rows are missing. "
             "Choose another --target or fill the target in."
         )
+    if t.infinite:
+        raise DataError(
+            f"Target column {t.name!r} has {t.infinite} infinite values (+inf or -inf): no loss "
+            "or judge metric can use them. Received: finite values from "
+            f"{t.min:.4g} to {t.max:.4g}. Drop those rows or make them missing (empty) before training."
+        )
 
 
 def add_warnings(prof: DataProfile, classification: bool) -> None:
@@ -161,6 +167,13 @@ def add_warnings(prof: DataProfile, classification: bool) -> None:
                 f"{t.missing_share:.1%} of target {t.name!r} is missing ({t.missing} rows): "
                 "those rows are dropped for training."
             )
+    infinite = [c for c in prof.features if c.infinite]
+    if infinite:
+        w.append(
+            "Features with +inf/-inf values (left out of the statistics): "
+            + ", ".join(f"{c.name} ({c.infinite})" for c in infinite[:10])
+            + ". Replace them (cap or make them missing) before training."
+        )
     many = [c for c in prof.features if c.missing_share >= 0.2]
     if many:
         w.append(

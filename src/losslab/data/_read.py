@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from losslab.errors import DataError
 
-__all__ = ["BatchSource", "SchemaChanged", "open_source", "read_table"]
+__all__ = ["BatchSource", "SchemaChanged", "check_schema", "open_source", "read_table"]
 
 #: Rows per record batch when streaming a file (about 20-50 MB for 20 numeric columns).
 BATCH_ROWS = 262_144
@@ -132,9 +132,54 @@ def _csv_error(path: Path, err: Exception) -> DataError:
                 f"(as in the header), got {got}. Fix or remove that line (quote fields that contain "
                 "the delimiter)."
             )
+    if "UTF8" in text or "UTF-8" in text:
+        return DataError(
+            f"The CSV file {str(path)!r} is not UTF-8 text: {text.splitlines()[0]}. Save the file "
+            "as UTF-8 (e.g. iconv -f latin1 -t utf-8 in.csv > out.csv)."
+        )
     return DataError(
         f"Cannot read CSV file {str(path)!r}: {text.splitlines()[0]}. Check the file format."
     )
+
+
+def check_schema(name: str, schema: pa.Schema) -> pa.Schema:
+    """Refuse column names that are not UTF-8 text or that appear more than once.
+
+    Args:
+        name: the source's label for messages.
+        schema: its Arrow schema.
+
+    Returns:
+        ``schema`` unchanged.
+
+    Raises:
+        DataError: a header that is not UTF-8, or duplicate column names (named).
+
+    Example:
+        >>> check_schema("t", pa.schema([("x", pa.int64()), ("x", pa.int64())]))
+        Traceback (most recent call last):
+        ...
+        losslab.errors.DataError: Duplicate column names in 't': 'x' (2 times). Received columns: 'x', 'x'. Rename the columns so that each name appears once.
+    """
+    try:
+        names = list(schema.names)
+    except UnicodeDecodeError as e:
+        raise DataError(
+            f"The column names of {name!r} are not UTF-8 text (byte {e.object[e.start : e.end]!r} "
+            "cannot be decoded). Received: a header in another encoding (e.g. Latin-1). "
+            "Save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8 in.csv > out.csv)."
+        ) from None
+    seen: dict[str, int] = {}
+    for col in names:
+        seen[col] = seen.get(col, 0) + 1
+    dups = [f"{col!r} ({k} times)" for col, k in seen.items() if k > 1]
+    if dups:
+        shown = ", ".join(repr(c) for c in names[:20]) + (" ..." if len(names) > 20 else "")
+        raise DataError(
+            f"Duplicate column names in {name!r}: {', '.join(dups[:5])}. Received columns: "
+            f"{shown}. Rename the columns so that each name appears once."
+        )
+    return schema
 
 
 class SchemaChanged(Exception):
@@ -207,7 +252,8 @@ def open_source(data: Any) -> BatchSource:
     if isinstance(data, pa.RecordBatch):
         data = pa.Table.from_batches([data])
     if isinstance(data, pa.Table):
-        return BatchSource("<pyarrow.Table>", data.schema, data.num_rows, _table=data)
+        schema = check_schema("<pyarrow.Table>", data.schema)
+        return BatchSource("<pyarrow.Table>", schema, data.num_rows, _table=data)
     mod = type(data).__module__
     if mod.startswith("pandas") and type(data).__name__ == "DataFrame":
         try:
@@ -217,7 +263,8 @@ def open_source(data: Any) -> BatchSource:
                 f"Cannot convert the DataFrame to Arrow: {e}. Received columns with mixed types. "
                 "Give each column one type (e.g. df[col].astype(str))."
             ) from None
-        return BatchSource("<pandas.DataFrame>", table.schema, table.num_rows, _table=table)
+        schema = check_schema("<pandas.DataFrame>", table.schema)
+        return BatchSource("<pandas.DataFrame>", schema, table.num_rows, _table=table)
     if isinstance(data, str | os.PathLike):
         path = Path(data)
         if not path.exists():
@@ -232,15 +279,21 @@ def open_source(data: Any) -> BatchSource:
                 pf = pq.ParquetFile(path)
             except (pa.ArrowInvalid, OSError) as e:
                 raise DataError(
-                    f"Cannot read Parquet file {str(path)!r}: {e}. Check that it is a Parquet file."
+                    f"Cannot read Parquet file {str(path)!r}: {str(e).rstrip('.')}. Check that "
+                    "it is a Parquet file."
                 ) from None
-            return BatchSource(
-                str(path), pf.schema_arrow, pf.metadata.num_rows, _path=path, _kind="parquet"
-            )
+            schema = check_schema(str(path), pf.schema_arrow)
+            return BatchSource(str(path), schema, pf.metadata.num_rows, _path=path, _kind="parquet")
         if low.endswith(_CSV_EXT) or "." not in low:
             if path.stat().st_size == 0:
                 raise _csv_error(path, pa.ArrowInvalid("Empty CSV file"))
-            schema = _open_csv(path, {}).schema
+            schema = check_schema(str(path), _open_csv(path, {}).schema)
+            binary = [f.name for f in schema if pa.types.is_binary(f.type)]
+            if binary:  # the CSV reader types non-UTF-8 text as binary
+                raise DataError(
+                    f"Column {binary[0]!r} of {str(path)!r} holds text that is not UTF-8. "
+                    "Save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8 in.csv > out.csv)."
+                )
             return BatchSource(str(path), schema, None, _path=path, _kind="csv", _csv_types={})
         raise DataError(
             f"Unsupported file type {path.suffix!r}. Received: {str(path)!r}. "

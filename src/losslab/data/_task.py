@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from losslab._vocab import TaskKind
+from losslab.data._ordinal import ordinal_order
 from losslab.data._types import DataProfile, TargetProfile
 from losslab.errors import DataError
 
@@ -149,6 +150,9 @@ def infer_task(prof: DataProfile, task: str | None = None) -> TaskInfo:
                 f"{len(t.value_counts or {}) or 'a thousand'} distinct values. Received: --task "
                 f"{forced}. Use --task regression, or bin the target first."
             )
+        rule = None
+        if forced is TaskKind.ORDINAL and t.ordered_levels is None:
+            classes, rule = ordinal_order(classes, t.name)
         if forced is TaskKind.BINARY and len(classes) != 2:
             raise DataError(
                 f"--task binary needs exactly 2 classes; target {t.name!r} has {len(classes)}. "
@@ -180,14 +184,12 @@ def infer_task(prof: DataProfile, task: str | None = None) -> TaskInfo:
             f"--task proportion needs values in [0, 1]; {t.name!r} spans "
             f"[{_fmt(t.min)}, {_fmt(t.max)}]. Rescale the target or use --task regression."
         )
-    return TaskInfo(
-        kind=forced,
-        reasons=[
-            f"forced with --task {forced} (inferred: {info.kind}, because {'; '.join(info.reasons)})"
-        ],
-        classes=classes,
-        overridden=True,
-    )
+    reasons = [
+        f"forced with --task {forced} (inferred: {info.kind}, because {'; '.join(info.reasons)})"
+    ]
+    if forced is TaskKind.ORDINAL and classes is not None and t.ordered_levels is None:
+        reasons.append(f"classes ordered by their {rule}: {', '.join(map(str, classes[:10]))}")
+    return TaskInfo(kind=forced, reasons=reasons, classes=classes, overridden=True)
 
 
 def _infer(prof: DataProfile) -> TaskInfo:

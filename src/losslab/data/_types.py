@@ -74,6 +74,7 @@ class ColumnProfile:
         count: non-missing values.
         missing: missing values (nulls and NaN).
         missing_share: ``missing / rows``.
+        infinite: values that are +inf or -inf (left out of every statistic).
         n_distinct: number of distinct values when at most the cap, else ``None``.
         mean, std, min, max: numeric columns only (population std), else ``None``.
     """
@@ -84,6 +85,7 @@ class ColumnProfile:
     count: int = 0
     missing: int = 0
     missing_share: float = 0.0
+    infinite: int = 0
     n_distinct: int | None = None
     mean: float | None = None
     std: float | None = None

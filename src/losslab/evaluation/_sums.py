@@ -159,7 +159,8 @@ def finish(
     """Turn accumulated sums into an :class:`EvaluationResult` (both engines end here).
 
     Raises:
-        DataError: rows were dropped for null/NaN inputs and ``nan="error"``.
+        DataError: no row to evaluate, or rows were dropped for null/NaN inputs and
+            ``nan="error"``.
 
     Example:
         >>> from losslab.evaluation import parse_losses
@@ -171,6 +172,12 @@ def finish(
         ({'mae': 1.5}, 1)
     """
     dropped = sums.rows - sums.used
+    if sums.used == 0:
+        why = f", all {sums.rows} with a null or NaN input" if sums.rows else ""
+        raise DataError(
+            f"No rows to evaluate: the table has {sums.rows} rows{why}. Received: an empty "
+            "table or empty columns. Pass a table with at least one complete row."
+        )
     if nan == "error" and dropped:
         raise DataError(
             f"{dropped} of {sums.rows} rows have a null or NaN label, prediction or weight. "

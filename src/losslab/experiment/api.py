@@ -35,7 +35,12 @@ from losslab.experiment.engine import Engine
 from losslab.experiment.execution import execute_plan
 from losslab.experiment.lineup import Candidate, advisor_lineup, build_lineup, parse_candidate
 from losslab.experiment.models import BuildModel, mlp_config
-from losslab.experiment.preparation import extract_data, infer_target_task, resolve_goal
+from losslab.experiment.preparation import (
+    extract_data,
+    infer_target_task,
+    ordinal_classes,
+    resolve_goal,
+)
 from losslab.experiment.results import Results, write_leaderboard
 
 __all__ = ["Candidate", "Results", "compare", "parse_candidate", "run", "write_leaderboard"]
@@ -160,6 +165,7 @@ def compare(
         seeds=seed_list(seeds),
         task=kind,
         task_reasons=tuple(info.reasons),
+        classes=ordinal_classes(kind, info.classes),
         goal=goal_choice.kind,
         quantile=goal_choice.quantile,
         primary=goal_choice.primary,
@@ -278,6 +284,7 @@ def run(
         seeds=seed_list(seeds),
         task=kind,
         task_reasons=tuple(rec.task.reasons) or ("given by the user",),
+        classes=ordinal_classes(kind, rec.task.classes),
         goal=goal_choice.kind,
         quantile=goal_choice.quantile,
         primary=goal_choice.primary,

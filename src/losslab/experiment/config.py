@@ -29,6 +29,10 @@ __all__ = ["EarlyStoppingConfig", "ExperimentPlan", "SplitConfig", "TrainingConf
 _MODES = ("auto", "min", "max")
 
 
+#: What every trial's history records, so what EarlyStopping can watch.
+MONITORS = ("val_loss", "loss")
+
+
 @dataclass(frozen=True)
 class EarlyStoppingConfig:
     """``keras.callbacks.EarlyStopping`` arguments of every trial (``enabled=False``: none).
@@ -62,6 +66,11 @@ class EarlyStoppingConfig:
         if not self.min_delta >= 0:
             raise InvalidParameterError(
                 f"EarlyStopping min_delta must be >= 0. Received: min_delta={self.min_delta!r}."
+            )
+        if self.monitor not in MONITORS:
+            raise InvalidParameterError(
+                f"EarlyStopping monitor must be one of {', '.join(MONITORS)} (what every trial's "
+                f"history records). Received: monitor={self.monitor!r}."
             )
         if self.mode not in _MODES:
             raise InvalidParameterError(
@@ -209,8 +218,14 @@ class SplitConfig:
         }
 
 
+#: The most training seeds an experiment accepts: each seed's initial weights are stored
+#: before the first trial, and more repeats than this add no precision worth the disk and time.
+MAX_SEEDS = 1000
+
+
 def seed_list(seeds: int | Sequence[int]) -> tuple[int, ...]:
-    """Training seeds: ``R`` means ``0 .. R-1``; a list must hold distinct integers.
+    """Training seeds: ``R`` means ``0 .. R-1``; a list must hold distinct integers; at most
+    :data:`MAX_SEEDS` of them.
 
     Example:
         >>> seed_list(3), seed_list([7, 1])
@@ -221,8 +236,15 @@ def seed_list(seeds: int | Sequence[int]) -> tuple[int, ...]:
             raise InvalidParameterError(
                 f"seeds must be >= 1. Received: seeds={seeds}. Use 3 (the default) or more."
             )
-        return tuple(range(seeds))
-    out = tuple(int(s) for s in seeds)
+        out = tuple(range(min(seeds, MAX_SEEDS + 1)))
+    else:
+        out = tuple(int(s) for s in seeds)
+    if len(out) > MAX_SEEDS:
+        raise InvalidParameterError(
+            f"seeds must be at most {MAX_SEEDS}. Received: seeds="
+            f"{seeds if isinstance(seeds, int) else len(out)} (each seed stores initial weights "
+            "and trains every loss). Use 3 to 30 seeds."
+        )
     if not out or len(set(out)) != len(out):
         raise InvalidParameterError(
             f"seeds must be a non-empty list of distinct integers. Received: {list(seeds)!r}."

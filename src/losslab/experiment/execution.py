@@ -24,7 +24,15 @@ from losslab.experiment.protocol import PreparedData, fingerprint, prepare
 from losslab.experiment.store import FORMAT_VERSION, RunStore, config_hash, environment, utc_now
 from losslab.experiment.trial import TrialRecord, TrialTask, run_trial
 
-__all__ = ["OpenRun", "execute_plan", "open_run", "run_trials", "run_with_progress", "trial_tasks"]
+__all__ = [
+    "OpenRun",
+    "execute_plan",
+    "note_damage",
+    "open_run",
+    "run_trials",
+    "run_with_progress",
+    "trial_tasks",
+]
 
 
 @dataclass(frozen=True)
@@ -113,19 +121,34 @@ def open_run(
         if out is not None
         else default_out(plan.kind, manifest["config_hash"], manifest["data"]["fingerprint"])
     )
-    resumed = store.open(manifest)
-    manifest = store.read_manifest() or manifest
-    if not resumed or not store.has_prepared():
-        store.save_prepared(prepared)
-    from losslab.experiment.export import write_schema
+    resumed = store.open(manifest)  # holds the directory's lock until store.close()
+    try:
+        manifest = store.read_manifest() or manifest
+        if not resumed or not store.has_prepared():
+            store.save_prepared(prepared)
+        from losslab.experiment.export import write_schema
 
-    write_schema(store, data.x, prepared)
-    from losslab.experiment.models import build_body, save_initial_weights
+        write_schema(store, data.x, prepared)
+        from losslab.experiment.models import build_body, save_initial_weights
 
-    for s in plan.seeds:
-        if not store.init_weights_path(s).exists():
-            save_initial_weights(build_body(plan.model, prepared.input_shape, s), store, s)
+        for s in plan.seeds:
+            if not store.init_weights_path(s).exists():
+                save_initial_weights(build_body(plan.model, prepared.input_shape, s), store, s)
+            elif resumed:
+                store.check_initial_weights(s)
+    except BaseException:
+        store.close()
+        raise
     return OpenRun(store, prepared, manifest)
+
+
+def note_damage(store: RunStore) -> None:
+    """Say on stderr which stored lines :meth:`RunStore.records` left out (they are redone)."""
+    import sys
+
+    store.records()
+    for what in store.damaged:
+        sys.stderr.write(f"Note: left out {what}, a damaged record: it is not counted.\n")
 
 
 def trial_tasks(plan: ExperimentPlan, run: OpenRun, *, save_models: bool = True) -> list[TrialTask]:
@@ -186,17 +209,30 @@ def execute_plan(
     from losslab.experiment.results import publish
 
     run = open_run(plan, data, out)
-    tasks = trial_tasks(plan, run, save_models=save_models)
-    done = run.store.finished_ids()
-    todo = [t for t in tasks if t.trial_id not in done]
-    eng = resolve_engine(engine) if engine is not None else default_engine(plan.model, n_tasks=len(todo))
-    with TrialProgress(
-        quiet=quiet,
-        total=len(tasks),
-        done=len(tasks) - len(todo),
-        max_epochs=plan.training.max_epochs,
-    ) as bar:
-        run_trials(run.store, todo, eng, bar)
-    return publish(
-        run.store, run.manifest, quiet=quiet, report=report, mlflow=mlflow, tensorboard=tensorboard
-    )
+    try:
+        note_damage(run.store)
+        tasks = trial_tasks(plan, run, save_models=save_models)
+        done = run.store.finished_ids()
+        todo = [t for t in tasks if t.trial_id not in done]
+        eng = (
+            resolve_engine(engine)
+            if engine is not None
+            else default_engine(plan.model, n_tasks=len(todo))
+        )
+        with TrialProgress(
+            quiet=quiet,
+            total=len(tasks),
+            done=len(tasks) - len(todo),
+            max_epochs=plan.training.max_epochs,
+        ) as bar:
+            run_trials(run.store, todo, eng, bar)
+        return publish(
+            run.store,
+            run.manifest,
+            quiet=quiet,
+            report=report,
+            mlflow=mlflow,
+            tensorboard=tensorboard,
+        )
+    finally:
+        run.store.close()

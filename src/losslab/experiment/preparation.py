@@ -19,7 +19,14 @@ from losslab.data import TaskInfo, infer_task, profile_table, read_table
 from losslab.errors import DataError, InvalidParameterError
 from losslab.experiment import judge
 
-__all__ = ["ExperimentData", "GoalChoice", "extract_data", "infer_target_task", "resolve_goal"]
+__all__ = [
+    "ExperimentData",
+    "GoalChoice",
+    "extract_data",
+    "infer_target_task",
+    "ordinal_classes",
+    "resolve_goal",
+]
 
 
 @dataclass(frozen=True)
@@ -125,6 +132,18 @@ def extract_data(
     return ExperimentData(
         x, y, groups, order, source, tuple(str(c) for c in x.columns), stored_target
     )
+
+
+def ordinal_classes(kind: TaskKind, classes: Any) -> tuple[Any, ...] | None:
+    """The class order an ordinal task trains with: the task inference's (an ordered
+    categorical's levels, or the numeric order the inference stated); ``None`` for other
+    tasks (their classes are sorted).
+
+    Example:
+        >>> ordinal_classes(TaskKind.ORDINAL, ["1-low", "2-mid", "10-high"])
+        ('1-low', '2-mid', '10-high')
+    """
+    return tuple(classes) if kind is TaskKind.ORDINAL and classes else None
 
 
 def infer_target_task(y: Any, task: str | None = None) -> TaskInfo:

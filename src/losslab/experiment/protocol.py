@@ -42,6 +42,7 @@ class PreparedData:
     features: list[str] = field(default_factory=list)
     numeric: list[str] = field(default_factory=list)
     categorical: list[str] = field(default_factory=list)
+    dates: list[str] = field(default_factory=list)
 
     ARRAYS = ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test", "idx_train", "idx_val", "idx_test")
 
@@ -64,7 +65,7 @@ class PreparedData:
 
     def meta(self) -> dict[str, Any]:
         """What ``data/preprocess.json`` stores."""
-        return {
+        meta = {
             "task": str(self.task),
             "classes": self.classes,
             "features": self.features,
@@ -73,6 +74,10 @@ class PreparedData:
             "preprocessing": "numeric: impute(median) + standardize; "
             "categorical: impute(most_frequent) + one-hot; fit on the training rows only",
         }
+        if self.dates:  # ISO date text read as days since 1970-01-01, then numeric
+            meta["dates"] = list(self.dates)
+            meta["preprocessing"] = "dates: days since 1970-01-01; " + str(meta["preprocessing"])
+        return meta
 
     @classmethod
     def from_stored(cls, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> PreparedData:
@@ -84,6 +89,7 @@ class PreparedData:
             features=meta["features"],
             numeric=meta["numeric"],
             categorical=meta["categorical"],
+            dates=list(meta.get("dates") or []),
         )
 
 
@@ -135,22 +141,56 @@ def encode_target(y: np.ndarray, task: TaskKind | str, classes: list[Any] | None
     return arr.astype(np.float32), None
 
 
+def _is_number(v: Any) -> bool:
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _plain(v: Any) -> str:
+    """A value as a user wrote it (``5``, ``'a'``), not numpy's repr (``np.float64(5.0)``)."""
+    v = v.item() if hasattr(v, "item") else v
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return repr(v)
+
+
 def _check_target(y: np.ndarray, task: TaskKind) -> None:
     flat = y.reshape(len(y), -1)
     if not task.is_classification:
-        yf = flat.astype(float)
+        try:
+            yf = flat.astype(float)
+        except (TypeError, ValueError):
+            text = next(v for v in flat.reshape(-1) if not _is_number(v))
+            raise DataError(
+                f"A {task} task needs a numeric target. Received: text values such as {text!r}. "
+                "Convert the target to numbers, or use --task binary / multiclass / ordinal."
+            ) from None
         bad = int((~np.isfinite(yf)).any(axis=1).sum())
+        if bad == len(yf):
+            raise DataError(
+                f"The target has no values: all {len(y)} rows are missing or infinite. "
+                "Choose another target column or fill it in."
+            )
         if bad:
             raise DataError(
                 f"The target has {bad} missing or infinite values. Received {len(y)} rows. "
                 "Drop those rows or impute the target before the experiment."
             )
+        if np.ptp(yf, axis=0).max() == 0:
+            raise DataError(
+                f"The target has a single value ({_plain(flat.reshape(-1)[0])}) in all {len(y)} "
+                "rows: there is nothing to learn. Check the target column."
+            )
     if task.has_class_labels:
         n = len(np.unique(flat.reshape(-1).astype(str)))
         if n < 2:
             raise DataError(
-                f"The target has a single class ({flat.reshape(-1)[0]!r}). Received {len(y)} rows with "
-                "one distinct value. A classifier needs at least two classes: check the target column."
+                f"The target has a single class ({_plain(flat.reshape(-1)[0])}). Received {len(y)} "
+                "rows with one distinct value. A classifier needs at least two classes: check the "
+                "target column."
             )
         if task is TaskKind.BINARY and n != 2:
             raise DataError(
@@ -193,13 +233,23 @@ def _split_indices(
         train, val = train_test_split(
             rest, test_size=n_val, random_state=cfg.seed + 1, stratify=None if strat is None else strat[rest]
         )
-    except ValueError as e:
-        raise DataError(
-            f"Cannot split the rows with stratification: {' '.join(str(e).split())}. "
-            "Every class needs at least 2 rows in each split: add rows, merge rare classes or "
-            "pass stratify=False."
-        ) from None
+    except ValueError:
+        raise DataError(_stratify_message(strat)) from None
     return np.sort(train), np.sort(val), np.sort(test)
+
+
+def _stratify_message(strat: np.ndarray | None) -> str:
+    """Why a stratified split failed, in one short line (the rarest classes, not all)."""
+    values, counts = np.unique(np.asarray(strat).astype(str), return_counts=True)
+    rare = [f"{v} ({c})" for c, v in sorted(zip(counts, values, strict=True))[:5] if c < 3]
+    more = f" and {int((counts < 3).sum()) - len(rare)} more" if (counts < 3).sum() > len(rare) else ""
+    return (
+        "Cannot split the rows with stratification: every class needs rows in the train, "
+        f"validation and test splits. Received {len(values)} classes, the rarest with "
+        f"{int(counts.min())} rows: {', '.join(rare) or 'none'}{more}. Add rows or merge rare "
+        "classes; for a numeric target with many values pass --task regression (stratify=False "
+        "in Python)."
+    )
 
 
 def prepare(
@@ -265,7 +315,12 @@ def prepare(
 
     numeric: list[str] = []
     categorical: list[str] = []
+    dates: list[str] = []
     if isinstance(x, pd.DataFrame):
+        from losslab.data import parse_dates
+
+        # a date column is one number (days), not one one-hot column per distinct date
+        x, dates = parse_dates(x)
         from sklearn.compose import ColumnTransformer
         from sklearn.impute import SimpleImputer
         from sklearn.pipeline import make_pipeline
@@ -329,4 +384,5 @@ def prepare(
         features=features,
         numeric=numeric,
         categorical=categorical,
+        dates=[str(d) for d in dates],
     )

@@ -20,6 +20,7 @@ import os
 import platform
 import sys
 import tempfile
+import zipfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from losslab.errors import LosslabError
+from losslab.experiment.lock import LOCK_NAME, RunLock
 from losslab.experiment.protocol import PreparedData
 
 __all__ = [
@@ -144,6 +146,9 @@ class RunStore:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        self.lock = RunLock(self.path)
+        #: what :meth:`records` had to leave out (damaged lines), one text per line
+        self.damaged: list[str] = []
 
     # ------------------------------------------------------------------ layout
     @property
@@ -172,19 +177,36 @@ class RunStore:
         return self.path / "leaderboard.json"
 
     # ------------------------------------------------------------------ reading helpers
-    def _read_json(self, path: Path) -> Any:
+    def _read_json(self, path: Path, kind: type = object) -> Any:
+        """A stored JSON file, checked to be a ``kind`` (e.g. ``dict``)."""
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as e:
+            obj = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:  # ValueError: bad JSON or bytes that are not UTF-8
             raise RunDirectoryError(
-                f"Cannot read {str(path)!r}: {e}. The run directory is damaged; re-run the "
-                "experiment into a new --out directory."
+                f"Cannot read {str(path)!r}: {' '.join(str(e).split())[:200]}. The file is "
+                "damaged; restore it, or re-run the experiment into a new --out directory."
             ) from None
+        if not isinstance(obj, kind):
+            raise RunDirectoryError(
+                f"Cannot read {str(path)!r}: expected a JSON {kind.__name__}, found a "
+                f"{type(obj).__name__}. The file is damaged; restore it, or re-run the "
+                "experiment into a new --out directory."
+            )
+        return obj
 
     @staticmethod
     def _read_npz(path: Path) -> dict[str, np.ndarray]:
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
+        """A stored ``.npz`` archive; a damaged one raises :class:`RunDirectoryError`."""
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                return {k: z[k] for k in z.files}
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as e:
+            size = path.stat().st_size if path.exists() else 0
+            raise RunDirectoryError(
+                f"Cannot read {str(path)!r} ({size} bytes): not a valid .npz archive "
+                f"({type(e).__name__}). The file is damaged; restore it, or re-run the "
+                "experiment into a new --out directory."
+            ) from None
 
     # ------------------------------------------------------------------ prepared data, weights
     def save_prepared(self, prepared: PreparedData) -> None:
@@ -207,7 +229,7 @@ class RunStore:
     def read_preprocess(self) -> dict[str, Any] | None:
         """``data/preprocess.json`` or None."""
         p = self.data_dir / "preprocess.json"
-        return self._read_json(p) if p.exists() else None
+        return self._read_json(p, dict) if p.exists() else None
 
     def write_initial_weights(self, seed: int, weights: list[np.ndarray]) -> None:
         atomic_write_npz(self.init_weights_path(seed), {f"w{i:04d}": w for i, w in enumerate(weights)})
@@ -224,33 +246,62 @@ class RunStore:
 
     def read_leaderboard(self) -> dict[str, Any] | None:
         """``leaderboard.json`` or None (a run that did not finish)."""
-        return self._read_json(self.leaderboard_path) if self.leaderboard_path.exists() else None
+        p = self.leaderboard_path
+        return self._read_json(p, dict) if p.exists() else None
 
     # ------------------------------------------------------------------ manifest
     def read_manifest(self) -> dict[str, Any] | None:
         """``manifest.json``, or None when the directory holds none."""
         if not self.manifest_path.exists():
             return None
-        return self._read_json(self.manifest_path)
+        return self._read_json(self.manifest_path, dict)
 
     def open(self, manifest: dict[str, Any]) -> bool:
-        """Create the run directory, or check that it holds this same run.
+        """Lock the run directory, then create it or check that it holds this same run.
+
+        The lock (:class:`~losslab.experiment.lock.RunLock` on ``RUN_DIR/.lock``) is held
+        until :meth:`close` or the end of the process, so manifest checks and writes cannot
+        interleave with another writer's.
 
         Returns:
             True when the directory already held this run (a resume).
 
         Raises:
-            RunDirectoryError: the directory holds a run with another config or other data.
+            RunDirectoryError: the path is a file, or the directory holds a run with another
+                config or other data, or files that are not a run.
+            RunDirectoryBusy: another process holds the directory's lock.
         """
+        if self.path.exists() and not self.path.is_dir():
+            raise RunDirectoryError(
+                f"The run directory {str(self.path)!r} is an existing file. Pass a new "
+                "directory as --out (out=...)."
+            )
+        created = not self.path.exists()
+        self.lock.acquire()
+        try:
+            return self._check_or_create(manifest)
+        except BaseException:
+            self.close()
+            if created:  # leave nothing behind for a run that was refused
+                (self.path / LOCK_NAME).unlink(missing_ok=True)
+                if not any(self.path.iterdir()):
+                    self.path.rmdir()
+            raise
+
+    def close(self) -> None:
+        """Release the run directory's lock (a no-op when it is not held)."""
+        self.lock.release()
+
+    def _check_or_create(self, manifest: dict[str, Any]) -> bool:
         old = self.read_manifest()
         if old is None:
-            if self.path.exists() and any(p.name != ".DS_Store" for p in self.path.iterdir()):
-                stray = sorted(p.name for p in self.path.iterdir())[:3]
+            ignored = {".DS_Store", LOCK_NAME}
+            stray = sorted(p.name for p in self.path.iterdir() if p.name not in ignored)
+            if stray:
                 raise RunDirectoryError(
                     f"Run directory {str(self.path)!r} is not empty and holds no losslab manifest "
-                    f"(found {', '.join(stray)}). Pass an empty or new --out directory."
+                    f"(found {', '.join(stray[:3])}). Pass an empty or new --out directory."
                 )
-            self.path.mkdir(parents=True, exist_ok=True)
             atomic_write_json(self.manifest_path, manifest)
             return False
         if old.get("format") != "losslab-run":
@@ -276,24 +327,49 @@ class RunStore:
 
     # ------------------------------------------------------------------ trials
     def records(self) -> list[dict[str, Any]]:
-        """Finished trial records in completion order (a torn last line is ignored).
+        """Finished trial records in completion order.
 
-        When a trial id appears twice (a re-run after its files were removed), the last wins.
+        A torn last line (a killed process) is ignored: that trial is simply not finished.
+        Any other line that is not a JSON trial record is left out and named in
+        :attr:`damaged` (``"trials.jsonl line 5 (not valid JSON)"``), so that the report and
+        the terminal can say what was left out. When a trial id appears twice (a re-run after
+        its files were removed or its line damaged), the last wins.
         """
+        self.damaged = []
         if not self.trials_path.exists():
             return []
         out: dict[str, dict[str, Any]] = {}
         with open(self.trials_path, "rb") as f:
-            for raw in f:
+            for number, raw in enumerate(f, 1):
                 if not raw.endswith(b"\n"):
                     break  # torn write of a killed process
+                if not raw.strip():
+                    continue
                 try:
                     rec = json.loads(raw)
-                except json.JSONDecodeError:
+                except ValueError:  # invalid JSON, or bytes that are not UTF-8
+                    self.damaged.append(f"trials.jsonl line {number} (not valid JSON)")
+                    continue
+                if not isinstance(rec, dict) or not isinstance(rec.get("trial_id"), str):
+                    self.damaged.append(f"trials.jsonl line {number} (not a trial record)")
                     continue
                 out.pop(rec["trial_id"], None)
                 out[rec["trial_id"]] = rec
         return list(out.values())
+
+    def check_initial_weights(self, seed: int) -> None:
+        """Raise :class:`RunDirectoryError` when ``init/seed-S.npz`` is damaged (on resume:
+        a trial must never start from weights that differ from its competitors')."""
+        path = self.init_weights_path(seed)
+        try:
+            self._read_npz(path)
+        except RunDirectoryError:
+            raise RunDirectoryError(
+                f"The initial weights {str(path)!r} of seed {seed} are damaged, so the run cannot "
+                "resume fairly (every loss must start from the same weights). Delete that file "
+                "and the trials of seed "
+                f"{seed} to redo them, or re-run into a new --out directory."
+            ) from None
 
     def finished_ids(self) -> set[str]:
         return {r["trial_id"] for r in self.records()}

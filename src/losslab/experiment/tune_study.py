@@ -13,9 +13,20 @@ from typing import Any, Literal
 from losslab.errors import InvalidParameterError
 from losslab.experiment import judge
 from losslab.experiment.engine import Engine, LocalEngine
-from losslab.experiment.store import RunStore
+from losslab.experiment.store import RunDirectoryError, RunStore
 
-__all__ = ["VAL_JUDGE", "LossBudget", "SearchSettings", "batch_width", "open_study"]
+__all__ = [
+    "VAL_JUDGE",
+    "LossBudget",
+    "SearchSettings",
+    "batch_width",
+    "enqueue_next",
+    "enqueue_retry",
+    "open_study",
+    "pending_retries",
+    "reseed",
+    "sampler_seed",
+]
 
 #: The per-epoch validation judge metric that pruning watches.
 VAL_JUDGE = "val_judge"
@@ -121,8 +132,15 @@ def open_study(store: RunStore, *, primary: str, settings: SearchSettings, quiet
     from optuna.storages.journal import JournalFileBackend
     from optuna.trial import TrialState
 
-    journal = store.path / "tune" / "journal.log"
+    journal = (store.path / "tune" / "journal.log").absolute()
     journal.parent.mkdir(parents=True, exist_ok=True)
+    # Optuna's own lock on the journal (a symlink) is left behind when a process is killed
+    # while writing; this process holds the run directory's lock, so no other writer can be
+    # using the journal: a leftover journal lock is stale by construction (waiting for it
+    # would hang, for ever when its link dangles)
+    stale = journal.with_name(journal.name + ".lock")
+    if stale.is_symlink() or stale.exists():
+        stale.unlink()
     storage = JournalStorage(JournalFileBackend(str(journal)))
     direction: Literal["minimize", "maximize"] = (
         "minimize" if judge.DIRECTIONS[primary] == "min" else "maximize"
@@ -134,18 +152,84 @@ def open_study(store: RunStore, *, primary: str, settings: SearchSettings, quiet
         if settings.pruning
         else optuna.pruners.NopPruner()
     )
-    study = optuna.create_study(
-        study_name="losslab-tune",
-        storage=storage,
-        direction=direction,
-        sampler=optuna.samplers.TPESampler(seed=settings.seed),
-        pruner=pruner,
-        load_if_exists=True,
-    )
+    try:
+        study = optuna.create_study(
+            study_name="losslab-tune",
+            storage=storage,
+            direction=direction,
+            sampler=optuna.samplers.TPESampler(seed=settings.seed),
+            pruner=pruner,
+            load_if_exists=True,
+        )
+    except Exception as e:  # a damaged journal: Optuna cannot replay it
+        raise RunDirectoryError(
+            f"Cannot read the study journal {str(journal)!r}: {type(e).__name__}: "
+            f"{' '.join(str(e).split())[:200]}. Restore it, or re-run into a new --out directory."
+        ) from None
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         storage.set_trial_user_attr(t._trial_id, "interrupted", True)
         storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL)
     return study
+
+
+def sampler_seed(seed: int, n_trials: int) -> int:
+    """The sampler's seed before asking trial ``n_trials + 1`` of a study seeded ``seed``.
+
+    Example:
+        >>> sampler_seed(0, 5) == sampler_seed(0, 5) != sampler_seed(0, 6)
+        True
+    """
+    import numpy as np
+
+    return int(np.random.SeedSequence([int(seed), int(n_trials)]).generate_state(1)[0])
+
+
+def reseed(study: Any, seed: int) -> None:
+    """Seed the sampler from ``(seed, trials asked so far)`` before each ask.
+
+    Trials asked so far are those not waiting in the queue and not cut short by a killed
+    process. A resumed study therefore asks with the very sampler state an uninterrupted
+    one had at the same point (the sampler never restarts from its seed, which repeated the
+    first configurations), and TPE sees the same finished trials (it ignores failed ones).
+    """
+    import optuna
+    from optuna.trial import TrialState
+
+    asked = sum(
+        1
+        for t in study.get_trials(deepcopy=False)
+        if t.state is not TrialState.WAITING and not t.user_attrs.get("interrupted")
+    )
+    study.sampler = optuna.samplers.TPESampler(seed=sampler_seed(seed, asked))
+
+
+def pending_retries(study: Any) -> list[tuple[int, dict[str, Any]]]:
+    """``(number, params)`` of the trials a killed process cut short and that no later trial
+    has redone yet (a redo carries the user attribute ``retry_of``), oldest first."""
+    trials = study.get_trials(deepcopy=False)
+    redone = {t.user_attrs.get("retry_of") for t in trials}
+    return [
+        (t.number, dict(t.params))
+        for t in trials
+        if t.user_attrs.get("interrupted") and t.number not in redone and t.params
+    ]
+
+
+def enqueue_next(study: Any, label: str, seed: int) -> None:
+    """Queue the next trial of loss ``label``: the oldest cut-short trial of that loss with
+    its own parameters (it is redone exactly), else a new one; then reseed the sampler."""
+    for number, params in pending_retries(study):
+        if params.get("loss") == label:
+            enqueue_retry(study, number, params, seed)
+            return
+    study.enqueue_trial({"loss": label}, skip_if_exists=False)
+    reseed(study, seed)
+
+
+def enqueue_retry(study: Any, number: int, params: dict[str, Any], seed: int) -> None:
+    """Queue the redo of cut-short trial ``number`` with its parameters; reseed the sampler."""
+    study.enqueue_trial(params, user_attrs={"retry_of": number}, skip_if_exists=False)
+    reseed(study, seed)
 
 
 class LossBudget:

@@ -17,7 +17,14 @@ from losslab.experiment.execution import OpenRun
 from losslab.experiment.lineup import Contender
 from losslab.experiment.progress import TrialProgress
 from losslab.experiment.trial import TrialRecord, TrialTask, run_trial
-from losslab.experiment.tune_study import VAL_JUDGE, LossBudget, SearchSettings
+from losslab.experiment.tune_study import (
+    VAL_JUDGE,
+    LossBudget,
+    SearchSettings,
+    enqueue_next,
+    enqueue_retry,
+    pending_retries,
+)
 
 __all__ = ["TuneObjective", "run_batched", "run_in_process", "search_space", "suggest"]
 
@@ -116,7 +123,7 @@ def run_in_process(
 ) -> None:
     """One trial after another in this process, each loss enqueued in turn."""
     while (nxt := budget.next_label(budget.counts())) is not None:
-        study.enqueue_trial({"loss": nxt}, skip_if_exists=False)
+        enqueue_next(study, nxt, objective.settings.seed)
         study.optimize(objective, n_trials=1, catch=(), gc_after_trial=False)
         bar.set_completed(budget.used())
 
@@ -126,13 +133,26 @@ def _ask_batch(
 ) -> dict[str, tuple[Any, dict[str, Any], TrialTask]]:
     counts = budget.counts()
     batch: dict[str, tuple[Any, dict[str, Any], TrialTask]] = {}
-    while len(batch) < width and (nxt := budget.next_label(counts)) is not None:
+    seed = objective.settings.seed
+    # after a kill, the cut-short trials are redone first, as a batch of their own: the next
+    # batch is then asked at the same point as in an uninterrupted study
+    for number, params in pending_retries(study)[:width]:
+        label = params.get("loss")
+        if label in counts and counts[label] < budget.n_trials:
+            counts[label] += 1
+            enqueue_retry(study, number, params, seed)
+            _add(batch, objective, study.ask())
+    retried = bool(batch)
+    while not retried and len(batch) < width and (nxt := budget.next_label(counts)) is not None:
         counts[nxt] += 1  # asked trials count against the loss's budget
-        study.enqueue_trial({"loss": nxt}, skip_if_exists=False)
-        trial = study.ask()
-        params, task = objective.make_task(trial)
-        batch[task.trial_id] = (trial, params, task)
+        enqueue_next(study, nxt, seed)
+        _add(batch, objective, study.ask())
     return batch
+
+
+def _add(batch: dict[str, Any], objective: TuneObjective, trial: Any) -> None:
+    params, task = objective.make_task(trial)
+    batch[task.trial_id] = (trial, params, task)
 
 
 def _tell(study: Any, trial: Any, rec: TrialRecord, value: float | None, pruning: bool) -> None:

@@ -38,13 +38,14 @@ from losslab.experiment.config import (
     TrainingConfig,
 )
 from losslab.experiment.engine import Engine
-from losslab.experiment.execution import open_run
+from losslab.experiment.execution import note_damage, open_run
 from losslab.experiment.lineup import build_lineup
 from losslab.experiment.models import BuildModel, mlp_config
 from losslab.experiment.preparation import (
     ExperimentData,
     extract_data,
     infer_target_task,
+    ordinal_classes,
     resolve_goal,
 )
 from losslab.experiment.progress import TrialProgress
@@ -209,6 +210,27 @@ def tune(
         seed=seed,
     )
     run = open_run(plan, data, out, extra_config=settings.to_config(plan.primary, engine, width))
+    try:  # the run directory stays locked until the study, refit and report are done
+        result = _study(run, plan, data, settings, engine, width, refit_seeds, quiet, report)
+        export_run(run.store.path, mlflow=mlflow, tensorboard=tensorboard, quiet=quiet)
+        return result
+    finally:
+        run.store.close()
+
+
+def _study(
+    run: Any,
+    plan: ExperimentPlan,
+    data: ExperimentData,
+    settings: SearchSettings,
+    engine: Engine | None,
+    width: int,
+    refit_seeds: int,
+    quiet: bool,
+    report: bool,
+) -> TuneResult:
+    """The study in an open (locked) run directory, then the refit and the report."""
+    note_damage(run.store)
     study = open_study(run.store, primary=plan.primary, settings=settings, quiet=quiet)
     objective = TuneObjective(plan, run, settings)
     budget = LossBudget(study, objective.labels, settings.n_trials)
@@ -236,7 +258,6 @@ def tune(
         print_best(result.run_dir, result.primary_metric, best)
     if report:
         report_tuning(run.store.path, quiet)
-    export_run(run.store.path, mlflow=mlflow, tensorboard=tensorboard, quiet=quiet)
     return result
 
 
@@ -265,6 +286,7 @@ def _tune_plan(
         seeds=(seed,),
         task=kind,
         task_reasons=tuple(info.reasons),
+        classes=ordinal_classes(kind, info.classes),
         goal=goal_choice.kind,
         quantile=goal_choice.quantile,
         primary=goal_choice.primary,

@@ -19,7 +19,7 @@ from losslab._vocab import TaskKind
 from losslab.errors import DataError
 from losslab.experiment import statistics
 from losslab.experiment.judge import DIRECTIONS
-from losslab.experiment.store import RunStore
+from losslab.experiment.store import RunDirectoryError, RunStore
 
 __all__ = ["REGRESSION_KINDS", "CLASSIFICATION_KINDS", "RunData", "load_run"]
 
@@ -97,14 +97,28 @@ class RunData:
 
     # -------------------------------------------------------------- arrays
     def split(self) -> dict[str, np.ndarray]:
-        """``data/split.npz`` (empty dict when it is not stored)."""
+        """``data/split.npz`` (empty dict when it is not stored or damaged: a note says so)."""
         if self._split is None:
-            self._split = RunStore(self.path).read_split()
+            try:
+                self._split = RunStore(self.path).read_split()
+            except RunDirectoryError as e:
+                self._left_out(f"the data figures: {e}")
+                self._split = {}
         return self._split
 
     def predictions(self, trial_id: str) -> dict[str, np.ndarray] | None:
-        """Test-split predictions of one trial (``trials/<id>.npz``), or ``None``."""
-        return RunStore(self.path).read_predictions(trial_id)
+        """Test-split predictions of one trial (``trials/<id>.npz``), or ``None`` (not stored,
+        or damaged: a note says so)."""
+        try:
+            return RunStore(self.path).read_predictions(trial_id)
+        except RunDirectoryError as e:
+            self._left_out(f"the test predictions of trial {trial_id}: {e}")
+            return None
+
+    def _left_out(self, what: str) -> None:
+        note = f"Left out {what}"
+        if note not in self.notes:
+            self.notes.append(note)
 
     def candidate_ids(self) -> list[str]:
         """Candidates in leaderboard order, then any candidate only seen in the records."""
@@ -165,6 +179,16 @@ def _derive_leaderboard(manifest: dict[str, Any], records: list[dict[str, Any]])
     return doc
 
 
+def _check_predictions(store: RunStore, records: list[dict[str, Any]], notes: list[str]) -> None:
+    """A note per damaged ``trials/<id>.npz`` (its figures are left out), found up front so
+    the notes section lists them."""
+    for rec in records:
+        try:
+            store.read_predictions(str(rec["trial_id"]))
+        except RunDirectoryError as e:
+            notes.append(f"Left out the test predictions of trial {rec['trial_id']}: {e}")
+
+
 def load_run(run_dir: str | os.PathLike[str]) -> RunData:
     """Read a run directory.
 
@@ -197,8 +221,17 @@ def load_run(run_dir: str | os.PathLike[str]) -> RunData:
             "Pass the --out directory of a losslab run/compare/tune."
         )
     records = store.records()
-    notes: list[str] = []
-    leaderboard = store.read_leaderboard()
+    notes: list[str] = [
+        f"Left out {what}, a damaged record: this report does not show it"
+        + ("" if not store.leaderboard_path.exists() else ", though leaderboard.json may count it")
+        + "."
+        for what in store.damaged
+    ]
+    try:
+        leaderboard = store.read_leaderboard()
+    except RunDirectoryError as e:
+        notes.append(f"Left out leaderboard.json: {e} The leaderboard was derived from the trials.")
+        leaderboard = None
     derived = leaderboard is None
     if leaderboard is None:
         leaderboard = _derive_leaderboard(manifest, records)
@@ -207,7 +240,17 @@ def load_run(run_dir: str | os.PathLike[str]) -> RunData:
                 "leaderboard.json is missing (the run did not finish): intervals were derived "
                 "from the finished trials; no paired tests against the best."
             )
-    preprocess = store.read_preprocess()
+    try:
+        preprocess = store.read_preprocess()
+    except RunDirectoryError as e:
+        notes.append(f"Left out data/preprocess.json: {e}")
+        preprocess = None
+    _check_predictions(store, records, notes)
+    try:
+        split: dict[str, np.ndarray] | None = store.read_split()
+    except RunDirectoryError as e:
+        notes.append(f"Left out the data figures: {e}")
+        split = {}
     if not records:
         notes.append("No finished trial is stored yet: nothing to compare.")
     return RunData(
@@ -218,4 +261,5 @@ def load_run(run_dir: str | os.PathLike[str]) -> RunData:
         leaderboard_derived=derived,
         preprocess=preprocess,
         notes=notes,
+        _split=split,
     )

@@ -39,6 +39,46 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["evaluate", "evaluate_data", "read_table"]
 
 
+def check_local_columns(data: Any, columns: Sequence[str]) -> None:
+    """Read the schema of a local CSV/Parquet path with pyarrow (no JVM) and check that it
+    holds ``columns``: a damaged file or a missing column is reported in a second, not after
+    the Spark session started.
+
+    Raises:
+        DataError: unreadable or damaged file, or a missing column (the columns are listed).
+
+    Example:
+        >>> check_local_columns(None, ["y"])  # not a path: Spark reads it
+    """
+    if not isinstance(data, str | Path) or "://" in str(data) or not Path(data).exists():
+        return
+    from losslab.data import open_source
+
+    path = Path(data)
+    if path.is_dir():
+        import pyarrow as pa
+        import pyarrow.dataset as ds
+
+        try:
+            names = list(ds.dataset(path, format="parquet").schema.names)
+        except (pa.ArrowInvalid, OSError) as e:
+            raise DataError(
+                f"Cannot read the Parquet directory {str(path)!r}: {' '.join(str(e).split())[:200]}. "
+                "Check that it holds Parquet files."
+            ) from None
+    elif path.suffix.lower() in (".csv", ".txt", ".parquet", ".pq"):
+        names = open_source(path).columns
+    else:
+        return
+    missing = [c for c in columns if c not in names]
+    if missing:
+        shown = ", ".join(names[:20]) + (" ..." if len(names) > 20 else "")
+        raise DataError(
+            f"Column {missing[0]!r} not found in {str(path)!r}. Received columns: {shown}. "
+            "Pass the right --label / --prediction / --weight name."
+        )
+
+
 def read_table(spark: SparkSession, data: Any) -> DataFrame:
     """A Spark DataFrame from a CSV/Parquet path, a pandas DataFrame, a pyarrow Table or a
     Spark DataFrame (returned as is).
@@ -329,6 +369,7 @@ def evaluate_data(
     """
     check_options(reduction, nan)
     items = parse_losses(losses)
+    check_local_columns(data, [label, prediction, *([weight] if weight else [])])
     df = read_table(get_session(master), data)
     return evaluate(
         df,

@@ -36,8 +36,18 @@ Quantile = Annotated[
 Metric = Annotated[
     str | None, typer.Option("--metric", help="Override the primary judge metric (e.g. pr_auc).")
 ]
+#: The most training seeds a run accepts: each seed stores its initial weights before the
+#: first trial, and more than this many repeats adds no precision worth the disk and time.
+MAX_SEEDS = 1000
 Seeds = Annotated[
-    int, typer.Option("--seeds", "-r", min=1, help="Training seeds per loss (repeats).")
+    int,
+    typer.Option(
+        "--seeds",
+        "-r",
+        min=1,
+        max=MAX_SEEDS,
+        help="Training seeds per loss (repeats, at most 1000).",
+    ),
 ]
 MaxEpochs = Annotated[int, typer.Option("--max-epochs", min=1, help="Epoch cap per trial.")]
 BatchSize = Annotated[int, typer.Option("--batch-size", min=1, help="Batch size.")]
@@ -232,6 +242,51 @@ def check_class_weight(class_weight: str | None) -> str | None:
     return class_weight
 
 
+#: What every trial's history records, so what EarlyStopping can watch.
+MONITORS = ("val_loss", "loss")
+
+
+def check_out(out: str | None) -> str | None:
+    """Validate ``--out``: a new or existing directory, never an existing file.
+
+    Args:
+        out: The option's value (``None``: the default run directory).
+
+    Returns:
+        The value unchanged.
+
+    Raises:
+        InvalidParameterError: ``out`` names an existing file.
+
+    Example:
+        >>> check_out("runs/new-run")
+        'runs/new-run'
+    """
+    from pathlib import Path
+
+    if out is not None and Path(out).exists() and not Path(out).is_dir():
+        raise InvalidParameterError(
+            f"--out must be a directory. Received: --out {out!r}, which is an existing file. "
+            "Pass a new directory (or an existing run directory to resume it)."
+        )
+    return out
+
+
+def check_monitor(monitor: str) -> str:
+    """Validate ``--monitor`` against what every trial records (``val_loss``, ``loss``).
+
+    Example:
+        >>> check_monitor("loss")
+        'loss'
+    """
+    if monitor not in MONITORS:
+        raise InvalidParameterError(
+            f"--monitor must be one of {', '.join(MONITORS)} (what every trial's history "
+            f"records). Received: --monitor {monitor!r}."
+        )
+    return monitor
+
+
 def early_stopping_setting(options: Mapping[str, Any]) -> dict[str, Any] | bool:
     """The ``early_stopping`` argument of the experiment API from the EarlyStopping options.
 
@@ -249,7 +304,7 @@ def early_stopping_setting(options: Mapping[str, Any]) -> dict[str, Any] | bool:
     if not options["early_stopping"]:
         return False
     return {
-        "monitor": options["monitor"],
+        "monitor": check_monitor(options["monitor"]),
         "patience": options["patience"],
         "min_delta": options["min_delta"],
         "restore_best_weights": options["restore_best_weights"],
@@ -311,7 +366,7 @@ def _shared_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
         "test_size": split.test_size,
         "val_size": split.val_size,
         "split_seed": split.seed,
-        "out": options["out"],
+        "out": check_out(options["out"]),
         "engine": make_engine(options["engine"], options["master"]),
         "quiet": options["quiet"] or options.get("as_json", False),
         "report": not options["no_report"],

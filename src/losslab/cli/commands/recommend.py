@@ -156,6 +156,12 @@ def recommend(
                 f"--report needs a directory. Received: {report!r}, which is a file. "
                 "Pass a new or existing directory, e.g. --report reports/data."
             )
+        if (Path(report) / "manifest.json").exists():
+            raise InvalidParameterError(
+                f"--report {report!r} is the run directory of losslab run/compare/tune: writing "
+                "the recommendation there would overwrite that run's report. Pass another "
+                "directory, e.g. --report reports/data."
+            )
     targets = [c.strip() for c in target.split(",") if c.strip()]
     rec = _recommend(
         data,

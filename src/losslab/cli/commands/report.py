@@ -19,7 +19,9 @@ def report(
     ] = False,
 ) -> None:
     """Re-render report.html, report.md and summary.json of a run from its stored results."""
-    from losslab.report import print_leaderboard, write_report
+    import sys
+
+    from losslab.report import load_run, print_leaderboard, write_report
     from losslab.report.terminal import console
 
     paths = write_report(run_dir)
@@ -28,6 +30,9 @@ def report(
     c = console()
     for kind, path in paths.items():
         c.print(f"{kind}: {path}", markup=False)
+    for note in load_run(run_dir).notes:  # what the report had to leave out, and why
+        if note.startswith("Left out"):
+            sys.stderr.write(f"Note: {' '.join(note.split())}\n")
 
 
 def register(app: typer.Typer) -> None:

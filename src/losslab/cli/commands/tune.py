@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from losslab.cli.commands._options import (
+    MAX_SEEDS,
     AsJson,
     ClassWeight,
     DataFile,
@@ -59,7 +60,7 @@ def tune(
     ] = True,
     pruning: Annotated[bool, typer.Option("--pruning/--no-pruning", help="Prune unpromising trials (median pruner).")] = True,
     refit_seeds: Annotated[
-        int, typer.Option("--refit-seeds", min=0, help="Then compare each loss's best setup over this many seeds.")
+        int, typer.Option("--refit-seeds", min=0, max=MAX_SEEDS, help="Then compare each loss's best setup over this many seeds.")
     ] = 0,
     seed: Annotated[int, typer.Option("--seed", help="Sampler and training seed.")] = 0,
     task: Task = None,
