@@ -24,7 +24,8 @@ def _leaderboard_row(r: dict[str, Any]) -> tuple[list[str], str]:
     """The cells of one leaderboard row and its row class (best, near or none)."""
     verdict = verdict_mark(r)
     badge, cls = _BADGES.get(verdict, ("", ""))
-    mark = f'<span class="badge {badge}" title="{e(r.get("verdict_reason") or "")}">{e(verdict)}</span>' if badge else ""
+    why = e(r.get("verdict_reason") or "")
+    mark = f'<span title="{why}" class="badge {badge}">{e(verdict)}</span>' if badge else ""
     ci = (
         f"[{fmt(r.get('ci_low'))}, {fmt(r.get('ci_high'))}]" if r.get("ci_low") is not None else "-"
     )
