@@ -275,8 +275,7 @@ def positive_bounds(y_train: np.ndarray, *, margin: float = POSITIVE_LOG_MARGIN)
     is ``[exp(log(min positive y) - margin), exp(log(max y) + margin)]``; the exported model
     applies the same bounds (stored with the run's preprocessing).
 
-    Returns:
-        The bounds, or None when the training targets hold no positive finite value.
+    Returns None when the training targets hold no positive finite value.
 
     Example:
         >>> low, high = positive_bounds(np.array([0.0, 1.0, 10.0]))
@@ -326,9 +325,9 @@ def extrapolation_events(
     if bounds is None or hs.head != Head.POSITIVE:
         return []
     out: list[dict[str, Any]] = []
+    low, high = bounds
     for split, raw in raw_by_split.items():
         pred = to_prediction(spec, hs, raw, params)
-        low, high = bounds
         bad = ~np.isfinite(pred) | (pred < low) | (pred > high)
         n = int(bad.sum())
         if not n:
@@ -349,8 +348,7 @@ def extrapolation_events(
                     "the log link extrapolates exp(raw) on rows with unusual feature values",
                     "try robust feature scaling or a loss with an identity head (huber, mse)",
                 ],
-                "details": {"split": split, "rows": n, "of": int(pred.size), "low": low, "high": high,
-                            "max_uncapped": top},
+                "details": {"split": split, "rows": n, "of": int(pred.size), "max_uncapped": top},
             }
         )
     return out
