@@ -162,8 +162,10 @@ TABLES: dict[str, Callable[[], tuple[pd.DataFrame, str]]] = {
 
 
 def held_back(name: str) -> bool:
-    """A fixed third of the tables, kept out of the advisor's calibration."""
-    return int(hashlib.sha256(name.encode()).hexdigest(), 16) % 3 == 0
+    """A fixed third of the tables, kept out of the advisor's calibration: every third table
+    in the order of the SHA-256 of its name."""
+    ranked = sorted(TABLES, key=lambda n: hashlib.sha256(n.encode()).hexdigest())
+    return ranked.index(name) % 3 == 0
 
 
 GROUPS = {'regression': ['sk_diabetes', 'sk_wine_alcohol', 'sm_macrodata_unemp', 'sm_macrodata_infl', 'sm_nile', 'sm_elnino_dec', 'sm_interest_R', 'sm_anes96_logpopul', 'sm_randhie_lpi'], 'positive': ['sk_bc_mean_area', 'sm_grunfeld_invest', 'sm_engel_foodexp', 'sm_statecrime_violent', 'sm_statecrime_murder', 'sm_fair_affairs', 'sm_ccard_avgexp', 'sm_strikes_duration', 'sm_heart_survival', 'sm_sunspots', 'sm_anes96_popul'], 'count': ['sm_randhie_mdvis', 'sm_cancer', 'sm_anes96_income'], 'proportion': ['sm_star98_share', 'sm_scotland_yes', 'sm_statecrime_poverty', 'sm_statecrime_urban', 'sm_statecrime_hsgrad'], 'binary': ['sk_breast_cancer', 'sm_anes96_vote', 'sm_spector_grade', 'sm_modechoice'], 'multiclass': ['sk_iris', 'sk_wine', 'sk_digits'], 'ordinal': ['sm_fair_rate_marriage', 'sm_fair_religious', 'sm_anes96_selfLR', 'sm_anes96_educ']}
@@ -178,7 +180,14 @@ def _order(names: list[str]) -> list[str]:
         for q in queues.values():
             if q:
                 out.append(q.pop(0))
-    return out
+    # then alternate held-back and calibration tables, so both sets grow together
+    held, cal = [n for n in out if held_back(n)], [n for n in out if not held_back(n)]
+    mixed: list[str] = []
+    while held or cal:
+        for part in (held, cal):
+            if part:
+                mixed.append(part.pop(0))
+    return mixed
 
 
 def _prepare(df: pd.DataFrame, target: str) -> pd.DataFrame:

@@ -84,11 +84,12 @@ def current_top1(result: dict[str, Any]) -> str | None:
 
 
 def table_row(result: dict[str, Any], *, rescore: bool = True) -> dict[str, Any]:
+    from bench_advice import held_back
     rows, direction = _board(result)
     best = rows[0]
     default = find_row(rows, result["default"])
     out: dict[str, Any] = {
-        "table": result["table"], "kind": result["kind"], "held_back": result["held_back"],
+        "table": result["table"], "kind": result["kind"], "held_back": held_back(result["table"]),
         "rows": result["rows"], "metric": result["primary_metric"], "seeds": result["seeds"],
         "best": best["label"], "best_mean": best["mean"], "default": result["default"],
         "default_verdict": default["verdict"] if default else None,

@@ -44,7 +44,9 @@ _STYLES = {
 
 
 def leaderboard_table(leaderboard: dict[str, Any], *, title: str | None = None) -> Any:
-    """A ``rich.table.Table`` of a leaderboard dict (the content of leaderboard.json).
+    """A ``rich.table.Table`` of a leaderboard dict (the content of leaderboard.json): mean,
+    median, interval, paired difference to the best and verdict per candidate (the p-values
+    are in the report and leaderboard.json).
 
     Args:
         leaderboard: ``{"primary_metric", "direction", "confidence", "rows": [...]}``.
@@ -70,32 +72,28 @@ def leaderboard_table(leaderboard: dict[str, Any], *, title: str | None = None) 
         title=title or f"Leaderboard: {escape(metric)} on the test split ({direction} is better)",
         title_justify="left",
     )
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("candidate", style="bold cyan", overflow="fold")
+    table.add_column("candidate", style="bold cyan", overflow="fold", min_width=12)
     table.add_column(escape(metric), justify="right", no_wrap=True)
     table.add_column("median", justify="right", no_wrap=True)
     table.add_column(f"{int(conf * 100)}% interval", justify="right", no_wrap=True)
     table.add_column("Δ best", justify="right", no_wrap=True)
-    table.add_column("p", justify="right", no_wrap=True)
-    table.add_column("", no_wrap=True)
+    table.add_column("verdict", no_wrap=True)
     table.add_column("seeds", justify="right", no_wrap=True)
     for r in leaderboard.get("rows", []):
         verdict = verdict_mark(r)
         mark = _STYLES[verdict].format(escape(verdict)) if verdict in _STYLES else escape(verdict)
         ci = (
-            f"[{fmt(r.get('ci_low'))}, {fmt(r.get('ci_high'))}]"
+            f"[{fmt(r.get('ci_low'), 3)}, {fmt(r.get('ci_high'), 3)}]"
             if r.get("ci_low") is not None
             else "-"
         )
         seeds = fmt(r.get("n_seeds")) + (f" ({r['n_failed']} failed)" if r.get("n_failed") else "")
         table.add_row(
-            fmt(r.get("rank")),
             escape(str(r.get("label") or r.get("candidate_id"))),
             fmt(r.get("mean")),
             fmt(r.get("median")),
             escape(ci),
-            fmt(r.get("diff_to_best")),
-            fmt(r.get("p_value"), 3),
+            fmt(r.get("diff_to_best"), 3),
             mark,
             seeds,
         )
@@ -126,7 +124,7 @@ def print_leaderboard(results_or_run_dir: Any, *, console: Any = None) -> None:
 
     Example:
         ``print_leaderboard("losslab-runs/compare-1a2b3c4d")`` prints the leaderboard of a
-        run; here a leaderboard dict, on a console 92 characters wide:
+        run; here a leaderboard dict, on a console 80 characters wide:
 
         >>> from rich.console import Console
         >>> rows = [
@@ -138,14 +136,15 @@ def print_leaderboard(results_or_run_dir: Any, *, console: Any = None) -> None:
         ... ]
         >>> leaderboard = {"primary_metric": "rmse", "direction": "min", "rows": rows,
         ...                "seeds_to_separate_top_two": 9}
-        >>> print_leaderboard(leaderboard, console=Console(width=92))  # doctest: +NORMALIZE_WHITESPACE
+        >>> print_leaderboard(leaderboard, console=Console(width=80))  # doctest: +NORMALIZE_WHITESPACE
         Leaderboard: rmse on the test split (lower is better)
-        ┏━━━┳━━━━━━━━━━━━━━━┳━━━━━━━┳━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━┳━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━┓
-        ┃ # ┃ candidate     ┃  rmse ┃ median ┃ 95% interval ┃ Δ best ┃    p ┃              ┃ seeds ┃
-        ┡━━━╇━━━━━━━━━━━━━━━╇━━━━━━━╇━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━╇━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━┩
-        │ 1 │ huber:delta=2 │ 0.912 │   0.91 │ [0.88, 0.94] │      - │    - │ best         │     3 │
-        │ 2 │ mse           │  0.95 │   0.94 │     [0.9, 1] │  0.038 │ 0.21 │ inconclusive │     3 │
-        └───┴───────────────┴───────┴────────┴──────────────┴────────┴──────┴──────────────┴───────┘
+        ┏━━━━━━━━━━━━━━┳━━━━━━━┳━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━┓
+        ┃ candidate    ┃  rmse ┃ median ┃ 95% interval ┃ Δ best ┃ verdict      ┃ seeds ┃
+        ┡━━━━━━━━━━━━━━╇━━━━━━━╇━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━┩
+        │ huber:delta= │ 0.912 │   0.91 │ [0.88, 0.94] │      - │ best         │     3 │
+        │ 2            │       │        │              │        │              │       │
+        │ mse          │  0.95 │   0.94 │     [0.9, 1] │  0.038 │ inconclusive │     3 │
+        └──────────────┴───────┴────────┴──────────────┴────────┴──────────────┴───────┘
         About 9 seeds would separate the top two (paired t-test, 5% level, 80% power).
     """
     from rich.markup import escape
