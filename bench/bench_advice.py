@@ -35,7 +35,6 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
@@ -84,7 +83,9 @@ def _sk(name: str) -> pd.DataFrame:
     return d.frame.copy()
 
 
-def _table(loader: Callable[[], pd.DataFrame], target: str, drop: tuple[str, ...] = ()) -> Callable[[], tuple[pd.DataFrame, str]]:
+def _table(
+    loader: Callable[[], pd.DataFrame], target: str, drop: tuple[str, ...] = ()
+) -> Callable[[], tuple[pd.DataFrame, str]]:
     def load() -> tuple[pd.DataFrame, str]:
         df = loader().drop(columns=list(drop), errors="ignore")
         return df, target
@@ -123,7 +124,11 @@ TABLES: dict[str, Callable[[], tuple[pd.DataFrame, str]]] = {
     "sm_anes96_logpopul": _table(lambda: _sm("anes96"), "logpopul", ("popul",)),
     "sm_randhie_lpi": _table(lambda: _sm("randhie"), "lpi"),
     # positive / long-tailed
-    "sk_bc_mean_area": _table(lambda: _sk("breast_cancer"), "mean area", ("target", "mean radius", "mean perimeter", "worst area", "area error")),
+    "sk_bc_mean_area": _table(
+        lambda: _sk("breast_cancer"),
+        "mean area",
+        ("target", "mean radius", "mean perimeter", "worst area", "area error"),
+    ),
     "sm_grunfeld_invest": _table(lambda: _sm("grunfeld"), "invest"),
     "sm_engel_foodexp": _table(lambda: _sm("engel"), "foodexp"),
     "sm_statecrime_violent": _table(lambda: _sm("statecrime"), "violent", ("murder",)),
@@ -168,7 +173,43 @@ def held_back(name: str) -> bool:
     return ranked.index(name) % 3 == 0
 
 
-GROUPS = {'regression': ['sk_diabetes', 'sk_wine_alcohol', 'sm_macrodata_unemp', 'sm_macrodata_infl', 'sm_nile', 'sm_elnino_dec', 'sm_interest_R', 'sm_anes96_logpopul', 'sm_randhie_lpi'], 'positive': ['sk_bc_mean_area', 'sm_grunfeld_invest', 'sm_engel_foodexp', 'sm_statecrime_violent', 'sm_statecrime_murder', 'sm_fair_affairs', 'sm_ccard_avgexp', 'sm_strikes_duration', 'sm_heart_survival', 'sm_sunspots', 'sm_anes96_popul'], 'count': ['sm_randhie_mdvis', 'sm_cancer', 'sm_anes96_income'], 'proportion': ['sm_star98_share', 'sm_scotland_yes', 'sm_statecrime_poverty', 'sm_statecrime_urban', 'sm_statecrime_hsgrad'], 'binary': ['sk_breast_cancer', 'sm_anes96_vote', 'sm_spector_grade', 'sm_modechoice'], 'multiclass': ['sk_iris', 'sk_wine', 'sk_digits'], 'ordinal': ['sm_fair_rate_marriage', 'sm_fair_religious', 'sm_anes96_selfLR', 'sm_anes96_educ']}
+GROUPS = {
+    "regression": [
+        "sk_diabetes",
+        "sk_wine_alcohol",
+        "sm_macrodata_unemp",
+        "sm_macrodata_infl",
+        "sm_nile",
+        "sm_elnino_dec",
+        "sm_interest_R",
+        "sm_anes96_logpopul",
+        "sm_randhie_lpi",
+    ],
+    "positive": [
+        "sk_bc_mean_area",
+        "sm_grunfeld_invest",
+        "sm_engel_foodexp",
+        "sm_statecrime_violent",
+        "sm_statecrime_murder",
+        "sm_fair_affairs",
+        "sm_ccard_avgexp",
+        "sm_strikes_duration",
+        "sm_heart_survival",
+        "sm_sunspots",
+        "sm_anes96_popul",
+    ],
+    "count": ["sm_randhie_mdvis", "sm_cancer", "sm_anes96_income"],
+    "proportion": [
+        "sm_star98_share",
+        "sm_scotland_yes",
+        "sm_statecrime_poverty",
+        "sm_statecrime_urban",
+        "sm_statecrime_hsgrad",
+    ],
+    "binary": ["sk_breast_cancer", "sm_anes96_vote", "sm_spector_grade", "sm_modechoice"],
+    "multiclass": ["sk_iris", "sk_wine", "sk_digits"],
+    "ordinal": ["sm_fair_rate_marriage", "sm_fair_religious", "sm_anes96_selfLR", "sm_anes96_educ"],
+}
 """The task kind each table was chosen for (the advisor infers the kind itself)."""
 
 
@@ -190,7 +231,7 @@ def _order(names: list[str]) -> list[str]:
     return mixed
 
 
-def _prepare(df: pd.DataFrame, target: str) -> pd.DataFrame:
+def prepare_table(df: pd.DataFrame, target: str) -> pd.DataFrame:
     df = df.dropna(subset=[target]).reset_index(drop=True)
     df = df.select_dtypes(include=["number", "bool", "category", "object"])
     if len(df) > MAX_ROWS:
@@ -214,7 +255,7 @@ def run_table(name: str, *, seeds: int, max_epochs: int) -> dict:
     from losslab.errors import LosslabError
 
     df, target = TABLES[name]()
-    df = _prepare(df, target)
+    df = prepare_table(df, target)
     rec = losslab.recommend(df, target=target, top=TOP)
     kind = str(rec.task.kind)
     losses = lineup(rec, kind)
@@ -255,7 +296,10 @@ def run_table(name: str, *, seeds: int, max_epochs: int) -> dict:
         }
         for r in res.records
     ]
-    cands = [{"id": r["candidate_id"], "label": r["label"], "loss": r["loss"], "params": r["params"]} for r in res.rows]
+    cands = [
+        {"id": r["candidate_id"], "label": r["label"], "loss": r["loss"], "params": r["params"]}
+        for r in res.rows
+    ]
     return {
         "table": name,
         "target": target,
@@ -290,17 +334,26 @@ def run_all(names: list[str], *, seeds: int, max_epochs: int) -> None:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(out, indent=1, default=str))
         os.replace(tmp, path)
-        print(f"[{time.strftime('%H:%M:%S')}] {name}: {out.get('kind')} {out.get('seconds')} s {out.get('error', '')}", flush=True)
+        print(
+            f"[{time.strftime('%H:%M:%S')}] {name}: {out.get('kind')} {out.get('seconds')} s {out.get('error', '')}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--summarize", action="store_true", help="write the CSV + markdown summary from the stored results")
+    ap.add_argument(
+        "--summarize",
+        action="store_true",
+        help="write the CSV + markdown summary from the stored results",
+    )
     ap.add_argument("--tables", default="", help="comma-separated table names (default: all)")
     ap.add_argument("--seeds", type=int, default=SEEDS)
     ap.add_argument("--max-epochs", type=int, default=MAX_EPOCHS)
     ap.add_argument("--top", type=int, default=TOP, help="shortlist length compared")
-    ap.add_argument("--alternatives", type=int, default=N_ALTERNATIVES, help="alternatives per kind")
+    ap.add_argument(
+        "--alternatives", type=int, default=N_ALTERNATIVES, help="alternatives per kind"
+    )
     ap.add_argument("--date", default=_dt.date.today().isoformat())
     args = ap.parse_args()
     if args.summarize:

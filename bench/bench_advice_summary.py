@@ -44,7 +44,11 @@ def find_row(rows: list[dict[str, Any]], loss_string: str) -> dict[str, Any] | N
         ok = True
         for k, v in params.items():
             have = r["params"].get(k)
-            if isinstance(v, float) and isinstance(have, int | float) and not isinstance(have, bool):
+            if (
+                isinstance(v, float)
+                and isinstance(have, int | float)
+                and not isinstance(have, bool)
+            ):
                 ok &= math.isclose(float(have), v, rel_tol=1e-3, abs_tol=1e-9)
             else:
                 ok &= have == v
@@ -75,16 +79,18 @@ def _rel(a: float, b: float, direction: str) -> float:
 
 def current_top1(result: dict[str, Any]) -> str | None:
     """The top-1 of the advisor in this source tree on the same table (no training)."""
+    from bench_advice import TABLES, prepare_table
+
     import losslab
-    from bench_advice import TABLES, _prepare
 
     df, target = TABLES[result["table"]]()
-    rec = losslab.recommend(_prepare(df, target), target=target, top=5)
+    rec = losslab.recommend(prepare_table(df, target), target=target, top=5)
     return rec.candidates[0].loss_string if rec.candidates else None
 
 
 def table_row(result: dict[str, Any], *, rescore: bool = True) -> dict[str, Any]:
     from bench_advice import held_back
+
     rows, direction = _board(result)
     best = rows[0]
     default = find_row(rows, result["default"])
@@ -109,10 +115,16 @@ def table_row(result: dict[str, Any], *, rescore: bool = True) -> dict[str, Any]
         if not out[f"{tag}_evaluated"]:
             continue
         assert r is not None
-        ratio = r["mean"] / best["mean"] if direction == "min" else best["mean"] / max(r["mean"], 1e-12)
+        ratio = (
+            r["mean"] / best["mean"] if direction == "min" else best["mean"] / max(r["mean"], 1e-12)
+        )
         out[f"{tag}_verdict"] = r["verdict"]
         out[f"{tag}_regret"] = _rel(r["mean"], best["mean"], direction)
-        out[f"{tag}_vs_default"] = _rel(r["mean"], default["mean"], direction) if default and default["mean"] is not None else None
+        out[f"{tag}_vs_default"] = (
+            _rel(r["mean"], default["mean"], direction)
+            if default and default["mean"] is not None
+            else None
+        )
         out[f"{tag}_catastrophic"] = bool(ratio > CATASTROPHE)
     return out
 
@@ -147,7 +159,12 @@ def _md(df: pd.DataFrame) -> str:
     cols = list(df.columns)
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for _, r in df.iterrows():
-        cells = [f"{v:.2f}" if isinstance(v, float) and not math.isnan(v) else ("-" if isinstance(v, float) else str(v)) for v in r]
+        cells = [
+            f"{v:.2f}"
+            if isinstance(v, float) and not math.isnan(v)
+            else ("-" if isinstance(v, float) else str(v))
+            for v in r
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -172,8 +189,14 @@ def main(runs: Path, results: Path, date: str) -> None:
         "(`losslab.experiment.statistics`). Catastrophic: judge metric over 2x the best's.",
         "",
     ]
-    for tag, what in (("stored", "advisor that chose the lineup"), ("current", "advisor of this source tree")):
-        for name, part in (("calibration tables", df[~df["held_back"]]), ("held-back tables", df[df["held_back"]])):
+    for tag, what in (
+        ("stored", "advisor that chose the lineup"),
+        ("current", "advisor of this source tree"),
+    ):
+        for name, part in (
+            ("calibration tables", df[~df["held_back"]]),
+            ("held-back tables", df[df["held_back"]]),
+        ):
             if len(part):
                 parts += [f"## {what}: {name}", "", _md(per_kind(part, tag)), ""]
     parts += ["## Per table", "", _md(df[["table", "kind", "held_back", "metric", "best", "stored_top1", "stored_verdict",

@@ -73,7 +73,12 @@ def test_trial_record_caps_and_warns_on_test_rows():
     y_test = np.array([2.0, 5.0, 20.0])
     setup = _setup("poisson_nll", y_train, y_test)
     raw_test = np.log([[2.0], [5.0], [1e17]])  # one row far outside the training range
-    fit = FitOutcome(history={"loss": [1.0] * 5}, raw_val=np.log([[2.0], [5.0], [20.0]]), raw_test=raw_test, train_seconds=0.1)
+    fit = FitOutcome(
+        history={"loss": [1.0] * 5},
+        raw_val=np.log([[2.0], [5.0], [20.0]]),
+        raw_test=raw_test,
+        train_seconds=0.1,
+    )
     rec = trial_record(setup, fit, started=0.0)
     assert rec.status == "ok"
     high = 30.0 * math.e
@@ -90,7 +95,12 @@ def test_trial_record_caps_and_warns_on_test_rows():
 def test_trial_record_without_extrapolation_has_no_event():
     y = np.array([1.0, 3.0, 10.0, 30.0])
     setup = _setup("gamma_deviance", y, y)
-    fit = FitOutcome(history={"loss": [1.0]}, raw_val=np.log(y)[:, None], raw_test=np.log(y)[:, None], train_seconds=0.1)
+    fit = FitOutcome(
+        history={"loss": [1.0]},
+        raw_val=np.log(y)[:, None],
+        raw_test=np.log(y)[:, None],
+        train_seconds=0.1,
+    )
     assert trial_record(setup, fit, started=0.0).events == []
 
 
@@ -99,7 +109,12 @@ def test_guard_event_is_listed_in_the_report_warnings():
 
     y = np.array([1.0, 3.0, 10.0, 30.0])
     setup = _setup("tweedie_deviance", y, y)
-    fit = FitOutcome(history={"loss": [1.0]}, raw_val=np.full((4, 1), 60.0), raw_test=np.log(y)[:, None], train_seconds=0.1)
+    fit = FitOutcome(
+        history={"loss": [1.0]},
+        raw_val=np.full((4, 1), 60.0),
+        raw_test=np.log(y)[:, None],
+        train_seconds=0.1,
+    )
     rec = trial_record(setup, fit, started=0.0).to_dict()
     [w] = trial_warnings(rec)
     assert w["kind"] == "extrapolation" and "validation" in w["message"]
@@ -112,9 +127,13 @@ def test_cross_entropy_fits_a_proportion_with_soft_targets():
         heads.check_fits(get_spec(loss), {}, task="proportion", y=y)
     with pytest.raises(TaskMismatchError, match="is a binary loss; the task is regression"):
         heads.check_fits(get_spec("binary_crossentropy"), {}, task="regression", y=y)
-    with pytest.raises(TaskMismatchError, match=r"needs y in \{0,1\}; your target has 1 values outside \[0, 1\]"):
+    with pytest.raises(
+        TaskMismatchError, match=r"needs y in \{0,1\}; your target has 1 values outside \[0, 1\]"
+    ):
         # a proportion task with values outside [0, 1] still fails (checked as y in [0, 1])
-        heads.check_fits(get_spec("binary_crossentropy"), {}, task="proportion", y=np.array([0.2, 1.5]))
+        heads.check_fits(
+            get_spec("binary_crossentropy"), {}, task="proportion", y=np.array([0.2, 1.5])
+        )
 
 
 def test_proportion_encoding_and_prediction_keep_the_soft_target():
@@ -123,7 +142,9 @@ def test_proportion_encoding_and_prediction_keep_the_soft_target():
     hs = heads.head_spec(spec, params, task="proportion")
     assert (hs.units, hs.activation) == (1, "sigmoid")
     y = np.array([0.1, 0.5, 0.93])
-    np.testing.assert_allclose(heads.encode_targets(spec, hs, y, task="proportion", n_classes=None)[:, 0], y, rtol=1e-6)
+    np.testing.assert_allclose(
+        heads.encode_targets(spec, hs, y, task="proportion", n_classes=None)[:, 0], y, rtol=1e-6
+    )
     shift, scale = heads.target_scaling(hs, y, task="proportion")
     assert scale is None
 
@@ -135,12 +156,17 @@ def test_compare_runs_cross_entropy_on_a_proportion(tmp_path):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(120, 3))
     share = 1 / (1 + np.exp(-(x[:, 0] - 0.5 * x[:, 1])))
-    df = pd.DataFrame(x, columns=["a", "b", "c"]).assign(share=np.clip(share + rng.normal(0, 0.05, 120), 0, 1))
+    df = pd.DataFrame(x, columns=["a", "b", "c"]).assign(
+        share=np.clip(share + rng.normal(0, 0.05, 120), 0, 1)
+    )
     res = losslab.compare(
         None, df, target="share", losses=["binary_crossentropy", "mean_squared_error"],
         seeds=1, max_epochs=3, quiet=True, report=False, out=tmp_path / "run",
     )  # fmt: skip
     assert res.task == "proportion"
-    assert {r["loss"] for r in res.rows if r["mean"] is not None} == {"binary_crossentropy", "mean_squared_error"}
+    assert {r["loss"] for r in res.rows if r["mean"] is not None} == {
+        "binary_crossentropy",
+        "mean_squared_error",
+    }
     bce = next(r for r in res.records if r["loss"] == "binary_crossentropy")
     assert bce["status"] == "ok" and 0.0 < bce["metrics"]["rmse"] < 0.5

@@ -13,7 +13,14 @@ from losslab.experiment.statistics import Verdict
 
 
 def _rec(cid, seed, v, status="ok"):
-    return {"candidate_id": cid, "seed": seed, "status": status, "primary": v, "metrics": {"rmse": v}, "epochs_run": 5}
+    return {
+        "candidate_id": cid,
+        "seed": seed,
+        "status": status,
+        "primary": v,
+        "metrics": {"rmse": v},
+        "epochs_run": 5,
+    }
 
 
 def _board(values: dict[str, list], metric: str = "rmse"):
@@ -60,7 +67,9 @@ def test_inconclusive_when_too_variable_to_tell_and_seeds_needed():
 
     def power(n):
         crit = stats.t.ppf(0.975, n - 1)
-        return stats.nct.sf(crit, n - 1, d * math.sqrt(n)) + stats.nct.cdf(-crit, n - 1, d * math.sqrt(n))
+        return stats.nct.sf(crit, n - 1, d * math.sqrt(n)) + stats.nct.cdf(
+            -crit, n - 1, d * math.sqrt(n)
+        )
 
     n = row["seeds_to_separate"]
     assert n is not None and power(n) >= 0.8 > power(n - 1)

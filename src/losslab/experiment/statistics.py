@@ -51,7 +51,9 @@ class Verdict(StrEnum):
     FAILED = "failed"  # no successful seed
 
 
-def t_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> tuple[float, float, float, float]:
+def t_interval(
+    values: Sequence[float], confidence: float = CONFIDENCE
+) -> tuple[float, float, float, float]:
     """Mean, standard deviation (ddof=1) and Student-t interval of ``values``.
 
     With one value the interval is ``(mean, mean)`` and the std 0 (nothing to estimate).
@@ -87,7 +89,9 @@ def paired_test(a: Sequence[float], b: Sequence[float]) -> float | None:
     return float(stats.ttest_1samp(x, 0.0).pvalue)
 
 
-def seeds_to_separate(diffs: Sequence[float], *, alpha: float = ALPHA, power: float = POWER, limit: int = 1000) -> int | None:
+def seeds_to_separate(
+    diffs: Sequence[float], *, alpha: float = ALPHA, power: float = POWER, limit: int = 1000
+) -> int | None:
     """Seeds a two-sided paired t-test needs to reject at ``alpha`` with ``power``, at the
     observed mean paired difference and its standard deviation (noncentral t).
 
@@ -133,7 +137,9 @@ def unstable(values: Sequence[float], direction: str) -> bool:
     return bool(a.max() > UNSTABLE_RATIO * max(a.min(), 1e-12))
 
 
-def _verdict(row: dict[str, Any], best: dict[str, Any], p: float | None, dhi_bad: float | None, alpha: float) -> tuple[Verdict, str]:
+def _verdict(
+    row: dict[str, Any], best: dict[str, Any], p: float | None, dhi_bad: float | None, alpha: float
+) -> tuple[Verdict, str]:
     """The verdict of a scored non-best row and its reason: practically equivalent (the
     paired interval within the margin) is the best tier even when the test rejects."""
     rejected = p is not None and p < alpha and row["diff_to_best"] != 0
@@ -194,10 +200,22 @@ def leaderboard_rows(
         r["rank"] = i + 1
         r["is_best"] = r is best
         if r is best:
-            r.update(diff_to_best=0.0, diff_ci_low=None, diff_ci_high=None, p_value=None, seeds_to_separate=None)
-            r.update(indistinguishable_from_best=True, verdict=str(Verdict.BEST_TIER), verdict_reason="the best mean over seeds")
+            r.update(
+                diff_to_best=0.0,
+                diff_ci_low=None,
+                diff_ci_high=None,
+                p_value=None,
+                seeds_to_separate=None,
+            )
+            r.update(
+                indistinguishable_from_best=True,
+                verdict=str(Verdict.BEST_TIER),
+                verdict_reason="the best mean over seeds",
+            )
             if not r["_reliable"]:
-                r["verdict_reason"] = "the best mean, but no candidate finished every seed with agreeing seeds"
+                r["verdict_reason"] = (
+                    "the best mean, but no candidate finished every seed with agreeing seeds"
+                )
             continue
         assert best is not None
         _compare_to_best(r, best, sign, alpha)
@@ -221,7 +239,9 @@ def leaderboard_rows(
     return out
 
 
-def _candidate_row(c: Mapping[str, Any], recs: Mapping[int, Mapping[str, Any]], direction: str) -> dict[str, Any]:
+def _candidate_row(
+    c: Mapping[str, Any], recs: Mapping[int, Mapping[str, Any]], direction: str
+) -> dict[str, Any]:
     """The per-candidate statistics over its seeds (before the comparison with the best)."""
     ok = {s: r for s, r in recs.items() if r.get("status") == "ok" and r.get("primary") is not None}
     vals = [float(ok[s]["primary"]) for s in sorted(ok)]
@@ -267,7 +287,9 @@ def _compare_to_best(r: dict[str, Any], best: dict[str, Any], sign: float, alpha
     else:
         dm = r["mean"] - best["mean"]
     paired = len(diffs) > 1
-    r.update(diff_to_best=dm, diff_ci_low=dlo if paired else None, diff_ci_high=dhi if paired else None)
+    r.update(
+        diff_to_best=dm, diff_ci_low=dlo if paired else None, diff_ci_high=dhi if paired else None
+    )
     r["p_value"] = p
     bad_end = None if not paired else (dhi if sign > 0 else -dlo)  # type: ignore[operator]
     verdict, reason = _verdict(r, best, p, bad_end, alpha)

@@ -304,7 +304,9 @@ def _guard_events(setup: TrialSetup, fit: FitOutcome, epoch: int) -> list[dict[s
 
     raws = {"validation": fit.raw_val, "test": fit.raw_test}
     bounds = heads.positive_bounds(setup.data.y_train)
-    return heads.extrapolation_events(setup.head, setup.spec, setup.params, raws, bounds, epoch=epoch)
+    return heads.extrapolation_events(
+        setup.head, setup.spec, setup.params, raws, bounds, epoch=epoch
+    )
 
 
 def trial_record(setup: TrialSetup, fit: FitOutcome, started: float) -> TrialRecord:

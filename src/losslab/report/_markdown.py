@@ -89,7 +89,9 @@ def _leaderboard(summary: dict[str, Any]) -> list[str]:
     if summary.get("verdicts"):
         lines.append(f"Verdicts: {_md(summary['verdicts'])}.")
     if summary.get("seeds_to_separate_top_two"):
-        lines.append(f"Seeds needed to separate the top two: about {summary['seeds_to_separate_top_two']}.")
+        lines.append(
+            f"Seeds needed to separate the top two: about {summary['seeds_to_separate_top_two']}."
+        )
     lines.append("")
     return lines
 

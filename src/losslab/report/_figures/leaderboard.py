@@ -29,7 +29,12 @@ def fig_leaderboard(run: RunData) -> Any | None:
         float(r["ci_high"]) if r.get("ci_high") is not None else m
         for r, m in zip(rows, mean, strict=True)
     ]
-    palette = {"best": "#1a7f37", "best tier": "#2f81f7", "≈ best": "#2f81f7", "inconclusive": "#9a6700"}
+    palette = {
+        "best": "#1a7f37",
+        "best tier": "#2f81f7",
+        "≈ best": "#2f81f7",
+        "inconclusive": "#9a6700",
+    }
     colors = [palette.get(verdict_mark(r), "#8c959f") for r in rows]
     fig = go.Figure(
         go.Scatter(
