@@ -112,7 +112,12 @@ def seeds_to_separate(
     if sd <= 1e-12:
         return len(x)
     d = abs(float(x.mean())) / sd
-    for n in range(2, limit + 1):
+    # the normal approximation is a lower bound of the t-test's n: start just below it
+    z = float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
+    start = max(2, int((z / d) ** 2) - 1)
+    if start > limit:
+        return None
+    for n in range(start, limit + 1):
         crit = float(stats.t.ppf(1 - alpha / 2, n - 1))
         nc = d * math.sqrt(n)
         achieved = float(stats.nct.sf(crit, n - 1, nc) + stats.nct.cdf(-crit, n - 1, nc))
