@@ -170,3 +170,14 @@ def test_compare_runs_cross_entropy_on_a_proportion(tmp_path):
     }
     bce = next(r for r in res.records if r["loss"] == "binary_crossentropy")
     assert bce["status"] == "ok" and 0.0 < bce["metrics"]["rmse"] < 0.5
+
+
+def test_sigmoid_head_on_soft_targets_starts_at_the_logit_of_the_mean():
+    spec = get_spec("binary_crossentropy")
+    params = spec.validate_params({})
+    hs = heads.head_spec(spec, params, task="proportion")
+    y = np.array([0.1, 0.2, 0.15, 0.35])
+    m = y.mean()
+    np.testing.assert_allclose(heads.initial_bias(hs, spec, params, y), [math.log(m / (1 - m))])
+    # hard 0/1 labels (a binary task) keep the zero bias
+    assert heads.initial_bias(hs, spec, params, np.array([0.0, 1.0, 1.0])) is None

@@ -165,8 +165,9 @@ def build_head_layer(hs: HeadSpec, *, seed: int, bias: np.ndarray | None = None,
 
 def initial_bias(hs: HeadSpec, spec: LossSpec, params: Mapping[str, Any], y_train: np.ndarray) -> np.ndarray | None:
     """A data-informed starting bias for linear regression-type heads (the training mean for
-    point heads, the training quantiles for quantile heads); ``None`` elsewhere. The same
-    rule applies to every candidate with the same head, so it does not favour a loss."""
+    point heads, the training quantiles for quantile heads, the logit of the mean proportion
+    for sigmoid heads on soft targets); ``None`` elsewhere. The same rule applies to every
+    candidate with the same head, so it does not favour a loss."""
     if hs.head == Head.IDENTITY:
         y = y_train.reshape(len(y_train), -1).astype(np.float64)
         return np.resize(y.mean(axis=0), hs.units)
@@ -176,6 +177,9 @@ def initial_bias(hs: HeadSpec, spec: LossSpec, params: Mapping[str, Any], y_trai
         # log link: log(mean); softplus link: its inverse log(expm1(mean))
         b = np.log(mean) if hs.activation == "linear" else np.log(np.expm1(np.minimum(mean, 30.0))) + np.maximum(mean - 30.0, 0.0)
         return np.resize(b, hs.units)
+    if hs.head in (Head.SIGMOID, Head.BINARY_LOGITS) and np.any((y_train > 0) & (y_train < 1)):
+        m = float(np.clip(np.mean(y_train), 1e-3, 1 - 1e-3))  # soft targets: a proportion
+        return np.resize(np.log(m / (1 - m)), hs.units)
     if hs.head == Head.QUANTILES:
         levels = quantile_levels(spec, params) or [0.5]
         y = y_train.reshape(len(y_train), -1).astype(np.float64)
@@ -261,6 +265,7 @@ def to_prediction(
 
 
 # ---------------------------------------------------------------------------- positive guard
+_EXTRAPOLATION_CAUSE = "the link extrapolates exp(raw) on rows with unusual feature values"
 POSITIVE_LOG_MARGIN = 1.0
 """Margin, in log units, around the training targets' range that a positive head's
 prediction may reach: ``[min positive y / e, max y * e]`` (the log-rate capped to
@@ -322,18 +327,16 @@ def extrapolation_events(
         >>> ev[0]["kind"], ev[0]["details"]["rows"], ev[0]["details"]["max_uncapped"] > 1e17
         ('extrapolation', 1, True)
     """
-    if bounds is None or hs.head != Head.POSITIVE:
-        return []
     out: list[dict[str, Any]] = []
+    if bounds is None or hs.head != Head.POSITIVE:
+        return out
     low, high = bounds
     for split, raw in raw_by_split.items():
         pred = to_prediction(spec, hs, raw, params)
-        bad = ~np.isfinite(pred) | (pred < low) | (pred > high)
-        n = int(bad.sum())
+        n = int((~np.isfinite(pred) | (pred < low) | (pred > high)).sum())
         if not n:
             continue
-        finite = pred[np.isfinite(pred)]
-        top = float(finite.max()) if finite.size else float("inf")
+        top = float(np.nanmax(np.where(np.isfinite(pred), pred, np.inf)))
         out.append(
             {
                 "source": "positive_guard",
@@ -344,10 +347,7 @@ def extrapolation_events(
                     f"{n} of {pred.size} {split} predictions fell outside [{low:.4g}, {high:.4g}] "
                     f"(training targets widened by a factor e; largest {top:.3g}) and were capped."
                 ),
-                "causes": [
-                    "the log link extrapolates exp(raw) on rows with unusual feature values",
-                    "try robust feature scaling or a loss with an identity head (huber, mse)",
-                ],
+                "causes": [_EXTRAPOLATION_CAUSE, "try an identity-head loss (huber, mse)"],
                 "details": {"split": split, "rows": n, "of": int(pred.size), "max_uncapped": top},
             }
         )
