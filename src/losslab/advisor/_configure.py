@@ -96,12 +96,30 @@ def _z_sigma(ctx: Context) -> float | None:
     return rsig / std if std > 0 and rsig > 0 else None
 
 
+HUBER_FLOOR = 1.0
+"""The smallest Huber ``delta`` (standardized units) under a mean goal on a target whose long
+tail is its shape (positive / count kinds, or skewed): below it Huber estimates the median."""
+
+
+def _tail_is_shape(ctx: Context) -> bool:
+    return ctx.goal.kind == "mean" and (ctx.kind.is_positive or ctx.skewed)
+
+
 def huber_threshold(spec: LossSpec, ctx: Context) -> Iterator[Setting]:
-    """``delta`` (and smooth L1's ``beta``) = 1.345 robust sigmas: 95% Gaussian efficiency."""
+    """``delta`` (and smooth L1's ``beta``) = 1.345 robust sigmas: 95% Gaussian efficiency;
+    at least :data:`HUBER_FLOOR` under a mean goal when the tail is the target's shape."""
     z = _z_sigma(ctx)
     if not _numeric(ctx) or z is None:
         return
     value = _sig(1.345 * z)
+    floor = ""
+    if _tail_is_shape(ctx) and value < HUBER_FLOOR:
+        value = HUBER_FLOOR
+        floor = (
+            f"; raised to {HUBER_FLOOR:g}: under a mean goal a skewed or positive target's tail is "
+            "its shape, and a smaller delta estimates the median (it lost to delta 1 and to MSE on "
+            "heavy-tailed real targets)"
+        )
     if has_huber_threshold_beta(spec):
         yield Setting(
             "beta", value, f"beta = 1.345 x robust sigma of the standardized target = {value:g}"
@@ -114,7 +132,8 @@ def huber_threshold(spec: LossSpec, ctx: Context) -> Iterator[Setting]:
             value,
             f"delta = 1.345 x robust sigma of the standardized target "
             f"(1.4826 MAD / std = {z:.3g}) = {value:g} "
-            f"(x std {std:.4g} = {1.345 * rsig:.4g} in target units; 95% Gaussian efficiency)",
+            f"(x std {std:.4g} = {1.345 * rsig:.4g} in target units; 95% Gaussian efficiency)"
+            + floor,
         )
 
 

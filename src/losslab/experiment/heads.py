@@ -18,7 +18,11 @@ from losslab.errors import TaskMismatchError
 
 __all__ = [
     "HeadSpec",
+    "POSITIVE_LOG_MARGIN",
     "QUANTILE_PARAM_NAMES",
+    "clip_positive",
+    "extrapolation_events",
+    "positive_bounds",
     "build_head_layer",
     "check_fits",
     "effective_head",
@@ -161,8 +165,9 @@ def build_head_layer(hs: HeadSpec, *, seed: int, bias: np.ndarray | None = None,
 
 def initial_bias(hs: HeadSpec, spec: LossSpec, params: Mapping[str, Any], y_train: np.ndarray) -> np.ndarray | None:
     """A data-informed starting bias for linear regression-type heads (the training mean for
-    point heads, the training quantiles for quantile heads); ``None`` elsewhere. The same
-    rule applies to every candidate with the same head, so it does not favour a loss."""
+    point heads, the training quantiles for quantile heads, the logit of the mean proportion
+    for sigmoid heads on soft targets); ``None`` elsewhere. The same rule applies to every
+    candidate with the same head, so it does not favour a loss."""
     if hs.head == Head.IDENTITY:
         y = y_train.reshape(len(y_train), -1).astype(np.float64)
         return np.resize(y.mean(axis=0), hs.units)
@@ -172,6 +177,9 @@ def initial_bias(hs: HeadSpec, spec: LossSpec, params: Mapping[str, Any], y_trai
         # log link: log(mean); softplus link: its inverse log(expm1(mean))
         b = np.log(mean) if hs.activation == "linear" else np.log(np.expm1(np.minimum(mean, 30.0))) + np.maximum(mean - 30.0, 0.0)
         return np.resize(b, hs.units)
+    if hs.head in (Head.SIGMOID, Head.BINARY_LOGITS) and np.any((y_train > 0) & (y_train < 1)):
+        m = float(np.clip(np.mean(y_train), 1e-3, 1 - 1e-3))  # soft targets: a proportion
+        return np.resize(np.log(m / (1 - m)), hs.units)
     if hs.head == Head.QUANTILES:
         levels = quantile_levels(spec, params) or [0.5]
         y = y_train.reshape(len(y_train), -1).astype(np.float64)
@@ -223,16 +231,30 @@ def encode_targets(spec: LossSpec, hs: HeadSpec, y: np.ndarray, *, task: str, n_
     return y[:, None] if y.ndim == 1 else y
 
 
-def to_prediction(spec: LossSpec, hs: HeadSpec, raw: np.ndarray, params: Mapping[str, Any]) -> np.ndarray:
+def to_prediction(
+    spec: LossSpec,
+    hs: HeadSpec,
+    raw: np.ndarray,
+    params: Mapping[str, Any],
+    *,
+    bounds: tuple[float, float] | None = None,
+) -> np.ndarray:
     """The prediction judge metrics read (see the Predictions contract).
 
     ``spec.predict`` when the entry has one; else the raw output, except for logits heads
     where the sigmoid / softmax is applied (a logits head with no predict function still
-    produces probabilities for the judge).
+    produces probabilities for the judge). ``bounds`` (from :func:`positive_bounds`) caps
+    the predictions of a positive head (log link or softplus) to the training targets'
+    range widened by :data:`POSITIVE_LOG_MARGIN` (see :func:`clip_positive`).
     """
     raw = np.asarray(raw, dtype=np.float64)
     if spec.predict is not None:
-        return np.asarray(spec.to_prediction(raw, **params), dtype=np.float64)
+        pred = np.asarray(spec.to_prediction(raw, **params), dtype=np.float64)
+        if bounds is not None and hs.head == Head.POSITIVE:
+            return clip_positive(pred, bounds)
+        return pred
+    if bounds is not None and hs.head == Head.POSITIVE:
+        return clip_positive(raw, bounds)
     if hs.head == Head.BINARY_LOGITS:
         return 1.0 / (1.0 + np.exp(-raw))
     if hs.head == Head.MULTICLASS_LOGITS:
@@ -240,6 +262,96 @@ def to_prediction(spec: LossSpec, hs: HeadSpec, raw: np.ndarray, params: Mapping
         e = np.exp(z)
         return e / e.sum(axis=-1, keepdims=True)
     return raw
+
+
+# ---------------------------------------------------------------------------- positive guard
+_EXTRAPOLATION_CAUSE = "the link extrapolates exp(raw) on rows with unusual feature values"
+POSITIVE_LOG_MARGIN = 1.0
+"""Margin, in log units, around the training targets' range that a positive head's
+prediction may reach: ``[min positive y / e, max y * e]`` (the log-rate capped to
+``[log(min positive y) - 1, log(max y) + 1]``)."""
+
+
+def positive_bounds(y_train: np.ndarray, *, margin: float = POSITIVE_LOG_MARGIN) -> tuple[float, float] | None:
+    """``(low, high)`` a positive head's prediction is capped to, from the training targets.
+
+    A log-link head predicts ``exp(raw)``: rows with unusual feature values can reach
+    values far outside anything seen in training (1e17 where targets are below 1e3). The cap
+    is ``[exp(log(min positive y) - margin), exp(log(max y) + margin)]``; the exported model
+    applies the same bounds (stored with the run's preprocessing).
+
+    Returns None when the training targets hold no positive finite value.
+
+    Example:
+        >>> low, high = positive_bounds(np.array([0.0, 1.0, 10.0]))
+        >>> round(low, 4), round(high, 3)   # 1 / e, 10 e
+        (0.3679, 27.183)
+    """
+    y = np.asarray(y_train, dtype=np.float64).reshape(-1)
+    pos = y[np.isfinite(y) & (y > 0)]
+    if pos.size == 0:
+        return None
+    return float(np.exp(np.log(pos.min()) - margin)), float(np.exp(np.log(pos.max()) + margin))
+
+
+def clip_positive(pred: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
+    """``pred`` clipped to ``bounds`` (non-finite values go to the nearest bound).
+
+    Example:
+        >>> clip_positive(np.array([1e-9, 2.0, 1e17, np.inf]), (0.5, 30.0)).tolist()
+        [0.5, 2.0, 30.0, 30.0]
+    """
+    low, high = bounds
+    p = np.nan_to_num(np.asarray(pred, dtype=np.float64), nan=high, posinf=high, neginf=low)
+    return np.clip(p, low, high)
+
+
+def extrapolation_events(
+    hs: HeadSpec,
+    spec: LossSpec,
+    params: Mapping[str, Any],
+    raw_by_split: Mapping[str, np.ndarray],
+    bounds: tuple[float, float] | None,
+    *,
+    epoch: int,
+) -> list[dict[str, Any]]:
+    """Training-warning events (trial record format) for the rows of each split whose
+    positive-head prediction :func:`clip_positive` had to cap; ``[]`` when none was capped.
+
+    Example:
+        >>> from losslab.catalog import get_spec
+        >>> spec = get_spec("poisson_nll")
+        >>> hs = head_spec(spec, spec.defaults, task="count")
+        >>> ev = extrapolation_events(hs, spec, spec.defaults, {"test": np.array([[0.0], [40.0]])},
+        ...                           (0.5, 30.0), epoch=3)
+        >>> ev[0]["kind"], ev[0]["details"]["rows"], ev[0]["details"]["max_uncapped"] > 1e17
+        ('extrapolation', 1, True)
+    """
+    out: list[dict[str, Any]] = []
+    if bounds is None or hs.head != Head.POSITIVE:
+        return out
+    low, high = bounds
+    for split, raw in raw_by_split.items():
+        pred = to_prediction(spec, hs, raw, params)
+        n = int((~np.isfinite(pred) | (pred < low) | (pred > high)).sum())
+        if not n:
+            continue
+        top = float(np.nanmax(np.where(np.isfinite(pred), pred, np.inf)))
+        out.append(
+            {
+                "source": "positive_guard",
+                "kind": "extrapolation",
+                "epoch": int(epoch),
+                "batch": None,
+                "message": (
+                    f"{n} of {pred.size} {split} predictions fell outside [{low:.4g}, {high:.4g}] "
+                    f"(training targets widened by a factor e; largest {top:.3g}) and were capped."
+                ),
+                "causes": [_EXTRAPOLATION_CAUSE, "try an identity-head loss (huber, mse)"],
+                "details": {"split": split, "rows": n, "of": int(pred.size), "max_uncapped": top},
+            }
+        )
+    return out
 
 
 # ---------------------------------------------------------------------------- fit check
@@ -254,10 +366,16 @@ def requirements(spec: LossSpec) -> tuple[Requirement, ...]:
     return tuple(Requirement.parse(r) for r in spec.requires)
 
 
-def _violation(spec: LossSpec, y: np.ndarray) -> tuple[Requirement, tuple[int, str]] | None:
-    """The first requirement of ``spec`` that the values ``y`` break, with its count."""
+def _violation(
+    spec: LossSpec, y: np.ndarray, task: TaskKind | None = None
+) -> tuple[Requirement, tuple[int, str]] | None:
+    """The first requirement of ``spec`` that the values ``y`` break, with its count. On a
+    proportion, a requirement that allows soft targets (``y in {0,1}`` of a cross-entropy)
+    holds for any y in [0, 1]."""
     for r in requirements(spec):
         v = r.violations(y)
+        if v and task is TaskKind.PROPORTION and r.allows_soft_targets:
+            v = Requirement.UNIT_INTERVAL.violations(y)
         if v:
             return r, v
     return None
@@ -282,7 +400,7 @@ def _suggest(task: TaskKind, y: np.ndarray, exclude: str) -> list[str]:
     for s in list_losses():
         if s.name == exclude or s.family not in fams or s.head in _UNSUPPORTED_HEADS:
             continue
-        if task.is_regression and _violation(s, y):
+        if task.is_regression and _violation(s, y, task):
             continue
         fitting.append(s.name)
     ordered = [n for n in preferred if n in fitting] + [n for n in fitting if n not in preferred]
@@ -309,7 +427,7 @@ def check_fits(spec: LossSpec, params: Mapping[str, Any], *, task: TaskKind | st
             f"loss={spec.name!r} for a {task} target.{fix}"
         )
     if task.is_regression or task is TaskKind.MULTILABEL:
-        found = _violation(spec, y)
+        found = _violation(spec, y, task)
         if found:
             r, (count, what) = found
             raise TaskMismatchError(f"Loss '{spec.name}' needs {r.value}; your target has {count} {what}.{fix}")

@@ -52,15 +52,19 @@ class Results:
     @property
     def leaderboard(self) -> Any:
         """A pandas DataFrame, best first: mean and 95% t-interval of the primary metric,
-        paired difference to the best with its p-value, whether it is indistinguishable from
-        the best, and the mean of every other judge metric."""
+        median over seeds, paired difference to the best with its p-value, the verdict (best
+        tier / worse / inconclusive / failed) with the seeds that would separate it from the
+        best, and the mean of every other judge metric."""
         import pandas as pd
 
         keys = (
+            "median",
             "ci_low",
             "ci_high",
             "diff_to_best",
             "p_value",
+            "verdict",
+            "seeds_to_separate",
             "indistinguishable_from_best",
             "n_seeds",
             "n_failed",
@@ -74,7 +78,7 @@ class Results:
                 "loss": r["loss"],
                 self.primary_metric: r["mean"],
             }
-            row.update({k: r[k] for k in keys})
+            row.update({k: r.get(k) for k in keys})
             row.update({k: v for k, v in r["metrics"].items() if k != self.primary_metric})
             table.append(row)
         return pd.DataFrame(table)

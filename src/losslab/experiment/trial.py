@@ -157,7 +157,8 @@ class TrialSetup:
         """Raw outputs -> the prediction the judge reads, in the target's units."""
         from losslab.experiment import heads
 
-        pred = heads.to_prediction(self.spec, self.head, raw, self.params)
+        bounds = heads.positive_bounds(self.data.y_train)
+        pred = heads.to_prediction(self.spec, self.head, raw, self.params, bounds=bounds)
         if self.scale is None:
             return pred
         if pred.ndim == 1:
@@ -299,6 +300,17 @@ class FitOutcome:
     events: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _guard_events(setup: TrialSetup, fit: FitOutcome, epoch: int) -> list[dict[str, Any]]:
+    """Events for positive-head predictions capped on the validation / test rows."""
+    from losslab.experiment import heads
+
+    raws = {"validation": fit.raw_val, "test": fit.raw_test}
+    bounds = heads.positive_bounds(setup.data.y_train)
+    return heads.extrapolation_events(
+        setup.head, setup.spec, setup.params, raws, bounds, epoch=epoch
+    )
+
+
 def trial_record(setup: TrialSetup, fit: FitOutcome, started: float) -> TrialRecord:
     """Judge the outputs of a finished fit and build its :class:`TrialRecord` (status
     ``"nan"`` for non-finite training or outputs, ``"failed"`` when the primary judge metric
@@ -350,7 +362,7 @@ def trial_record(setup: TrialSetup, fit: FitOutcome, started: float) -> TrialRec
         train_seconds=round(fit.train_seconds, 4),
         seconds=round(time.perf_counter() - started, 4),
         finished=utc_now(),
-        events=fit.events,
+        events=fit.events + _guard_events(setup, fit, epochs_run),
         arrays=arrays,
     )
 

@@ -6,7 +6,7 @@ import html
 from typing import Any
 
 from losslab.report._run import RunData
-from losslab.report._summary import fmt, params_text
+from losslab.report._summary import fmt, params_text, verdict_mark
 
 __all__ = ["render_markdown"]
 
@@ -63,9 +63,9 @@ def _leaderboard(summary: dict[str, Any]) -> list[str]:
     lines = [
         "## Leaderboard",
         "",
-        f"| rank | candidate | {_md(summary['primary_metric'])} (mean) | {int(conf * 100)}% interval "
-        "| diff to best | p | ≈ best | seeds |",
-        "|---:|---|---:|---|---:|---:|:---:|---:|",
+        f"| rank | candidate | {_md(summary['primary_metric'])} (mean) | median | {int(conf * 100)}% interval "
+        "| diff to best | p | verdict | seeds |",
+        "|---:|---|---:|---:|---|---:|---:|:---:|---:|",
     ]
     for r in summary["leaderboard"]:
         ci = (
@@ -73,10 +73,11 @@ def _leaderboard(summary: dict[str, Any]) -> list[str]:
             if r.get("ci_low") is not None
             else "-"
         )
-        mark = "best" if r.get("is_best") else ("≈" if r.get("indistinguishable_from_best") else "")
+        mark = verdict_mark(r)
         failed = f" ({r['n_failed']} failed)" if r.get("n_failed") else ""
         lines.append(
-            f"| {fmt(r.get('rank'))} | {_md(r.get('label'))} | {fmt(r.get('mean'))} | {ci} | "
+            f"| {fmt(r.get('rank'))} | {_md(r.get('label'))} | {fmt(r.get('mean'))} | "
+            f"{fmt(r.get('median'))} | {ci} | "
             f"{fmt(r.get('diff_to_best'))} | {fmt(r.get('p_value'), 3)} | {mark} | "
             f"{fmt(r.get('n_seeds'))}{failed} |"
         )
@@ -85,6 +86,12 @@ def _leaderboard(summary: dict[str, Any]) -> list[str]:
         lines.append(f"Intervals: {_md(summary['interval'])}.")
     if summary.get("test"):
         lines.append(f"≈ best: {_md(summary['test'])}.")
+    if summary.get("verdicts"):
+        lines.append(f"Verdicts: {_md(summary['verdicts'])}.")
+    if summary.get("seeds_to_separate_top_two"):
+        lines.append(
+            f"Seeds needed to separate the top two: about {summary['seeds_to_separate_top_two']}."
+        )
     lines.append("")
     return lines
 
@@ -178,7 +185,7 @@ def render_markdown(run: RunData, summary: dict[str, Any]) -> str:
         >>> from pathlib import Path
         >>> from losslab.report._run import RunData
         >>> from losslab.report._summary import build_summary
-        >>> rows = [{"candidate_id": "huber", "label": "huber", "rank": 1, "mean": 0.91,
+        >>> rows = [{"candidate_id": "huber", "label": "huber", "rank": 1, "mean": 0.91, "median": 0.9,
         ...          "ci_low": 0.88, "ci_high": 0.94, "n_seeds": 3, "is_best": True}]
         >>> run = RunData(path=Path("demo"), manifest={"kind": "compare"}, records=[],
         ...               leaderboard={"primary_metric": "rmse", "direction": "min", "rows": rows})
@@ -186,9 +193,9 @@ def render_markdown(run: RunData, summary: dict[str, Any]) -> str:
         >>> print(text[text.index("## Leaderboard"):text.index("## Training")].strip())
         ## Leaderboard
         <BLANKLINE>
-        | rank | candidate | rmse (mean) | 95% interval | diff to best | p | ≈ best | seeds |
-        |---:|---|---:|---|---:|---:|:---:|---:|
-        | 1 | huber | 0.91 | [0.88, 0.94] | - | - | best | 3 |
+        | rank | candidate | rmse (mean) | median | 95% interval | diff to best | p | verdict | seeds |
+        |---:|---|---:|---:|---|---:|---:|:---:|---:|
+        | 1 | huber | 0.91 | 0.9 | [0.88, 0.94] | - | - | best | 3 |
     """
     lines = _header(summary)
     for section in (_leaderboard, _recommendations, _tuning, _training):

@@ -41,7 +41,7 @@ tr.best td { background: #dafbe1; }
 tr.near td { background: #ddf4ff; }
 .badge { display: inline-block; padding: 0 7px; border-radius: 10px; font-size: 12px; color: #fff; }
 .badge.best { background: var(--best); } .badge.near { background: var(--near); }
-.badge.bad { background: #cf222e; }
+.badge.bad { background: #cf222e; } .badge.unsure { background: #9a6700; }
 .cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 10px 0; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 8px 14px; background: var(--bg); }
 .card .k { color: var(--muted); font-size: 12px; } .card .v { font-size: 17px; font-weight: 600; }

@@ -7,7 +7,7 @@ from typing import Any
 
 from losslab.report._run import RunData
 
-__all__ = ["build_summary", "fmt", "params_text", "trial_warnings"]
+__all__ = ["build_summary", "fmt", "params_text", "trial_warnings", "verdict_mark"]
 
 SUMMARY_FORMAT_VERSION = 1
 
@@ -25,6 +25,23 @@ def fmt(value: Any, digits: int = 4) -> str:
             return str(value)
         return f"{value:.{digits}g}"
     return str(value)
+
+
+def verdict_mark(row: dict[str, Any]) -> str:
+    """The verdict a leaderboard row shows: ``best``, ``best tier``, ``worse``,
+    ``inconclusive``, ``failed`` (rows stored before verdicts: ``≈ best`` or ``""``).
+
+    Example:
+        >>> verdict_mark({"is_best": True}), verdict_mark({"verdict": "inconclusive"})
+        ('best', 'inconclusive')
+    """
+    if row.get("is_best"):
+        return "best"
+    if row.get("verdict"):
+        return str(row["verdict"])
+    if row.get("indistinguishable_from_best"):
+        return "≈ best"
+    return "failed" if row.get("mean") is None else ""
 
 
 def params_text(params: dict[str, Any] | None) -> str:
@@ -165,6 +182,10 @@ def build_summary(run: RunData, files: dict[str, str] | None = None) -> dict[str
         "indistinguishable_from_best": [
             r.get("label") for r in rows if r.get("indistinguishable_from_best")
         ],
+        "verdicts": run.leaderboard.get("verdicts"),
+        "best_tier": [r.get("label") for r in rows if r.get("verdict") == "best tier"],
+        "inconclusive": [r.get("label") for r in rows if r.get("verdict") == "inconclusive"],
+        "seeds_to_separate_top_two": run.leaderboard.get("seeds_to_separate_top_two"),
         "trials": _trial_counts(run),
         "training": _training(run),
         "recommendation": (

@@ -34,8 +34,19 @@ def _leaderboard_of(obj: Any) -> tuple[dict[str, Any], str | None]:
     )
 
 
+_STYLES = {
+    "best": "[bold green]{}[/bold green]",
+    "best tier": "[blue]{}[/blue]",
+    "≈ best": "[blue]{}[/blue]",
+    "inconclusive": "[yellow]{}[/yellow]",
+    "failed": "[red]{}[/red]",
+}
+
+
 def leaderboard_table(leaderboard: dict[str, Any], *, title: str | None = None) -> Any:
-    """A ``rich.table.Table`` of a leaderboard dict (the content of leaderboard.json).
+    """A ``rich.table.Table`` of a leaderboard dict (the content of leaderboard.json): mean,
+    median, interval, paired difference to the best and verdict per candidate (the p-values
+    are in the report and leaderboard.json).
 
     Args:
         leaderboard: ``{"primary_metric", "direction", "confidence", "rows": [...]}``.
@@ -52,7 +63,7 @@ def leaderboard_table(leaderboard: dict[str, Any], *, title: str | None = None) 
     from rich.markup import escape
     from rich.table import Table
 
-    from losslab.report._summary import fmt
+    from losslab.report._summary import fmt, verdict_mark
 
     metric = str(leaderboard.get("primary_metric") or "metric")
     direction = "lower" if leaderboard.get("direction", "min") == "min" else "higher"
@@ -61,36 +72,28 @@ def leaderboard_table(leaderboard: dict[str, Any], *, title: str | None = None) 
         title=title or f"Leaderboard: {escape(metric)} on the test split ({direction} is better)",
         title_justify="left",
     )
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("candidate", style="bold cyan", overflow="fold")
+    table.add_column("candidate", style="bold cyan", overflow="fold", min_width=12)
     table.add_column(escape(metric), justify="right", no_wrap=True)
+    table.add_column("median", justify="right", no_wrap=True)
     table.add_column(f"{int(conf * 100)}% interval", justify="right", no_wrap=True)
     table.add_column("Δ best", justify="right", no_wrap=True)
-    table.add_column("p", justify="right", no_wrap=True)
-    table.add_column("", no_wrap=True)
+    table.add_column("verdict", no_wrap=True)
     table.add_column("seeds", justify="right", no_wrap=True)
     for r in leaderboard.get("rows", []):
-        if r.get("is_best"):
-            mark = "[bold green]best[/bold green]"
-        elif r.get("indistinguishable_from_best"):
-            mark = "[blue]≈ best[/blue]"
-        elif r.get("mean") is None:
-            mark = "[red]failed[/red]"
-        else:
-            mark = ""
+        verdict = verdict_mark(r)
+        mark = _STYLES[verdict].format(escape(verdict)) if verdict in _STYLES else escape(verdict)
         ci = (
-            f"[{fmt(r.get('ci_low'))}, {fmt(r.get('ci_high'))}]"
+            f"[{fmt(r.get('ci_low'), 3)}, {fmt(r.get('ci_high'), 3)}]"
             if r.get("ci_low") is not None
             else "-"
         )
         seeds = fmt(r.get("n_seeds")) + (f" ({r['n_failed']} failed)" if r.get("n_failed") else "")
         table.add_row(
-            fmt(r.get("rank")),
             escape(str(r.get("label") or r.get("candidate_id"))),
             fmt(r.get("mean")),
+            fmt(r.get("median")),
             escape(ci),
-            fmt(r.get("diff_to_best")),
-            fmt(r.get("p_value"), 3),
+            fmt(r.get("diff_to_best"), 3),
             mark,
             seeds,
         )
@@ -112,7 +115,7 @@ def _warning_summary(run_dir: str) -> str:
 
 
 def print_leaderboard(results_or_run_dir: Any, *, console: Any = None) -> None:
-    """Print the leaderboard with intervals and "≈ best" marks to the terminal.
+    """Print the leaderboard with intervals, medians and verdicts to the terminal.
 
     Args:
         results_or_run_dir: a run directory (path), a ``Results`` object (with a
@@ -125,21 +128,24 @@ def print_leaderboard(results_or_run_dir: Any, *, console: Any = None) -> None:
 
         >>> from rich.console import Console
         >>> rows = [
-        ...     {"rank": 1, "label": "huber:delta=2", "mean": 0.912, "ci_low": 0.88,
-        ...      "ci_high": 0.94, "n_seeds": 3, "is_best": True},
-        ...     {"rank": 2, "label": "mse", "mean": 0.95, "ci_low": 0.9, "ci_high": 1.0,
-        ...      "diff_to_best": 0.038, "p_value": 0.21, "n_seeds": 3,
-        ...      "indistinguishable_from_best": True},
+        ...     {"rank": 1, "label": "huber:delta=2", "mean": 0.912, "median": 0.91,
+        ...      "ci_low": 0.88, "ci_high": 0.94, "n_seeds": 3, "is_best": True},
+        ...     {"rank": 2, "label": "mse", "mean": 0.95, "median": 0.94, "ci_low": 0.9,
+        ...      "ci_high": 1.0, "diff_to_best": 0.038, "p_value": 0.21, "n_seeds": 3,
+        ...      "verdict": "inconclusive", "seeds_to_separate": 9},
         ... ]
-        >>> leaderboard = {"primary_metric": "rmse", "direction": "min", "rows": rows}
-        >>> print_leaderboard(leaderboard, console=Console(width=80))
+        >>> leaderboard = {"primary_metric": "rmse", "direction": "min", "rows": rows,
+        ...                "seeds_to_separate_top_two": 9}
+        >>> print_leaderboard(leaderboard, console=Console(width=80))  # doctest: +NORMALIZE_WHITESPACE
         Leaderboard: rmse on the test split (lower is better)
-        ┏━━━┳━━━━━━━━━━━━━━━┳━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━┳━━━━━━┳━━━━━━━━┳━━━━━━━┓
-        ┃ # ┃ candidate     ┃  rmse ┃ 95% interval ┃ Δ best ┃    p ┃        ┃ seeds ┃
-        ┡━━━╇━━━━━━━━━━━━━━━╇━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━╇━━━━━━╇━━━━━━━━╇━━━━━━━┩
-        │ 1 │ huber:delta=2 │ 0.912 │ [0.88, 0.94] │      - │    - │ best   │     3 │
-        │ 2 │ mse           │  0.95 │     [0.9, 1] │  0.038 │ 0.21 │ ≈ best │     3 │
-        └───┴───────────────┴───────┴──────────────┴────────┴──────┴────────┴───────┘
+        ┏━━━━━━━━━━━━━━┳━━━━━━━┳━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━┓
+        ┃ candidate    ┃  rmse ┃ median ┃ 95% interval ┃ Δ best ┃ verdict      ┃ seeds ┃
+        ┡━━━━━━━━━━━━━━╇━━━━━━━╇━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━┩
+        │ huber:delta= │ 0.912 │   0.91 │ [0.88, 0.94] │      - │ best         │     3 │
+        │ 2            │       │        │              │        │              │       │
+        │ mse          │  0.95 │   0.94 │     [0.9, 1] │  0.038 │ inconclusive │     3 │
+        └──────────────┴───────┴────────┴──────────────┴────────┴──────────────┴───────┘
+        About 9 seeds would separate the top two (paired t-test, 5% level, 80% power).
     """
     from rich.markup import escape
 
@@ -148,8 +154,13 @@ def print_leaderboard(results_or_run_dir: Any, *, console: Any = None) -> None:
     leaderboard, run_dir = _leaderboard_of(results_or_run_dir)
     c = console if console is not None else make_console()
     c.print(leaderboard_table(leaderboard))
-    if leaderboard.get("test"):
+    if leaderboard.get("verdicts"):
+        c.print(f"Verdicts: {escape(str(leaderboard['verdicts']))}.")
+    elif leaderboard.get("test"):
         c.print(f"≈ best: {escape(str(leaderboard['test']))}.")
+    if leaderboard.get("seeds_to_separate_top_two"):
+        n = leaderboard["seeds_to_separate_top_two"]
+        c.print(f"About {n} seeds would separate the top two (paired t-test, 5% level, 80% power).")
     if run_dir is not None:
         warned = _warning_summary(run_dir)
         if warned:

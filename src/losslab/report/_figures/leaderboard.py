@@ -6,12 +6,13 @@ from typing import Any
 
 from losslab.report._figures.common import color, layout, t
 from losslab.report._run import RunData
+from losslab.report._summary import verdict_mark
 
 __all__ = ["fig_leaderboard", "fig_seed_spread"]
 
 
 def fig_leaderboard(run: RunData) -> Any | None:
-    """Mean of the judge metric with its interval per candidate; best and ≈ best colored."""
+    """Mean of the judge metric with its interval per candidate; best, best tier and inconclusive colored."""
     import plotly.graph_objects as go
 
     rows = [r for r in run.leaderboard.get("rows", []) if r.get("mean") is not None]
@@ -28,12 +29,13 @@ def fig_leaderboard(run: RunData) -> Any | None:
         float(r["ci_high"]) if r.get("ci_high") is not None else m
         for r, m in zip(rows, mean, strict=True)
     ]
-    colors = [
-        "#1a7f37"
-        if r.get("is_best")
-        else ("#2f81f7" if r.get("indistinguishable_from_best") else "#8c959f")
-        for r in rows
-    ]
+    palette = {
+        "best": "#1a7f37",
+        "best tier": "#2f81f7",
+        "≈ best": "#2f81f7",
+        "inconclusive": "#9a6700",
+    }
+    colors = [palette.get(verdict_mark(r), "#8c959f") for r in rows]
     fig = go.Figure(
         go.Scatter(
             x=mean,

@@ -6,21 +6,26 @@ from typing import Any
 
 from losslab.report._page import Page, e, table, td
 from losslab.report._run import RunData
-from losslab.report._summary import fmt, trial_warnings
+from losslab.report._summary import fmt, trial_warnings, verdict_mark
 
 __all__ = ["section_diagnostics", "section_leaderboard", "section_training"]
 
 
+_BADGES = {
+    "best": ("best", "best"),
+    "best tier": ("near", "near"),
+    "≈ best": ("near", "near"),
+    "inconclusive": ("unsure", ""),
+    "failed": ("bad", ""),
+}
+
+
 def _leaderboard_row(r: dict[str, Any]) -> tuple[list[str], str]:
     """The cells of one leaderboard row and its row class (best, near or none)."""
-    if r.get("is_best"):
-        mark, cls = '<span class="badge best">best</span>', "best"
-    elif r.get("indistinguishable_from_best"):
-        mark, cls = '<span class="badge near">≈ best</span>', "near"
-    elif r.get("mean") is None:
-        mark, cls = '<span class="badge bad">failed</span>', ""
-    else:
-        mark, cls = "", ""
+    verdict = verdict_mark(r)
+    badge, cls = _BADGES.get(verdict, ("", ""))
+    why = e(r.get("verdict_reason") or "")
+    mark = f'<span title="{why}" class="badge {badge}">{e(verdict)}</span>' if badge else ""
     ci = (
         f"[{fmt(r.get('ci_low'))}, {fmt(r.get('ci_high'))}]" if r.get("ci_low") is not None else "-"
     )
@@ -29,6 +34,7 @@ def _leaderboard_row(r: dict[str, Any]) -> tuple[list[str], str]:
         td(r.get("rank"), num=True),
         td(r.get("label")),
         td(r.get("mean"), num=True),
+        td(r.get("median"), num=True),
         f'<td class="num">{ci}</td>',
         td(r.get("std"), num=True),
         td(r.get("diff_to_best"), num=True),
@@ -49,6 +55,13 @@ def _leaderboard_notes(run: RunData, conf: float) -> str:
         explain.append(
             f"“≈ best”: {e(lb['test'])}: the data cannot tell these candidates apart from the best."
         )
+    if lb.get("verdicts"):
+        explain.append(f"Verdicts: {e(lb['verdicts'])}.")
+    if lb.get("seeds_to_separate_top_two"):
+        explain.append(
+            f"About {int(lb['seeds_to_separate_top_two'])} seeds would separate the top two "
+            "(paired t-test at the observed difference and spread, 5% level, 80% power)."
+        )
     if run.leaderboard_derived:
         explain.append("No paired tests: leaderboard.json is missing (the run did not finish).")
     return f'<p class="note">{" ".join(explain)}</p>' if explain else ""
@@ -66,8 +79,8 @@ def section_leaderboard(page: Page, run: RunData) -> None:
     conf = lb.get("confidence") or 0.95
     metric = run.primary_metric
     headers = [
-        "rank", "candidate", f"{metric} mean", f"{int(conf * 100)}% interval", "std",
-        "diff to best", "p", "", "seeds", "epochs",
+        "rank", "candidate", f"{metric} mean", "median", f"{int(conf * 100)}% interval", "std",
+        "diff to best", "p", "verdict", "seeds", "epochs",
     ]  # fmt: skip
     rows, classes = [], []
     for r in lb.get("rows", []):
