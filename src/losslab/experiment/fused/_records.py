@@ -23,11 +23,14 @@ __all__ = ["member_record", "prediction"]
 NAN_ERROR = "training produced NaN or infinite values (TerminateOnNaN); try a lower learning rate"
 
 
-def prediction(group: Group, raw: np.ndarray, target_dim: int) -> np.ndarray:
-    """Raw outputs -> predictions in the target's units (catalog predict, then unscaling)."""
+def prediction(group: Group, raw: np.ndarray, data: Any) -> np.ndarray:
+    """Raw outputs -> predictions in the target's units (catalog predict with the positive
+    heads' cap from the training targets, as the sequential trial does, then unscaling)."""
     from losslab.experiment import heads
 
-    pred = heads.to_prediction(group.spec, group.hs, raw, group.params)
+    bounds = heads.positive_bounds(data.y_train)
+    pred = heads.to_prediction(group.spec, group.hs, raw, group.params, bounds=bounds)
+    target_dim = data.target_dim
     shift, scale = group.shift, group.scale
     if scale is None:
         return pred
@@ -44,7 +47,7 @@ def _scores(group: Group, run: MemberRun, data: Any, raw_test: np.ndarray, raw_v
     if run.nan_stop or not np.isfinite(raw_test).all():
         return "nan", NAN_ERROR, {}, {}
     def scores(y: np.ndarray, raw: np.ndarray) -> dict[str, float | None]:
-        pred = prediction(group, raw, data.target_dim)
+        pred = prediction(group, raw, data)
         return judge.judge(task.task, y, pred, n_classes=task.n_classes, quantile=task.goal_quantile, quantiles=group.levels)
 
     metrics = scores(data.y_test, raw_test)
@@ -61,7 +64,7 @@ def member_record(group: Group, run: MemberRun, data: Any, raw_test: np.ndarray,
     status, error, metrics, val_metrics = _scores(group, run, data, raw_test, raw_val.astype(np.float64))
     arrays = {"raw": raw_test.astype(np.float32)}
     if status == "ok":
-        arrays["prediction"] = prediction(group, raw_test, data.target_dim).astype(np.float32)
+        arrays["prediction"] = prediction(group, raw_test, data).astype(np.float32)
     primary = metrics.get(task.primary_metric) if status == "ok" else None
     if status == "ok" and primary is None:
         status, error = "failed", f"the judge metric {task.primary_metric} is undefined on the test split"
@@ -93,6 +96,15 @@ def member_record(group: Group, run: MemberRun, data: Any, raw_test: np.ndarray,
         train_seconds=round(run.train_seconds, 4),
         seconds=round(setup_seconds + run.train_seconds + time.perf_counter() - t0, 4),
         finished=utc_now(),
-        events=event_records(run.watchers),
+        events=event_records(run.watchers) + _guard_events(group, data, raw_val, raw_test, epochs_run),
         arrays=arrays,
     )
+
+
+def _guard_events(group: Group, data: Any, raw_val: np.ndarray, raw_test: np.ndarray, epoch: int) -> list[dict[str, Any]]:
+    """The positive-head cap's events on the validation / test rows (as the sequential trial)."""
+    from losslab.experiment import heads
+
+    bounds = heads.positive_bounds(data.y_train)
+    raws = {"validation": raw_val, "test": raw_test}
+    return heads.extrapolation_events(group.hs, group.spec, group.params, raws, bounds, epoch=epoch)
