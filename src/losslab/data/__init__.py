@@ -6,6 +6,8 @@ Public API:
 - :func:`open_source`: the same inputs as a stream of Arrow record batches.
 - :func:`profile_table`: one streaming pass -> :class:`DataProfile` (bounded memory;
   order statistics on a documented random sample).
+- :class:`ColumnAccumulator`: the profiler's one-pass column accumulator (mean, variance,
+  value counts), reused by streaming training.
 - :func:`infer_task`: the task (a :class:`TaskKind`: binary, multiclass, multilabel,
   regression, count, positive, proportion, ordinal) with the reasons.
 
@@ -14,6 +16,7 @@ accumulator and sampling), ``_diagnose`` (sample statistics, duplicates, leakage
 warnings), ``_profile`` (:func:`profile_table`), ``_task`` (task inference).
 """
 
+from losslab.data._accumulate import ColumnAccumulator
 from losslab.data._profile import DEFAULT_SAMPLE_SIZE, profile_table
 from losslab.data._read import BatchSource, open_source, read_table
 from losslab.data._task import TASK_KINDS, TaskInfo, TaskKind, infer_task, parse_task
@@ -23,6 +26,7 @@ __all__ = [
     "DEFAULT_SAMPLE_SIZE",
     "TASK_KINDS",
     "BatchSource",
+    "ColumnAccumulator",
     "ColumnProfile",
     "DataProfile",
     "TargetProfile",
