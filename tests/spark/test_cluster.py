@@ -149,7 +149,7 @@ def test_compare_on_the_cluster_equals_local(spark_cluster: Any, tmp_path: Path)
     trials = _trials(shared)
     assert len(trials) == 3  # one record per trial: no duplicate from a retried task
     local_board, remote_board = _leaderboard(tmp_path / "local"), _leaderboard(shared)
-    assert sorted(remote_board) == sorted(local_board) == ["huber:delta=1", "mae", "mse"]
+    assert len(local_board) == 3 and sorted(remote_board) == sorted(local_board)
     for label, mean in local_board.items():  # same seeds, same trials (to float round-off)
         assert remote_board[label] == pytest.approx(mean, rel=1e-4), label
 
