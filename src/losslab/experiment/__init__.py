@@ -12,7 +12,8 @@ directory, trials through an engine), ``results`` (leaderboard, report), ``progr
 tuner adds ``tune_study``, ``tune_trials`` and ``tune_summary``. A trial (``trial.run_trial``)
 is a pure function of its ``TrialTask`` in steps (``prepare_trial``, ``build_trial_model``,
 ``trial_record``) that an engine training several trials together can reuse; ``store`` is the
-one reader and writer of the run directory. The protocol, the
+one reader and writer of the run directory. ``streaming`` and ``streaming_fit`` train one
+model on a table larger than memory (``losslab fit``). The protocol, the
 run-directory format and the statistics are described in docs/experiments.md and
 docs/run-directory.md.
 """
@@ -26,6 +27,7 @@ __all__ = [
     "Contender",
     "EarlyStoppingConfig",
     "Engine",
+    "FitResult",
     "LocalEngine",
     "Results",
     "SplitConfig",
@@ -33,6 +35,8 @@ __all__ = [
     "TuneResult",
     "compare",
     "default_engine",
+    "fit_in_memory",
+    "fit_streaming",
     "run",
     "tune",
 ]
@@ -51,6 +55,9 @@ _LAZY = {
     "TuneResult": "losslab.experiment.tuner:TuneResult",
     "Engine": "losslab.experiment.engine:Engine",
     "LocalEngine": "losslab.experiment.engine:LocalEngine",
+    "FitResult": "losslab.experiment.streaming_fit:FitResult",
+    "fit_streaming": "losslab.experiment.streaming_fit:fit_streaming",
+    "fit_in_memory": "losslab.experiment.streaming_fit:fit_in_memory",
 }
 
 

@@ -34,7 +34,15 @@ from losslab.experiment.streaming import (
     stream_batches,
 )
 
-__all__ = ["FitResult", "build_model_for", "fit_in_memory", "fit_streaming", "validation_loss"]
+__all__ = [
+    "FitResult",
+    "build_model_for",
+    "fit_in_memory",
+    "fit_streaming",
+    "load_split",
+    "task_of",
+    "validation_loss",
+]
 
 
 @dataclass

@@ -79,10 +79,9 @@ def fit(
         typer.echo(json.dumps(summary))
         return
     if not quiet:
-        typer.echo(
-            f"trained on {summary['n_train']} rows, validation loss {summary['val_loss']:.6g} on "
-            f"{summary['n_val']} held-out rows, {summary['rows_per_second']:.0f} rows/s"
-        )
+        val = summary["val_loss"]
+        held = f"validation loss {val:.6g} on {summary['n_val']} held-out rows" if val is not None else "no validation rows"
+        typer.echo(f"trained on {summary['n_train']} rows, {held}, {summary['rows_per_second']:.0f} rows/s")
     if result.out is not None:
         typer.echo(str(result.out))
 
