@@ -1,4 +1,5 @@
-"""One local Spark session for the whole test run (all Spark tests share one JVM).
+"""One local Spark session for the whole test run (all Spark tests share one JVM), and an
+opt-in standalone cluster (``spark_cluster``: a master and two workers as separate processes).
 
 Spark tests are marked ``spark`` and grouped with ``xdist_group("spark")`` so that under
 ``pytest -n 2 --dist loadgroup`` they all run in one worker.
