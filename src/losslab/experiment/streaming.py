@@ -200,7 +200,9 @@ def compute_stats(
     yacc = ColumnAccumulator(target, ds.schema.field(target).type, 16, True)
     read = list(dict.fromkeys([*cols, target, *([key] if key else [])]))
     n_train = n_val = 0
-    for batch in ds.to_batches(columns=read, batch_size=READ_ROWS):
+    # read ahead one fragment and two batches only: the defaults (4 and 16) hold hundreds of MB
+    batches = ds.to_batches(columns=read, batch_size=READ_ROWS, batch_readahead=2, fragment_readahead=1)
+    for batch in batches:
         val = validation_mask(batch, val_fraction=val_fraction, key=key, columns=[*cols, target])
         n_val += int(val.sum())
         train = batch.filter(pa.array(~val))
