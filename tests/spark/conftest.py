@@ -1,4 +1,5 @@
-"""One local Spark session for the whole test run (all Spark tests share one JVM).
+"""One local Spark session for the whole test run (all Spark tests share one JVM), and an
+opt-in standalone cluster (``spark_cluster``: a master and two workers as separate processes).
 
 Spark tests are marked ``spark`` and grouped with ``xdist_group("spark")`` so that under
 ``pytest -n 2 --dist loadgroup`` they all run in one worker.
@@ -6,6 +7,7 @@ Spark tests are marked ``spark`` and grouped with ``xdist_group("spark")`` so th
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,3 +22,26 @@ def spark() -> Iterator[Any]:
     session = get_session("local[2]", app_name="losslab-tests")
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A standalone Spark cluster (a master and two 1-core workers, separate processes).
+
+    Opt-in: only tests that ask for it start it, once per test run. Drivers that use it run
+    in their own subprocess (see ``tests/spark/test_cluster.py``), since this process may
+    already hold the shared ``local[2]`` session.
+    """
+    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'losslab[spark]')")
+    import shutil
+
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("a Spark cluster needs Java 17 (scripts/setup-system.sh)")
+    from tests.spark.cluster import StandaloneCluster
+
+    cluster = StandaloneCluster(tmp_path_factory.mktemp("spark-cluster"))
+    try:
+        cluster.start(workers=2)
+        yield cluster
+    finally:
+        cluster.stop()

@@ -6,6 +6,8 @@ Public API:
 - :func:`open_source`: the same inputs as a stream of Arrow record batches.
 - :func:`profile_table`: one streaming pass -> :class:`DataProfile` (bounded memory;
   order statistics on a documented random sample).
+- :class:`ColumnAccumulator`: the profiler's one-pass column accumulator (mean, variance,
+  value counts), reused by streaming training.
 - :func:`infer_task`: the task (a :class:`TaskKind`: binary, multiclass, multilabel,
   regression, count, positive, proportion, ordinal) with the reasons.
 
@@ -15,6 +17,7 @@ warnings), ``_profile`` (:func:`profile_table`), ``_task`` (task inference), ``_
 (the order of ordinal labels, date columns as numbers).
 """
 
+from losslab.data._accumulate import ColumnAccumulator
 from losslab.data._ordinal import date_columns, ordinal_order, parse_dates
 from losslab.data._profile import DEFAULT_SAMPLE_SIZE, profile_table
 from losslab.data._read import BatchSource, open_source, read_table
@@ -25,6 +28,7 @@ __all__ = [
     "DEFAULT_SAMPLE_SIZE",
     "TASK_KINDS",
     "BatchSource",
+    "ColumnAccumulator",
     "ColumnProfile",
     "DataProfile",
     "TargetProfile",

@@ -12,7 +12,8 @@ directory, trials through an engine), ``results`` (leaderboard, report), ``progr
 tuner adds ``tune_study``, ``tune_trials`` and ``tune_summary``. A trial (``trial.run_trial``)
 is a pure function of its ``TrialTask`` in steps (``prepare_trial``, ``build_trial_model``,
 ``trial_record``) that an engine training several trials together can reuse; ``store`` is the
-one reader and writer of the run directory. The protocol, the
+one reader and writer of the run directory. ``streaming`` and ``streaming_fit`` train one
+model on a table larger than memory (``losslab fit``). The protocol, the
 run-directory format and the statistics are described in docs/experiments.md and
 docs/run-directory.md.
 """
@@ -27,6 +28,7 @@ __all__ = [
     "EarlyStoppingConfig",
     "Engine",
     "LoadedRun",
+    "FitResult",
     "LocalEngine",
     "Results",
     "SplitConfig",
@@ -37,6 +39,8 @@ __all__ = [
     "export_candidate",
     "load",
     "refit",
+    "fit_in_memory",
+    "fit_streaming",
     "run",
     "save_trial_model",
     "tune",
@@ -61,6 +65,9 @@ _LAZY = {
     "refit": "losslab.experiment.refit:refit",
     "export_candidate": "losslab.experiment.export:export_candidate",
     "save_trial_model": "losslab.experiment.export:save_trial_model",
+    "FitResult": "losslab.experiment.streaming_fit:FitResult",
+    "fit_streaming": "losslab.experiment.streaming_fit:fit_streaming",
+    "fit_in_memory": "losslab.experiment.streaming_fit:fit_in_memory",
 }
 
 

@@ -1,0 +1,90 @@
+"""``losslab fit``: train one model on a table larger than memory (streamed in batches).
+
+Heavy imports (Keras, pyarrow.dataset) happen inside the command only.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from losslab.cli.commands._options import AsJson, Hidden, LearningRate, Quiet, parse_hidden
+
+
+def fit(
+    data: Annotated[
+        str,
+        typer.Argument(help="A Parquet file, a folder of Parquet shards, a glob (quoted), or CSV files."),
+    ],
+    target: Annotated[str, typer.Option("--target", "-t", help="Target column (numeric).")],
+    loss: Annotated[
+        str, typer.Option("--loss", "-l", help="One catalog loss with parameters, e.g. huber:delta=1.3.")
+    ] = "mse",
+    out: Annotated[
+        str | None,
+        typer.Option("--out", "-o", help="Folder for model.keras, preprocessing.json and history.json."),
+    ] = None,
+    epochs: Annotated[int, typer.Option("--epochs", help="Passes over the training rows.")] = 5,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Rows per training step.")] = 1024,
+    buffer_rows: Annotated[
+        int, typer.Option("--buffer-rows", help="Shuffle buffer, in rows (memory grows with it).")
+    ] = 65_536,
+    val_fraction: Annotated[
+        float, typer.Option("--val-fraction", help="Share of rows held out for validation (by hash).")
+    ] = 0.1,
+    key: Annotated[
+        str | None,
+        typer.Option("--key", help="Row-key column whose hash picks the validation rows (default: the row's content)."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the weights and of the shuffling.")] = 0,
+    hidden: Hidden = "32,32",
+    learning_rate: LearningRate = 3e-3,
+    prefetch: Annotated[int, typer.Option("--prefetch", help="Batches prepared ahead by a background thread.")] = 4,
+    quiet: Quiet = False,
+    as_json: AsJson = False,
+) -> None:
+    """Train the default MLP with one loss, reading DATA in batches: memory is bounded by
+    the batch and buffer sizes, not by the table.
+
+    Example: losslab fit 'shards/*.parquet' --target y --loss huber:delta=1.3 --out model
+    """
+    from losslab.errors import InvalidParameterError
+
+    for name, value in (("--epochs", epochs), ("--batch-size", batch_size), ("--buffer-rows", buffer_rows)):
+        if value < 1:
+            raise InvalidParameterError(f"{name} must be at least 1. Received: {name} {value}.")
+    from losslab.experiment.streaming_fit import fit_streaming
+
+    result = fit_streaming(
+        data,
+        target,
+        loss,
+        out=out,
+        epochs=epochs,
+        batch_size=batch_size,
+        buffer_rows=buffer_rows,
+        val_fraction=val_fraction,
+        key=key,
+        seed=seed,
+        hidden=parse_hidden(hidden),
+        learning_rate=learning_rate,
+        prefetch=prefetch,
+        verbose=0 if quiet or as_json else 1,
+    )
+    summary = result.summary()
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(summary))
+        return
+    if not quiet:
+        val = summary["val_loss"]
+        held = f"validation loss {val:.6g} on {summary['n_val']} held-out rows" if val is not None else "no validation rows"
+        typer.echo(f"trained on {summary['n_train']} rows, {held}, {summary['rows_per_second']:.0f} rows/s")
+    if result.out is not None:
+        typer.echo(str(result.out))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("fit")(fit)
