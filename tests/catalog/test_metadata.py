@@ -172,14 +172,10 @@ def test_from_logits_param_is_a_real_boolean_param(spec):
 
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
 def test_keras_class_accepts_exactly_the_spec_params(spec):
-    from losslab.losses import LosslabLoss
-
+    # (whether each declared parameter reaches the loss's values is checked against the
+    # oracle in tests/independent/test_replacements.py)
     cls = spec.keras_class()
     declared = {p.name for p in spec.params}
-    if issubclass(cls, LosslabLoss):
-        assert tuple(cls.PARAMS) == tuple(spec.params), (
-            f"{spec.name}: class PARAMS differ from spec.params"
-        )
     sig = inspect.signature(cls.__init__)
     kinds = {p.kind for p in sig.parameters.values()}
     accepted = {n for n in sig.parameters if n not in ("self", "reduction", "name", "dtype")}

@@ -115,22 +115,6 @@ def test_npairs_tfa_cases(case):
     np.testing.assert_allclose(oracle(y, emb), case["expected"], rtol=1e-6, atol=1e-6)
 
 
-def test_optax_triplet_margin_distances():
-    # Source: google-deepmind/optax@2edbcbe2 optax/losses/_self_supervised.py docstring of
-    # triplet_margin_loss: max(||a - p|| - ||a - n|| + 1, 0) = [0.1414, 0.1414] (4 digits).
-    # The triplet hinge of every losslab triplet loss on losslab's L2 distances must give
-    # the same per-triplet values.
-    case = next(c for c in OTHER if c["loss"] == "triplet_margin_loss")
-    trip = case["y_pred"]
-    for i, expected in enumerate(case["expected"]):
-        batch = np.array(
-            [trip["anchors"][i], trip["positives"][i], trip["negatives"][i]], dtype="float32"
-        )
-        d = to_numpy(ml.pairwise_distance(batch, "L2"))
-        value = max(d[0, 1] - d[0, 2] + case["kwargs"]["margin"], 0.0)
-        np.testing.assert_allclose(value, expected, atol=1e-4)
-
-
 # ----------------------------------------------------------------- random batches vs brute force
 def _batch(seed: int, n: int = 12, d: int = 5, classes: int = 4):
     rng = np.random.default_rng(seed)

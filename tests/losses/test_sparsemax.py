@@ -93,13 +93,6 @@ def test_exported_as_losslab_losses_sparsemax():
     assert losslab.losses.sparsemax is sparsemax
 
 
-def test_half_precision():
-    z, q = _logits(4)
-    out = sparsemax_loss(q, z.astype("float16"))
-    assert str(out.dtype) == "float32"
-    assert str(sparsemax(z.astype("float16")).dtype) == "float16"
-
-
 # tensorflow/addons@d208d752e9 tensorflow_addons/losses/tests/sparsemax_loss_test.py
 # (test_sparsemax_loss_of_inf, test_sparsemax_loss_of_nan) and
 # tensorflow_addons/activations/tests/sparsemax_test.py (test_sparsemax_of_inf): a -inf logit
