@@ -185,3 +185,21 @@ def test_categorical_schema_mirrors_the_protocol(runs: dict[str, Path]) -> None:
     inputs, notes = schema.model_inputs(df)
     assert inputs["c"].tolist() == [["purple"]]
     assert any("not seen in training" in n for n in notes) and any("extra" in n for n in notes)
+
+
+def test_exported_cap_equals_the_trials_positive_guard():
+    """The exported model's cap (built-in layers only) equals heads.clip_positive, the cap
+    the trial applies to a positive head's predictions."""
+    import keras
+
+    from losslab.experiment.heads import clip_positive, positive_bounds
+    from losslab.experiment.inference import clip_layers
+
+    bounds = positive_bounds(np.array([0.0, 2.0, 5.0, 40.0]))
+    x = keras.Input(shape=(1,))
+    model = keras.Model(x, clip_layers(keras.layers.Activation("exponential")(x), bounds))
+    raw = np.array([[-30.0], [0.0], [1.5], [3.0], [60.0]], dtype="float32")
+    got = np.asarray(model.predict(raw, verbose=0), dtype=np.float64)
+    expected = clip_positive(np.exp(raw.astype(np.float64)), bounds)
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+    assert got.min() >= bounds[0] * (1 - 1e-6) and got.max() <= bounds[1] * (1 + 1e-6)

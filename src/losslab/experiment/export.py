@@ -206,7 +206,16 @@ def inference_model(
     if setup is None:
         setup = prepare_trial(task_for_record(run_dir, rec, manifest))
     net = network if network is not None else load_trial_model(run_dir, trial_id)
-    t = output_transform(setup.spec, setup.head, setup.params, setup.shift, setup.scale)
+    from losslab.experiment.heads import positive_bounds
+
+    t = output_transform(
+        setup.spec,
+        setup.head,
+        setup.params,
+        setup.shift,
+        setup.scale,
+        bounds=positive_bounds(setup.data.y_train),
+    )
     return build_inference_model(
         net, load_schema(run_dir), t, name=f"losslab_{rec['candidate_id']}".replace("=", "_")[:60]
     )

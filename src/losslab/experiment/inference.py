@@ -43,7 +43,7 @@ from losslab.errors import InvalidParameterError
 from losslab.experiment.columns import MISSING_TOKEN, ColumnSchema
 from losslab.experiment.heads import HeadSpec
 
-__all__ = ["OutputTransform", "build_inference_model", "output_transform"]
+__all__ = ["OutputTransform", "build_inference_model", "clip_layers", "output_transform"]
 
 
 @dataclass(frozen=True)
@@ -54,11 +54,14 @@ class OutputTransform:
         steps: ``("sigmoid" | "softmax" | "exponential" | "clip01" | "sparsemax" | "coral"
             | "corn" | "first_half", ...)`` applied in order.
         shift, scale: target de-standardisation per target column (``scale`` None: none).
+        bounds: ``(low, high)`` a positive head's prediction is capped to
+            (:func:`losslab.experiment.heads.positive_bounds`), as in the trial; None: no cap.
     """
 
     steps: tuple[str, ...]
     shift: np.ndarray | None = None
     scale: np.ndarray | None = None
+    bounds: tuple[float, float] | None = None
 
 
 def _predict_name(spec: LossSpec) -> str | None:
@@ -71,6 +74,8 @@ def output_transform(
     params: Mapping[str, Any],
     shift: np.ndarray,
     scale: np.ndarray | None,
+    *,
+    bounds: tuple[float, float] | None = None,
 ) -> OutputTransform:
     """The transform equal to :func:`losslab.experiment.heads.to_prediction` followed by the
     trial's target de-standardisation, chosen from the entry's predict function and head.
@@ -119,7 +124,19 @@ def output_transform(
         steps,
         None if scale is None else np.asarray(shift, float),
         None if scale is None else np.asarray(scale, float),
+        bounds if hs.head == Head.POSITIVE else None,
     )
+
+
+def clip_layers(x: Any, bounds: tuple[float, float]) -> Any:
+    """``min(max(x, low), high)`` from built-in layers: shift by -low, ReLU capped at
+    high - low, shift back (an infinite value lands on ``high``, as in the trial)."""
+    import keras
+
+    low, high = (float(b) for b in bounds)
+    x = keras.layers.Rescaling(1.0, offset=-low, name="cap_shift")(x)
+    x = keras.layers.ReLU(max_value=high - low, name="cap")(x)
+    return keras.layers.Rescaling(1.0, offset=low, name="cap_unshift")(x)
 
 
 def _frozen_dense(x: Any, kernel: np.ndarray, bias: np.ndarray | None, name: str) -> Any:
@@ -246,5 +263,7 @@ def build_inference_model(
         y = _apply_step(y, step, i)
     if transform.scale is not None:
         y = _destandardise(y, transform)
+    if transform.bounds is not None:
+        y = clip_layers(y, transform.bounds)
     y = keras.layers.Identity(name="prediction")(y)
     return keras.Model(inputs, y, name=name)
