@@ -139,7 +139,7 @@ COMPARE = ["--losses", "mse,huber:delta=1,mae", "--seeds", "1", "--max-epochs", 
 def test_compare_on_the_cluster_equals_local(spark_cluster: Any, tmp_path: Path) -> None:
     data = _regression_csv(tmp_path / "d.csv")
     shared = tmp_path / "shared"  # the run directory every executor writes to
-    local = _cli("compare", str(data), "--target", "y", *COMPARE, "--out", str(tmp_path / "local"))
+    local = _cli("compare", str(data), "--target", "y", *COMPARE, "--out", str(tmp_path / "local"), "--engine", "sequential")
     assert local.returncode == 0, local.stderr[-4000:]
     remote = _cli(
         "compare", str(data), "--target", "y", *COMPARE, "--out", str(shared),

@@ -77,7 +77,9 @@ def test_compare_on_spark_equals_local_with_a_failure_injected(spark: Any, tmp_p
         quiet=True,
         report=False,
     )
-    local = losslab.compare(None, x, y, out=tmp_path / "local", **kwargs)
+    # Spark runs run_trial per task: compared with the sequential local engine (the fused
+    # default trains the same protocol with its own batch order, so it is not bitwise equal)
+    local = losslab.compare(None, x, y, out=tmp_path / "local", engine="sequential", **kwargs)
     remote = losslab.compare(
         None, x, y, out=tmp_path / "spark", engine=_FlakySparkEngine(spark), **kwargs
     )

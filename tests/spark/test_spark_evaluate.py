@@ -351,7 +351,7 @@ def test_cli_engine_spark(spark: Any, tmp_path: Any, capsys: pytest.CaptureFixtu
     assert data["values"]["mae"] == pytest.approx(float(np.mean(np.abs(t - p))), rel=REL)
     code = main(["evaluate", str(path), "-y", "y", "-p", "nope", "-l", "mse", "--engine", "spark"])
     err = capsys.readouterr().err
-    assert code == 2 and "Prediction column 'nope' not found" in err and "Traceback" not in err
+    assert code == 2 and "Column 'nope' not found" in err and "Traceback" not in err
 
 
 def test_saturated_probabilities_match_keras(spark: Any) -> None:
