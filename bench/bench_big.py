@@ -66,7 +66,7 @@ def generate(folder: Path, gb: float, cols: int, shard_rows: int, seed: int = 0)
     while size < gb * 1e9:
         x = rng.normal(size=(shard_rows, cols))
         y = x @ w + rng.standard_t(3, size=shard_rows)
-        table = pa.table({**dict(zip(names, x.T)), "y": y})
+        table = pa.table({**dict(zip(names, x.T, strict=True)), "y": y})
         path = folder / f"part-{i:05d}.parquet"
         pq.write_table(table, path, row_group_size=131_072, compression="snappy")
         size += path.stat().st_size

@@ -116,7 +116,12 @@ def test_prefetch_propagates_errors() -> None:
 def test_streaming_fit_matches_in_memory_fit(tmp_path: Path) -> None:
     """Same table, seed, model and slices: the final validation losses agree within 10%
     (they differ only by the shuffling order; both are far below the untrained loss)."""
-    from losslab.experiment.streaming_fit import build_model_for, fit_in_memory, fit_streaming, validation_loss
+    from losslab.experiment.streaming_fit import (
+        build_model_for,
+        fit_in_memory,
+        fit_streaming,
+        validation_loss,
+    )
 
     folder = _shards(tmp_path / "d")
     kw = dict(epochs=6, batch_size=64, seed=3, val_fraction=0.2, key="id", hidden=(16,))
@@ -159,7 +164,7 @@ def test_streaming_memory_is_bounded_by_batches_not_the_table(tmp_path: Path) ->
     with pq.ParquetWriter(path, pa.schema([(n, pa.float64()) for n in names])) as w:
         for _ in range(16):
             block = rng.normal(size=(250_000, 8))
-            w.write_table(pa.table(dict(zip(names, block.T))), row_group_size=125_000)
+            w.write_table(pa.table(dict(zip(names, block.T, strict=True))), row_group_size=125_000)
     out = subprocess.run(
         [sys.executable, "-c", PEAK, str(path)], capture_output=True, text=True, timeout=500,
         env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"},

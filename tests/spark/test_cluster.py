@@ -50,7 +50,7 @@ def _regression_csv(path: Path, n: int = 240) -> Path:
     rng = np.random.default_rng(3)
     x = rng.normal(size=(n, 3))
     y = x @ np.array([1.0, -2.0, 0.5]) + 0.3 * rng.standard_t(3, size=n)
-    lines = ["x1,x2,x3,y"] + [",".join(f"{v:.6f}" for v in (*row, t)) for row, t in zip(x, y)]
+    lines = ["x1,x2,x3,y"] + [",".join(f"{v:.6f}" for v in (*row, t)) for row, t in zip(x, y, strict=True)]
     path.write_text("\n".join(lines) + "\n")
     return path
 

@@ -73,7 +73,7 @@ class FitResult:
 
 def task_of(stats: StreamStats) -> TaskKind:
     """Binary when the training target holds only 0 and 1, else regression."""
-    if stats.target_values is not None and set(stats.target_values) <= {0, 1, False, True}:
+    if stats.target_values is not None and set(stats.target_values) <= {0, 1}:
         return TaskKind.BINARY
     return TaskKind.REGRESSION
 
