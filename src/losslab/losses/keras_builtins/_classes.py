@@ -33,6 +33,24 @@ __all__ = [
 ]
 
 
+def computes_with(fn: Any) -> Any:
+    """Class decorator: Keras's own constructor (its signature, defaults and config kept, so
+    nothing is restated here), then ``fn`` as the per-sample function Keras's wrapper calls."""
+
+    def decorate(cls: type) -> type:
+        parent_init = cls.__mro__[1].__init__
+
+        @functools.wraps(parent_init)
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            parent_init(self, *args, **kwargs)
+            self.fn = fn
+
+        cls.__init__ = __init__  # type: ignore[misc]
+        return cls
+
+    return decorate
+
+
 @register_loss_class
 class Huber(keras.losses.Huber):
     """``keras.losses.Huber`` whose ``get_config`` keeps ``delta``."""
@@ -153,102 +171,29 @@ class Tversky(keras.losses.Tversky):
 
 
 @register_loss_class
+@computes_with(categorical_generalized_cross_entropy)
 class CategoricalGeneralizedCrossEntropy(keras.losses.CategoricalGeneralizedCrossEntropy):
     """``keras.losses.CategoricalGeneralizedCrossEntropy``, registered as
     ``losslab>CategoricalGeneralizedCrossEntropy`` so models using it reload by that name,
-    with the true-class probability clipped at ``eps`` so its gradient stays finite at 0."""
-
-    def __init__(
-        self,
-        q: float = 0.5,
-        reduction: str | None = "sum_over_batch_size",
-        name: str = "categorical_generalized_cross_entropy",
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(q=q, reduction=reduction, name=name, dtype=dtype)
-        self.fn = categorical_generalized_cross_entropy
+    with a value exact at small q and p = 0 and a finite gradient at p = 0."""
 
 
 @register_loss_class
+@computes_with(categorical_crossentropy)
 class CategoricalCrossentropy(keras.losses.CategoricalCrossentropy):
     """``keras.losses.CategoricalCrossentropy`` smoothing labels over the class ``axis``."""
 
-    def __init__(
-        self,
-        from_logits: bool = False,
-        label_smoothing: float = 0.0,
-        axis: int = -1,
-        reduction: str | None = "sum_over_batch_size",
-        name: str = "categorical_crossentropy",
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
-            reduction=reduction,
-            name=name,
-            dtype=dtype,
-        )
-        self.fn = categorical_crossentropy
-
 
 @register_loss_class
+@computes_with(categorical_focal_crossentropy)
 class CategoricalFocalCrossentropy(keras.losses.CategoricalFocalCrossentropy):
     """``keras.losses.CategoricalFocalCrossentropy`` smoothing labels over the class ``axis``."""
 
-    def __init__(
-        self,
-        alpha: float = 0.25,
-        gamma: float = 2.0,
-        from_logits: bool = False,
-        label_smoothing: float = 0.0,
-        axis: int = -1,
-        reduction: str | None = "sum_over_batch_size",
-        name: str = "categorical_focal_crossentropy",
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            alpha=alpha,
-            gamma=gamma,
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
-            reduction=reduction,
-            name=name,
-            dtype=dtype,
-        )
-        self.fn = categorical_focal_crossentropy
-
 
 @register_loss_class
+@computes_with(binary_focal_crossentropy)
 class BinaryFocalCrossentropy(keras.losses.BinaryFocalCrossentropy):
     """``keras.losses.BinaryFocalCrossentropy`` computed in log space from logits."""
-
-    def __init__(
-        self,
-        apply_class_balancing: bool = False,
-        alpha: float = 0.25,
-        gamma: float = 2.0,
-        from_logits: bool = False,
-        label_smoothing: float = 0.0,
-        axis: int = -1,
-        reduction: str | None = "sum_over_batch_size",
-        name: str = "binary_focal_crossentropy",
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            apply_class_balancing=apply_class_balancing,
-            alpha=alpha,
-            gamma=gamma,
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
-            reduction=reduction,
-            name=name,
-            dtype=dtype,
-        )
-        self.fn = binary_focal_crossentropy
 
 
 def _as_list(x: Any) -> Any:
