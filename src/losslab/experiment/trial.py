@@ -1,10 +1,9 @@
 """One trial: a pure function of (data reference, config, seed) -> :class:`TrialRecord`.
 
-``run_trial`` reads the prepared split and the seed's initial body weights from the run
-directory, builds the model with the loss's head from the catalog, trains with
-EarlyStopping(val_loss) + TerminateOnNaN under a max-epochs cap, turns the raw test outputs
-into predictions and scores the judge metrics. Engines (local, Spark) only decide where it
-runs.
+``run_trial`` reads the split and the seed's initial weights from the run directory, builds
+the model with the loss's head, trains with EarlyStopping + TerminateOnNaN under an epoch
+cap, turns the raw test outputs into predictions and scores the judge metrics. Engines only
+decide where it runs (the fused engine builds the same records: :func:`record_identity`).
 """
 
 from __future__ import annotations
@@ -30,16 +29,13 @@ from losslab.experiment.trial_callbacks import (
 )
 
 __all__ = [
-    "FitOutcome",
-    "TrialRecord",
-    "TrialSetup",
-    "TrialTask",
-    "build_trial_model",
-    "load_prepared",
-    "prepare_trial",
-    "run_trial",
+    "FitOutcome", "NAN_ERROR", "judged_status", "record_identity", "TrialRecord", "TrialSetup",
+    "TrialTask", "build_trial_model", "load_prepared", "prepare_trial", "run_trial",
     "trial_record",
 ]
+
+
+NAN_ERROR = "training produced NaN or infinite values (TerminateOnNaN); try a lower learning rate"
 
 
 @dataclass(frozen=True)
@@ -311,6 +307,35 @@ def _guard_events(setup: TrialSetup, fit: FitOutcome, epoch: int) -> list[dict[s
     )
 
 
+def record_identity(task: TrialTask, spec: Any, params: Mapping[str, Any], head: Any) -> dict[str, Any]:
+    """The :class:`TrialRecord` fields that name a trial (the same for every engine)."""
+    cand = task.candidate
+    return {
+        "trial_id": task.trial_id,
+        "candidate_id": str(cand["id"]),
+        "label": str(cand["label"]),
+        "loss": spec.name,
+        "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()},
+        "class_weight": cand.get("class_weight"),
+        "seed": int(task.seed),
+        "head": head.head.value,
+        "primary_metric": task.primary_metric,
+        "max_epochs": int(task.training["max_epochs"]),
+        "finished": utc_now(),
+    }
+
+
+def judged_status(
+    task: TrialTask, status: str, error: str | None, metrics: Mapping[str, float | None]
+) -> tuple[str, str | None, float | None]:
+    """``(status, error, primary)``: an ``ok`` trial whose primary judge metric is undefined
+    on the test split becomes ``failed``."""
+    primary = metrics.get(task.primary_metric) if status == "ok" else None
+    if status == "ok" and primary is None:
+        return "failed", f"the judge metric {task.primary_metric} is undefined on the test split", None
+    return status, error, primary
+
+
 def trial_record(setup: TrialSetup, fit: FitOutcome, started: float) -> TrialRecord:
     """Judge the outputs of a finished fit and build its :class:`TrialRecord` (status
     ``"nan"`` for non-finite training or outputs, ``"failed"`` when the primary judge metric
@@ -324,44 +349,26 @@ def trial_record(setup: TrialSetup, fit: FitOutcome, started: float) -> TrialRec
     arrays: dict[str, np.ndarray] = {"raw": fit.raw_test.astype(np.float32)}
     if nan_stop or not np.isfinite(fit.raw_test).all():
         status = "nan"
-        error = (
-            "training produced NaN or infinite values (TerminateOnNaN); try a lower learning rate"
-        )
+        error = NAN_ERROR
     else:
         pred_test = setup.prediction(fit.raw_test)
         arrays["prediction"] = pred_test.astype(np.float32)
         metrics = setup.judge(pred_test, data.y_test)
         val_metrics = {task.primary_metric: setup.score(setup.prediction(fit.raw_val))}
-    primary = metrics.get(task.primary_metric) if status == "ok" else None
-    if status == "ok" and primary is None:
-        status, error = (
-            "failed",
-            f"the judge metric {task.primary_metric} is undefined on the test split",
-        )
-    cand = task.candidate
+    status, error, primary = judged_status(task, status, error, metrics)
     return TrialRecord(
-        trial_id=task.trial_id,
-        candidate_id=str(cand["id"]),
-        label=str(cand["label"]),
-        loss=setup.spec.name,
-        params={k: (list(v) if isinstance(v, tuple) else v) for k, v in setup.params.items()},
-        class_weight=cand.get("class_weight"),
-        seed=int(task.seed),
-        head=setup.head.head.value,
+        **record_identity(task, setup.spec, setup.params, setup.head),
         status=status,
         error=error,
         metrics=metrics,
-        primary_metric=task.primary_metric,
         primary=primary,
         val_metrics=val_metrics,
         epochs_run=epochs_run,
         best_epoch=fit.best_epoch if epochs_run else None,
-        max_epochs=int(task.training["max_epochs"]),
         stopped_early=fit.stopped_early,
         history=fit.history,
         train_seconds=round(fit.train_seconds, 4),
         seconds=round(time.perf_counter() - started, 4),
-        finished=utc_now(),
         events=fit.events + _guard_events(setup, fit, epochs_run),
         arrays=arrays,
     )

@@ -15,13 +15,10 @@ import numpy as np
 
 from losslab.experiment.fused._members import Group
 from losslab.experiment.fused._train import MemberRun
-from losslab.experiment.trial import TrialRecord
+from losslab.experiment.trial import NAN_ERROR, TrialRecord, judged_status, record_identity
 from losslab.experiment.trial_callbacks import event_records
 
 __all__ = ["member_record", "prediction"]
-
-NAN_ERROR = "training produced NaN or infinite values (TerminateOnNaN); try a lower learning rate"
-
 
 def prediction(group: Group, raw: np.ndarray, data: Any) -> np.ndarray:
     """Raw outputs -> predictions in the target's units (catalog predict with the positive
@@ -59,43 +56,28 @@ def member_record(group: Group, run: MemberRun, data: Any, raw_test: np.ndarray,
     """The :class:`TrialRecord` of one member."""
     t0 = time.perf_counter()
     task = run.member.task
-    cand = task.candidate
     raw_test = raw_test.astype(np.float64)
     status, error, metrics, val_metrics = _scores(group, run, data, raw_test, raw_val.astype(np.float64))
     arrays = {"raw": raw_test.astype(np.float32)}
     if status == "ok":
         arrays["prediction"] = prediction(group, raw_test, data).astype(np.float32)
-    primary = metrics.get(task.primary_metric) if status == "ok" else None
-    if status == "ok" and primary is None:
-        status, error = "failed", f"the judge metric {task.primary_metric} is undefined on the test split"
+    status, error, primary = judged_status(task, status, error, metrics)
     epochs_run = len(run.history["loss"])
     es = run.es
     best_epoch = int(es.best_epoch) + 1 if es is not None and getattr(es, "best_epoch", None) is not None and epochs_run else None
-    from losslab.experiment.store import utc_now
-
     return TrialRecord(
-        trial_id=task.trial_id,
-        candidate_id=str(cand["id"]),
-        label=str(cand["label"]),
-        loss=group.spec.name,
-        params={k: (list(v) if isinstance(v, tuple) else v) for k, v in group.params.items()},
-        class_weight=cand.get("class_weight"),
-        seed=int(task.seed),
-        head=group.hs.head.value,
+        **record_identity(task, group.spec, group.params, group.hs),
         status=status,
         error=error,
         metrics=metrics,
-        primary_metric=task.primary_metric,
         primary=primary,
         val_metrics=val_metrics,
         epochs_run=epochs_run,
         best_epoch=best_epoch,
-        max_epochs=int(task.training["max_epochs"]),
         stopped_early=bool(es is not None and es.stopped_epoch > 0),
         history=run.history,
         train_seconds=round(run.train_seconds, 4),
         seconds=round(setup_seconds + run.train_seconds + time.perf_counter() - t0, 4),
-        finished=utc_now(),
         events=event_records(run.watchers) + _guard_events(group, data, raw_val, raw_test, epochs_run),
         arrays=arrays,
     )
