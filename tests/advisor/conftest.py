@@ -143,8 +143,10 @@ def catalog() -> list[LossSpec]:
     return mini_catalog()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def rng() -> np.random.Generator:
+    """A fresh generator per test (the same seed each time): the data a test draws does not
+    depend on which tests ran before it, so a failure reproduces when the test runs alone."""
     return np.random.default_rng(20240501)
 
 

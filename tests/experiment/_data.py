@@ -20,6 +20,23 @@ def regression_data(n: int = 400, outliers: float = 0.0, seed: int = 0) -> tuple
     return x, y
 
 
+def gaussian_linear(n: int = 1500, d: int = 60, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """y = x @ w + N(0, 1) with ``d`` standard normal features, w evenly spread in [-1, 1]:
+    clean Gaussian noise, nothing for a robust loss to gain."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d))
+    return x, x @ np.linspace(-1.0, 1.0, d) + rng.normal(size=n)
+
+
+def linear_body(input_shape: tuple[int, ...]):
+    """A body that passes the features through: with the head, a linear model (the model
+    the Gauss-Markov efficiency argument is about)."""
+    import keras
+
+    inputs = keras.Input(input_shape)
+    return keras.Model(inputs, keras.layers.Identity()(inputs))
+
+
 def imbalanced_binary(n: int = 1200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """About 5% positives from a logistic model with intercept -5."""
     rng = np.random.default_rng(seed)

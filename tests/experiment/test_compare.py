@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import losslab
-from tests.experiment._data import FAST, imbalanced_binary, multiclass_data, regression_data
+from tests.experiment._claims import gaussian_mse_vs_mae, weighted_vs_plain_bce
+from tests.experiment._data import FAST, multiclass_data, regression_data
 
 
 @pytest.mark.slow
@@ -34,14 +35,14 @@ def test_outliers_mae_and_huber_beat_mse_on_test_mae(tmp_path):
 
 @pytest.mark.slow
 def test_clean_gaussian_mse_not_worse_than_mae_on_rmse(tmp_path):
-    x, y = regression_data(n=400, outliers=0.0, seed=1)
-    res = losslab.compare(
-        None, x, y, losses=["mse", "mae"], seeds=2, max_epochs=20, learning_rate=0.01,
-        out=tmp_path / "run", **FAST,
-    )
+    # planted: clean Gaussian noise and a linear model with many weights for its rows (see
+    # _claims.GAUSSIAN); the sweep over data seeds is in test_seed_sweeps.py
+    res, margins = gaussian_mse_vs_mae(1, tmp_path / "run")
     assert res.primary_metric == "rmse" and res.task == "regression"
     lb = res.leaderboard.set_index("loss")
-    assert lb.loc["mean_squared_error", "rmse"] <= lb.loc["mean_absolute_error", "rmse"]
+    assert lb.loc["mean_squared_error", "rmse"] < lb.loc["mean_absolute_error", "rmse"]
+    # paired: on every training seed (same split, same initial weights) MSE is ahead
+    assert len(margins) == 2 and min(margins) > 0, margins
     # same initial weights per seed for every loss: the stored body weights are what each
     # trial started from, so one file per seed (not per loss)
     assert sorted(p.name for p in (tmp_path / "run" / "init").iterdir()) == ["seed-0.npz", "seed-1.npz"]
@@ -49,15 +50,15 @@ def test_clean_gaussian_mse_not_worse_than_mae_on_rmse(tmp_path):
 
 @pytest.mark.slow
 def test_imbalanced_binary_class_weighting_improves_pr_auc(tmp_path):
-    x, y = imbalanced_binary()
-    res = losslab.compare(
-        None, x, y, losses=["bce", "bce@balanced"], seeds=2, max_epochs=20, learning_rate=0.01,
-        batch_size=64, metric="pr_auc", out=tmp_path / "run", **FAST,
-    )
+    # planted: about 150 positives in 3,000 rows and a short training budget (see
+    # _claims.IMBALANCED); the sweep over data seeds is in test_seed_sweeps.py
+    res, margins = weighted_vs_plain_bce(0, tmp_path / "run")
     assert res.task == "binary"
     lb = res.leaderboard.set_index("candidate")
     assert lb.loc["binary_crossentropy@balanced", "pr_auc"] > lb.loc["binary_crossentropy", "pr_auc"]
     assert res.best == "binary_crossentropy@balanced"
+    # paired by training seed: the mean gap is the leaderboard's, and clearly above zero
+    assert len(margins) == 3 and sum(margins) / 3 > 0.02, margins
     # weighting trades calibration for ranking: the unweighted model has the lower log loss
     assert lb.loc["binary_crossentropy", "log_loss"] < lb.loc["binary_crossentropy@balanced", "log_loss"]
 

@@ -141,8 +141,8 @@ class ColumnSchema:
             text = np.array(
                 [MISSING_TOKEN if pd.isna(v) else str(v) for v in col.tolist()], dtype=object
             )
-            known = set(c.categories) | {MISSING_TOKEN}
-            new = sorted({v for v in text.tolist() if v not in known})
+            seen = set(c.categories) | {MISSING_TOKEN}
+            new = sorted({v for v in text.tolist() if v not in seen})
             if new:
                 shown = ", ".join(map(repr, new[:5])) + (" ..." if len(new) > 5 else "")
                 notes.append(

@@ -112,8 +112,18 @@ class TuneObjective:
         from optuna_integration import KerasPruningCallback
 
         params, task = self.make_task(trial)
+        from optuna import TrialPruned
+
         cbs = [KerasPruningCallback(trial, VAL_JUDGE)] if self.settings.pruning else []
-        rec = run_trial(task, callbacks=cbs, judge_each_epoch=VAL_JUDGE)
+        try:
+            rec = run_trial(task, callbacks=cbs, judge_each_epoch=VAL_JUDGE)
+        except TrialPruned:
+            raise
+        except BaseException:
+            # cut short (Ctrl-C, an error): Optuna marks it failed; as on the engine path it
+            # does not use its loss's budget, so re-running the command redoes it
+            trial.set_user_attr("interrupted", True)
+            raise
         value = self.record(trial, params, rec)
         return float("nan") if value is None else value
 
