@@ -19,6 +19,7 @@ the same order. :class:`SampleInfo` is what the run manifest stores about it.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -247,8 +248,8 @@ def _dataset(data: Any) -> tuple[Any, str] | None:
 
     from losslab.experiment.streaming import open_dataset
 
-    if isinstance(data, str | Path):
-        return open_dataset(data), str(data)
+    if isinstance(data, str | Path):  # absolute: a refit from another folder finds it
+        return open_dataset(data), os.path.abspath(str(data))
     mod = type(data).__module__
     if mod.startswith("pandas") and type(data).__name__ == "DataFrame":
         return pads.dataset(pa.Table.from_pandas(data, preserve_index=False)), "pandas.DataFrame"

@@ -39,6 +39,7 @@ __all__ = [
     "compute_stats",
     "encode_batch",
     "open_dataset",
+    "shuffled_batches",
     "stream_batches",
     "validation_mask",
 ]
@@ -290,50 +291,77 @@ def stream_batches(
 
     if split not in ("train", "val"):
         raise InvalidParameterError(f"split must be 'train' or 'val'. Received: {split!r}.")
+    cols = [f.name for f in stats.features]
+    read = list(dict.fromkeys([*cols, stats.target, *([stats.key] if stats.key else [])]))
+
+    def encode(batch: Any) -> tuple[np.ndarray, ...] | None:
+        val = validation_mask(batch, val_fraction=stats.val_fraction, key=stats.key, columns=[*cols, stats.target])
+        part = batch.filter(pa.array(val if split == "val" else ~val))
+        return encode_batch(part, stats) if part.num_rows else None
+
+    yield from shuffled_batches(  # type: ignore[misc]
+        ds, encode, columns=read, batch_size=batch_size, buffer_rows=buffer_rows, seed=seed, epoch=epoch, shuffle=shuffle
+    )
+
+
+def shuffled_batches(
+    ds: Any,
+    encode: Any,
+    *,
+    columns: Sequence[str] | None = None,
+    batch_size: int = 1024,
+    buffer_rows: int = 65_536,
+    seed: int = 0,
+    epoch: int = 0,
+    shuffle: bool = True,
+) -> Iterator[tuple[np.ndarray, ...]]:
+    """One epoch of batches of ``encode(arrow batch) -> (arrays...) or None`` over ``ds``:
+    fragments in a seeded random order, rows permuted in a buffer of ``buffer_rows``.
+
+    Example:
+        >>> import pyarrow as pa, pyarrow.dataset as pads
+        >>> ds = pads.dataset(pa.table({"v": np.arange(10.0)}))
+        >>> enc = lambda b: (b.column("v").to_numpy(),)
+        >>> [len(b[0]) for b in shuffled_batches(ds, enc, batch_size=4)]
+        [4, 4, 2]
+    """
     rng = np.random.default_rng([seed, epoch])
     frags = _fragments(ds)
     if shuffle:
         frags = [frags[i] for i in rng.permutation(len(frags))]
-    cols = [f.name for f in stats.features]
-    read = list(dict.fromkeys([*cols, stats.target, *([stats.key] if stats.key else [])]))
-    bx: list[np.ndarray] = []
-    by: list[np.ndarray] = []
-    held = 0
+    held: list[tuple[np.ndarray, ...]] = []
+    rows = 0
     for frag in frags:
-        for batch in frag.to_batches(columns=read, batch_size=READ_ROWS, batch_readahead=1, fragment_readahead=1):
-            val = validation_mask(batch, val_fraction=stats.val_fraction, key=stats.key, columns=[*cols, stats.target])
-            part = batch.filter(pa.array(val if split == "val" else ~val))
-            if part.num_rows == 0:
+        for batch in frag.to_batches(columns=columns, batch_size=READ_ROWS, batch_readahead=1, fragment_readahead=1):
+            arrays = encode(batch)
+            if arrays is None or not len(arrays[0]):
                 continue
-            x, y = encode_batch(part, stats)
-            bx.append(x)
-            by.append(y)
-            held += len(y)
-            if held >= buffer_rows:
-                yield from _drain(bx, by, batch_size, rng if shuffle else None, keep_tail=True)
-                held = sum(len(b) for b in by)
-    yield from _drain(bx, by, batch_size, rng if shuffle else None, keep_tail=False)
+            held.append(tuple(arrays))
+            rows += len(arrays[0])
+            if rows >= buffer_rows:
+                yield from _drain(held, batch_size, rng if shuffle else None, keep_tail=True)
+                rows = sum(len(h[0]) for h in held)
+    yield from _drain(held, batch_size, rng if shuffle else None, keep_tail=False)
 
 
 def _drain(
-    bx: list[np.ndarray], by: list[np.ndarray], batch_size: int, rng: np.random.Generator | None, *, keep_tail: bool
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    held: list[tuple[np.ndarray, ...]], batch_size: int, rng: np.random.Generator | None, *, keep_tail: bool
+) -> Iterator[tuple[np.ndarray, ...]]:
     """Emit the buffered rows (permuted) as full batches; keep the remainder when asked."""
-    if not by:
+    if not held:
         return
-    x, y = np.concatenate(bx), np.concatenate(by)
-    bx.clear()
-    by.clear()
+    arrays = [np.concatenate(parts) for parts in zip(*held, strict=True)]
+    held.clear()
+    n = len(arrays[0])
     if rng is not None:
-        order = rng.permutation(len(y))
-        x, y = x[order], y[order]
-    full = (len(y) // batch_size) * batch_size
-    end = full if keep_tail else len(y)
+        order = rng.permutation(n)
+        arrays = [a[order] for a in arrays]
+    full = (n // batch_size) * batch_size
+    end = full if keep_tail else n
     for i in range(0, end, batch_size):
-        yield x[i : i + batch_size], y[i : i + batch_size]
-    if keep_tail and full < len(y):
-        bx.append(x[full:])
-        by.append(y[full:])
+        yield tuple(a[i : i + batch_size] for a in arrays)
+    if keep_tail and full < n:
+        held.append(tuple(a[full:] for a in arrays))
 
 
 class Prefetch:

@@ -142,7 +142,8 @@ Refit = Annotated[
     bool,
     typer.Option(
         "--refit",
-        help="At the end, retrain the winner on train + validation rows and export it to OUT/model/.",
+        help="At the end, retrain the winner on train + validation rows and export it to OUT/model/ "
+        "(after --sample: on every row of the table but the sample's test rows, out of core).",
     ),
 ]
 NoModels = Annotated[
