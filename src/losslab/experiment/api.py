@@ -174,7 +174,7 @@ def compare(
     """
     table, drawn = load_or_sample(
         x if y is None else None, target, sample=sample, threshold=sample_threshold, seed=split_seed,
-        task=task, engine=engine, out=out, quiet=quiet,
+        task=task, engine=engine, out=out,
     )
     data = with_sample(extract_data(x if table is None else table, y, target=target, group=group, time=time), x, drawn, table)
     info = infer_target_task(data.y, task)
@@ -297,7 +297,7 @@ def run(
     )
     loaded, drawn = load_or_sample(
         data, target, sample=sample, threshold=sample_threshold, seed=split_seed, task=task,
-        engine=engine, out=out, quiet=quiet,
+        engine=engine, out=out,
     )
     table = read_table(loaded)
     xy = with_sample(extract_data(table, target=target, group=group, time=time), data, drawn, table)

@@ -297,7 +297,6 @@ def load_or_sample(
     task: str | None = None,
     engine: Any = None,
     out: str | Path | None = None,
-    quiet: bool = False,
 ) -> tuple[Any, SampleInfo | None]:
     """``(table or the data as given, SampleInfo or None)`` for ``compare`` / ``run``.
 
@@ -341,6 +340,6 @@ def load_or_sample(
     info = SampleInfo(size, total, seed, target if strata else None, strata, automatic, method, source)
     if previous is not None:
         info = replace(info, automatic=previous.automatic)
-    if not quiet:
-        sys.stderr.write(f"Note: {info.message()}. Pass --sample N to choose the size; --refit trains the winner on all rows.\n")
+    # said even under --quiet: every figure of the run is about these rows
+    sys.stderr.write(f"Note: {info.message()}. Pass --sample N to choose the size; --refit trains the winner on all rows.\n")
     return frame, info
