@@ -46,6 +46,8 @@ __all__ = [
 
 _PARQUET = (".parquet", ".pq", ".parq")
 MAX_CATEGORIES = 64
+#: A target with at most this many distinct values keeps its value counts (classes).
+MAX_CLASSES = 64
 READ_ROWS = 65_536
 
 
@@ -147,6 +149,9 @@ class StreamStats:
     n_val: int
     val_fraction: float
     key: str | None
+    target_counts: list[list[Any]] | None = None  # [value, training rows] of a discrete target
+    task: str | None = None  # set by the fit (losslab._vocab.TaskKind)
+    classes: list[Any] | None = None  # class order of a classification task (codes 0..K-1)
 
     @property
     def n_inputs(self) -> int:
@@ -198,7 +203,7 @@ def compute_stats(
     cols = list(features) if features is not None else _check_columns(ds, target, key)
     _check_columns(ds, target, key)
     accs = {c: ColumnAccumulator(c, ds.schema.field(c).type, MAX_CATEGORIES, False) for c in cols}
-    yacc = ColumnAccumulator(target, ds.schema.field(target).type, 16, True)
+    yacc = ColumnAccumulator(target, ds.schema.field(target).type, MAX_CLASSES, True)
     read = list(dict.fromkeys([*cols, target, *([key] if key else [])]))
     n_train = n_val = 0
     # read ahead one fragment and two batches only: the defaults (4 and 16) hold hundreds of MB
@@ -219,9 +224,11 @@ def compute_stats(
     y = yacc.finish(n_train)
     if y.mean is None:
         raise DataError(f"The target {target!r} must be numeric. Received type {y.dtype}.")
-    values = sorted(yacc.counts) if yacc.counts is not None and len(yacc.counts) <= 2 else None
+    counts = yacc.counts if yacc.counts is not None and len(yacc.counts) <= MAX_CLASSES else None
+    values = sorted(counts) if counts is not None and len(counts) <= 2 else None
     return StreamStats(
-        target, feats, float(y.mean), float(y.std or 1.0) or 1.0, values, n_train, n_val, val_fraction, key
+        target, feats, float(y.mean), float(y.std or 1.0) or 1.0, values, n_train, n_val, val_fraction, key,
+        None if counts is None else [[v, int(counts[v])] for v in sorted(counts)],
     )
 
 
@@ -243,7 +250,8 @@ def _feature(acc: Any) -> FeatureStat:
 
 def encode_batch(batch: Any, stats: StreamStats) -> tuple[np.ndarray, np.ndarray]:
     """``(x, y)`` float32 arrays: standardised numbers (missing -> 0) and one-hot categories;
-    the target standardised for regression (``target_values is None``), else as is."""
+    the target as class codes for a classification fit (``classes``), standardised for
+    regression (``target_values is None``), else as is."""
     parts = []
     for f in stats.features:
         col = batch.column(f.name)
@@ -256,7 +264,11 @@ def encode_batch(batch: Any, stats: StreamStats) -> tuple[np.ndarray, np.ndarray
             parts.append(np.stack([values == c for c in f.categories], axis=1) if f.categories else np.zeros((len(values), 0)))
     x = np.concatenate(parts, axis=1).astype(np.float32) if parts else np.zeros((batch.num_rows, 0), np.float32)
     y = batch.column(stats.target).to_numpy(zero_copy_only=False).astype(np.float64)
-    if stats.target_values is None:
+    if stats.classes is not None:  # class codes 0..K-1 (a value not among them: -1)
+        order = np.asarray(stats.classes, dtype=np.float64)
+        pos = np.clip(np.searchsorted(order, y), 0, len(order) - 1)
+        y = np.where(order[pos] == y, pos, -1).astype(np.float64)
+    elif stats.target_values is None:
         y = (y - stats.target_mean) / stats.target_std
     return x, y.astype(np.float32)[:, None]
 
