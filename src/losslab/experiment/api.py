@@ -48,7 +48,7 @@ from losslab.experiment.sampling import SampleInfo, load_or_sample, row_hashes
 __all__ = ["Candidate", "Results", "compare", "parse_candidate", "run", "write_leaderboard"]
 
 
-def with_sample(xy: ExperimentData, given: Any, drawn: SampleInfo | None, table: Any) -> ExperimentData:
+def _with_sample(xy: ExperimentData, given: Any, drawn: SampleInfo | None, table: Any) -> ExperimentData:
     """The experiment data with its source (the path given) and, if sampled, the sample's
     description and each row's content hash."""
     if isinstance(given, str | Path):
@@ -176,7 +176,7 @@ def compare(
         x if y is None else None, target, sample=sample, threshold=sample_threshold, seed=split_seed,
         task=task, engine=engine, out=out,
     )
-    data = with_sample(extract_data(x if table is None else table, y, target=target, group=group, time=time), x, drawn, table)
+    data = _with_sample(extract_data(x if table is None else table, y, target=target, group=group, time=time), x, drawn, table)
     info = infer_target_task(data.y, task)
     kind = TaskKind.parse(info.kind)
     goal_choice = resolve_goal(kind, goal, quantile, metric)
@@ -300,7 +300,7 @@ def run(
         engine=engine, out=out,
     )
     table = read_table(loaded)
-    xy = with_sample(extract_data(table, target=target, group=group, time=time), data, drawn, table)
+    xy = _with_sample(extract_data(table, target=target, group=group, time=time), data, drawn, table)
     rec = recommend(table, target=target, task=task, goal=goal, top=top)
     kind = TaskKind.parse(rec.task.kind)
     try:

@@ -274,6 +274,14 @@ def _small_file(data: Any, threshold: int) -> bool:
     return str(data).lower().endswith((".csv", ".tsv", ".txt")) and Path(data).stat().st_size < 2 * threshold
 
 
+def _rows_in_memory(data: Any) -> float:
+    """Rows of an in-memory table or array (no conversion), infinity for a path."""
+    if isinstance(data, str | Path) or data is None:
+        return 0 if data is None else float("inf")
+    rows = getattr(data, "num_rows", None)
+    return float(rows) if rows is not None else float(len(data)) if hasattr(data, "__len__") else float("inf")
+
+
 def _previous(out: str | Path | None) -> SampleInfo | None:
     """The sample a run directory was made with (a resume draws the same one)."""
     if out is None or not Path(out, "manifest.json").exists():
@@ -307,21 +315,23 @@ def load_or_sample(
     """
     n = check_sample(sample)
     previous = _previous(out) if n is None else None
-    if n is None and previous is None and _small_file(data, DEFAULT_THRESHOLD if threshold is None else int(threshold)):
+    limit = DEFAULT_THRESHOLD if threshold is None else int(threshold)
+    if n is None and previous is None and (_small_file(data, limit) or _rows_in_memory(data) <= limit):
         return data, None  # cannot be over the threshold: read as before, without a count
     try:
         opened = _dataset(data) if target is not None else None
         total = opened[0].count_rows() if opened is not None else 0
-    except Exception:
+    except Exception as e:
         if n is None and isinstance(data, str | Path) and Path(data).is_file():
             return data, None  # the table reader reports what is wrong with the file
-        raise
+        if isinstance(e, DataError):
+            raise
+        raise DataError(f"Cannot read the table to sample it: {str(e).splitlines()[0]}. Received: {type(data).__name__}.") from None
     if opened is None:
         if n is not None and n > 0:
             raise InvalidParameterError("sample= needs a table (a path, DataFrame or pyarrow Table) with target=. Received arrays.")
         return data, None
     ds, source = opened
-    limit = DEFAULT_THRESHOLD if threshold is None else int(threshold)
     automatic = n is None and previous is None and total > limit
     size = previous.rows if previous is not None else (DEFAULT_ROWS if automatic else n)
     if size is None or size < 0 or (automatic and size >= total):
@@ -331,12 +341,15 @@ def load_or_sample(
     seed = previous.seed if previous is not None else seed
     counts = _stratify(ds, target, task)
     draw = getattr(engine, "draw_sample", None)
-    if draw is not None and isinstance(data, str | Path):
-        frame, strata = draw(str(data), target, size, seed=seed, counts=counts)
-        method = "spark: per-class row_number over xxhash64(row, seed) <= quota"
-    else:
-        frame, strata = draw_sample(ds, target, size, seed=seed, stratify=counts is not None, counts=counts)
-        method = "pyarrow stream: per-class bottom-k of hash(row, seed)"
+    try:
+        if draw is not None and isinstance(data, str | Path):
+            frame, strata = draw(str(data), target, size, seed=seed, counts=counts)
+            method = "spark: per-class row_number over xxhash64(row, seed) <= quota"
+        else:
+            frame, strata = draw_sample(ds, target, size, seed=seed, stratify=counts is not None, counts=counts)
+            method = "pyarrow stream: per-class bottom-k of hash(row, seed)"
+    except (ValueError, TypeError, OSError) as e:  # Arrow's ArrowInvalid / ArrowTypeError / IO errors
+        raise DataError(f"Cannot read the table while sampling it: {str(e).splitlines()[0]}. Received: {source!r}.") from None
     info = SampleInfo(size, total, seed, target if strata else None, strata, automatic, method, source)
     if previous is not None:
         info = replace(info, automatic=previous.automatic)
