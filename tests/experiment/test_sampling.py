@@ -184,6 +184,12 @@ def test_run_on_a_sample_then_refit_on_all_rows_out_of_core(tmp_path, capsys):
     pred = pd.read_csv(tmp_path / "pred.csv")
     assert len(pred) == 5 and np.allclose(pred["p_0"] + pred["p_1"], 1.0, atol=1e-5)
 
+    # --on-sample: the in-memory refit on the sample's training + validation rows
+    assert main(["refit", str(out), "--on-sample"]) == 0
+    card = json.loads((out / "model" / "card.json").read_text())
+    assert card["refit"]["rows"] == len(split["idx_train"]) + len(split["idx_val"]) == 400 - n_test
+    assert not card["refit"].get("out_of_core")
+
     # a resume without --sample reuses the stored sample: the same data, nothing retrained
     before = (out / "trials.jsonl").read_text()
     assert main(args[: args.index("--sample")] + ["--out", str(out), "-q"]) == 0
