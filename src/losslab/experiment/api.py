@@ -36,14 +36,29 @@ from losslab.experiment.execution import execute_plan
 from losslab.experiment.lineup import Candidate, advisor_lineup, build_lineup, parse_candidate
 from losslab.experiment.models import BuildModel, mlp_config
 from losslab.experiment.preparation import (
+    ExperimentData,
     extract_data,
     infer_target_task,
     ordinal_classes,
     resolve_goal,
 )
 from losslab.experiment.results import Results, write_leaderboard
+from losslab.experiment.sampling import SampleInfo, load_or_sample, row_hashes
 
 __all__ = ["Candidate", "Results", "compare", "parse_candidate", "run", "write_leaderboard"]
+
+
+def _with_sample(xy: ExperimentData, given: Any, drawn: SampleInfo | None, table: Any) -> ExperimentData:
+    """The experiment data with its source (the path given) and, if sampled, the sample's
+    description and each row's content hash."""
+    if isinstance(given, str | Path):
+        xy = dataclasses.replace(xy, source=str(given))
+    if drawn is None:
+        return xy
+    import pyarrow as pa
+
+    keys = row_hashes(pa.Table.from_pandas(table, preserve_index=False))
+    return dataclasses.replace(xy, sample=drawn.to_dict(), row_keys=keys)
 
 
 def compare(
@@ -81,6 +96,8 @@ def compare(
     mlflow: str | bool | None = None,
     tensorboard: str | Path | None = None,
     save_models: bool = True,
+    sample: int | str | None = None,
+    sample_threshold: int | None = None,
 ) -> Results:
     """Train the same model with each loss under one fair protocol and rank them.
 
@@ -130,6 +147,14 @@ def compare(
             in this directory.
         save_models: store each trial's trained network (``trials/<id>.keras``) so any
             candidate can be exported or refit later; False saves space.
+        sample: compare on a seeded sample of this many rows of a table (stratified by
+            class for a discrete target), drawn in a stream without loading the table
+            (:mod:`~losslab.experiment.sampling`); ``"all"`` never samples; None samples
+            :data:`~losslab.experiment.sampling.DEFAULT_ROWS` rows of a table over
+            ``sample_threshold`` rows, and a resumed run reuses its stored sample. The seed
+            is ``split_seed``; an engine with ``draw_sample`` (Spark) draws it.
+        sample_threshold: rows over which a table is sampled automatically (default
+            :data:`~losslab.experiment.sampling.DEFAULT_THRESHOLD`).
 
     Returns:
         :class:`Results` (``.leaderboard`` DataFrame, ``.histories``, ``.trials``, ``.best``).
@@ -147,7 +172,11 @@ def compare(
         ...                       seeds=2, max_epochs=10, quiet=True)  # doctest: +SKIP
         >>> res.leaderboard[["candidate", "rmse", "ci_low", "ci_high"]]  # doctest: +SKIP
     """
-    data = extract_data(x, y, target=target, group=group, time=time)
+    table, drawn = load_or_sample(
+        x if y is None else None, target, sample=sample, threshold=sample_threshold, seed=split_seed,
+        task=task, engine=engine, out=out,
+    )
+    data = _with_sample(extract_data(x if table is None else table, y, target=target, group=group, time=time), x, drawn, table)
     info = infer_target_task(data.y, task)
     kind = TaskKind.parse(info.kind)
     goal_choice = resolve_goal(kind, goal, quantile, metric)
@@ -220,6 +249,8 @@ def run(
     mlflow: str | bool | None = None,
     tensorboard: str | Path | None = None,
     save_models: bool = True,
+    sample: int | str | None = None,
+    sample_threshold: int | None = None,
 ) -> Results:
     """The main job: recommend a shortlist (advisor) -> compare it -> leaderboard -> report.
 
@@ -236,8 +267,8 @@ def run(
         losses: extra candidates to add to the shortlist.
         class_weight, seeds, max_epochs, batch_size, learning_rate, optimizer,
             early_stopping, terminate_on_nan, scale_target, hidden, dropout, test_size,
-            val_size, stratify, group, time, split_seed, out, engine, quiet, report, save_models: as in
-            :func:`compare`.
+            val_size, stratify, group, time, split_seed, out, engine, quiet, report, save_models,
+            sample, sample_threshold: as in :func:`compare`.
 
     Returns:
         :class:`Results`; ``results.manifest["recommendation"]`` holds the advisor's output.
@@ -264,10 +295,12 @@ def run(
         time=time,
         seed=split_seed,
     )
-    table = read_table(data)
-    xy = extract_data(table, target=target, group=group, time=time)
-    if isinstance(data, str | Path):
-        xy = dataclasses.replace(xy, source=str(data))
+    loaded, drawn = load_or_sample(
+        data, target, sample=sample, threshold=sample_threshold, seed=split_seed, task=task,
+        engine=engine, out=out,
+    )
+    table = read_table(loaded)
+    xy = _with_sample(extract_data(table, target=target, group=group, time=time), data, drawn, table)
     rec = recommend(table, target=target, task=task, goal=goal, top=top)
     kind = TaskKind.parse(rec.task.kind)
     try:

@@ -166,8 +166,13 @@ def card_markdown(card: Mapping[str, Any]) -> str:
         )
     r = card.get("refit")
     if r:
+        where = (
+            f"out of core on every row of {r.get('source')} but the sample's test rows"
+            if r.get("out_of_core")
+            else "on train + validation rows"
+        )
         lines.append(
-            f"- refit on train + validation rows ({r['rows']} rows) for {r['epochs']} epochs (median best epoch over seeds {r['best_epochs']})"
+            f"- refit {where} ({r['rows']} rows) for {r['epochs']} epochs (median best epoch over seeds {r['best_epochs']})"
         )
         if r.get("test_metrics"):
             lines.append(

@@ -25,12 +25,14 @@ from losslab.experiment.store import FORMAT_VERSION, RunStore, config_hash, envi
 from losslab.experiment.trial import TrialRecord, TrialTask, run_trial
 
 __all__ = [
+    "TEST_KEYS",
     "OpenRun",
     "execute_plan",
     "note_damage",
     "open_run",
     "run_trials",
     "run_with_progress",
+    "save_test_keys",
     "trial_tasks",
 ]
 
@@ -68,6 +70,7 @@ def _manifest(
             "n_rows": int(n_rows),
             "n_features": int(np.prod(prepared.input_shape)),
             "columns": list(data.columns),
+            "sample": data.sample,
         },
         "task": {
             "kind": str(plan.task),
@@ -142,6 +145,19 @@ def open_run(
     return OpenRun(store, prepared, manifest)
 
 
+TEST_KEYS = "sample_test_keys.npy"
+
+
+def save_test_keys(store: RunStore, keys: np.ndarray) -> None:
+    """Store the content hashes of a sampled run's test rows (``data/sample_test_keys.npy``):
+    the out-of-core refit trains on every row of the table but these."""
+    path = store.data_dir / TEST_KEYS
+    if not path.exists():
+        tmp = path.with_suffix(".tmp.npy")
+        np.save(tmp, np.asarray(keys, dtype=np.uint64))
+        tmp.replace(path)
+
+
 def note_damage(store: RunStore) -> None:
     """Say on stderr which stored lines :meth:`RunStore.records` left out (they are redone)."""
     import sys
@@ -210,6 +226,8 @@ def execute_plan(
 
     run = open_run(plan, data, out)
     try:
+        if data.row_keys is not None:
+            save_test_keys(run.store, data.row_keys[run.prepared.idx_test])
         note_damage(run.store)
         tasks = trial_tasks(plan, run, save_models=save_models)
         done = run.store.finished_ids()

@@ -41,6 +41,10 @@ class ExperimentData:
         source: what the data came from (a path, ``pandas.DataFrame``, ``arrays`` ...).
         columns: feature column names of a table (empty for arrays).
         target: the target column name(s), or None for arrays.
+        sample: what :mod:`~losslab.experiment.sampling` drew (``SampleInfo.to_dict()``),
+            or None when every row is used.
+        row_keys: with a sample, the content hash of each row (the out-of-core refit leaves
+            the test rows out by these).
     """
 
     x: Any
@@ -50,6 +54,8 @@ class ExperimentData:
     source: str
     columns: tuple[str, ...]
     target: str | list[str] | None = None
+    sample: dict[str, Any] | None = None
+    row_keys: np.ndarray | None = None
 
     def target_values(self) -> np.ndarray:
         """``y`` as a NumPy array."""

@@ -35,7 +35,7 @@ from losslab.experiment.store import RunStore, atomic_write_json
 from losslab.experiment.trial import build_trial_model, prepare_trial
 from losslab.experiment.trial_callbacks import predict_raw
 
-__all__ = ["refit", "refit_epochs", "write_model_dir"]
+__all__ = ["export_refit", "refit", "refit_epochs", "write_model_dir"]
 
 
 def refit_epochs(records: list[dict[str, Any]]) -> tuple[int, list[int]]:
@@ -74,8 +74,14 @@ def write_model_dir(run_dir: str | os.PathLike[str], model: Any, card: dict[str,
     return final
 
 
-def refit(run_dir: str | os.PathLike[str], candidate: str | None = None) -> Path:
+def refit(
+    run_dir: str | os.PathLike[str], candidate: str | None = None, *, all_rows: bool | None = None
+) -> Path:
     """Refit the winner (or ``candidate``: a label, id or loss name) and export it.
+
+    A run compared on a sample of a table (``compare(..., sample=N)``) is refit on every
+    row of the table but the sample's test rows, streamed out of core
+    (:func:`losslab.experiment.refit_stream.refit_out_of_core`), unless ``all_rows=False``.
 
     Returns:
         The ``RUN_DIR/model`` directory.
@@ -90,12 +96,17 @@ def refit(run_dir: str | os.PathLike[str], candidate: str | None = None) -> Path
     """
     from losslab.experiment.models import set_seed
 
+    manifest = RunStore(run_dir).read_manifest() or {}
+    if all_rows is not False and (manifest.get("data") or {}).get("sample"):
+        from losslab.experiment.refit_stream import refit_out_of_core
+
+        return refit_out_of_core(run_dir, candidate)
     records = candidate_trials(run_dir, candidate)
     epochs, best = refit_epochs(records)
     rec = records[0]
     task = task_for_record(run_dir, rec)
     setup = prepare_trial(task)
-    schema = load_schema(run_dir)  # fail before training when the run has no schema
+    load_schema(run_dir)  # fail before training when the run has no schema
     model = build_trial_model(setup)
     data = setup.data
     x = np.concatenate([data.x_train, data.x_val])
@@ -110,26 +121,36 @@ def refit(run_dir: str | os.PathLike[str], candidate: str | None = None) -> Path
         shuffle=True,
         verbose=0,
     )
-    raw = predict_raw(model, data.x_test)
-    test_metrics = setup.judge(setup.prediction(raw), data.y_test) if np.isfinite(raw).all() else {}
-    exported = inference_model(run_dir, rec["trial_id"], network=model, setup=setup)
-    manifest = RunStore(run_dir).read_manifest() or {}
-    outputs = output_columns(
-        task.task,
-        manifest.get("task", {}).get("classes"),
-        setup.head.head.value,
-        setup.levels,
-        int(exported.output_shape[-1]),
-        manifest.get("data", {}).get("target"),
-    )
     info = {
         "rows": int(len(x)),
         "epochs": epochs,
         "best_epochs": best,
         "seed": int(task.seed),
         "seeds": [int(r["seed"]) for r in records],
-        "test_metrics": test_metrics,
         "note": "trained on train + validation rows; preprocessing and target scaling fit on the training rows",
     }
-    card = model_card(run_dir, rec, schema, outputs, levels=setup.levels, refit=info)
+    return export_refit(run_dir, rec, setup, model, info)
+
+
+def export_refit(
+    run_dir: str | os.PathLike[str], rec: dict[str, Any], setup: Any, model: Any, info: dict[str, Any]
+) -> Path:
+    """Score a refit network on the test split, wrap it as the raw-column model and write
+    ``RUN_DIR/model/`` with its card (``info`` becomes the card's ``refit`` entry)."""
+    data = setup.data
+    raw = predict_raw(model, data.x_test)
+    test_metrics = setup.judge(setup.prediction(raw), data.y_test) if np.isfinite(raw).all() else {}
+    exported = inference_model(run_dir, rec["trial_id"], network=model, setup=setup)
+    manifest = RunStore(run_dir).read_manifest() or {}
+    outputs = output_columns(
+        setup.task.task,
+        manifest.get("task", {}).get("classes"),
+        setup.head.head.value,
+        setup.levels,
+        int(exported.output_shape[-1]),
+        manifest.get("data", {}).get("target"),
+    )
+    card = model_card(
+        run_dir, rec, load_schema(run_dir), outputs, levels=setup.levels, refit={**info, "test_metrics": test_metrics}
+    )
     return write_model_dir(run_dir, exported, card)

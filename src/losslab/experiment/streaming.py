@@ -39,12 +39,15 @@ __all__ = [
     "compute_stats",
     "encode_batch",
     "open_dataset",
+    "shuffled_batches",
     "stream_batches",
     "validation_mask",
 ]
 
 _PARQUET = (".parquet", ".pq", ".parq")
 MAX_CATEGORIES = 64
+#: A target with at most this many distinct values keeps its value counts (classes).
+MAX_CLASSES = 64
 READ_ROWS = 65_536
 
 
@@ -146,6 +149,9 @@ class StreamStats:
     n_val: int
     val_fraction: float
     key: str | None
+    target_counts: list[list[Any]] | None = None  # [value, training rows] of a discrete target
+    task: str | None = None  # set by the fit (losslab._vocab.TaskKind)
+    classes: list[Any] | None = None  # class order of a classification task (codes 0..K-1)
 
     @property
     def n_inputs(self) -> int:
@@ -197,7 +203,7 @@ def compute_stats(
     cols = list(features) if features is not None else _check_columns(ds, target, key)
     _check_columns(ds, target, key)
     accs = {c: ColumnAccumulator(c, ds.schema.field(c).type, MAX_CATEGORIES, False) for c in cols}
-    yacc = ColumnAccumulator(target, ds.schema.field(target).type, 16, True)
+    yacc = ColumnAccumulator(target, ds.schema.field(target).type, MAX_CLASSES, True)
     read = list(dict.fromkeys([*cols, target, *([key] if key else [])]))
     n_train = n_val = 0
     # read ahead one fragment and two batches only: the defaults (4 and 16) hold hundreds of MB
@@ -218,9 +224,11 @@ def compute_stats(
     y = yacc.finish(n_train)
     if y.mean is None:
         raise DataError(f"The target {target!r} must be numeric. Received type {y.dtype}.")
-    values = sorted(yacc.counts) if yacc.counts is not None and len(yacc.counts) <= 2 else None
+    counts = yacc.counts if yacc.counts is not None and len(yacc.counts) <= MAX_CLASSES else None
+    values = sorted(counts) if counts is not None and len(counts) <= 2 else None
     return StreamStats(
-        target, feats, float(y.mean), float(y.std or 1.0) or 1.0, values, n_train, n_val, val_fraction, key
+        target, feats, float(y.mean), float(y.std or 1.0) or 1.0, values, n_train, n_val, val_fraction, key,
+        None if counts is None else [[v, int(counts[v])] for v in sorted(counts)],
     )
 
 
@@ -242,7 +250,8 @@ def _feature(acc: Any) -> FeatureStat:
 
 def encode_batch(batch: Any, stats: StreamStats) -> tuple[np.ndarray, np.ndarray]:
     """``(x, y)`` float32 arrays: standardised numbers (missing -> 0) and one-hot categories;
-    the target standardised for regression (``target_values is None``), else as is."""
+    the target as class codes for a classification fit (``classes``), standardised for
+    regression (``target_values is None``), else as is."""
     parts = []
     for f in stats.features:
         col = batch.column(f.name)
@@ -255,7 +264,11 @@ def encode_batch(batch: Any, stats: StreamStats) -> tuple[np.ndarray, np.ndarray
             parts.append(np.stack([values == c for c in f.categories], axis=1) if f.categories else np.zeros((len(values), 0)))
     x = np.concatenate(parts, axis=1).astype(np.float32) if parts else np.zeros((batch.num_rows, 0), np.float32)
     y = batch.column(stats.target).to_numpy(zero_copy_only=False).astype(np.float64)
-    if stats.target_values is None:
+    if stats.classes is not None:  # class codes 0..K-1 (a value not among them: -1)
+        order = np.asarray(stats.classes, dtype=np.float64)
+        pos = np.clip(np.searchsorted(order, y), 0, len(order) - 1)
+        y = np.where(order[pos] == y, pos, -1).astype(np.float64)
+    elif stats.target_values is None:
         y = (y - stats.target_mean) / stats.target_std
     return x, y.astype(np.float32)[:, None]
 
@@ -290,50 +303,77 @@ def stream_batches(
 
     if split not in ("train", "val"):
         raise InvalidParameterError(f"split must be 'train' or 'val'. Received: {split!r}.")
+    cols = [f.name for f in stats.features]
+    read = list(dict.fromkeys([*cols, stats.target, *([stats.key] if stats.key else [])]))
+
+    def encode(batch: Any) -> tuple[np.ndarray, ...] | None:
+        val = validation_mask(batch, val_fraction=stats.val_fraction, key=stats.key, columns=[*cols, stats.target])
+        part = batch.filter(pa.array(val if split == "val" else ~val))
+        return encode_batch(part, stats) if part.num_rows else None
+
+    yield from shuffled_batches(  # type: ignore[misc]
+        ds, encode, columns=read, batch_size=batch_size, buffer_rows=buffer_rows, seed=seed, epoch=epoch, shuffle=shuffle
+    )
+
+
+def shuffled_batches(
+    ds: Any,
+    encode: Any,
+    *,
+    columns: Sequence[str] | None = None,
+    batch_size: int = 1024,
+    buffer_rows: int = 65_536,
+    seed: int = 0,
+    epoch: int = 0,
+    shuffle: bool = True,
+) -> Iterator[tuple[np.ndarray, ...]]:
+    """One epoch of batches of ``encode(arrow batch) -> (arrays...) or None`` over ``ds``:
+    fragments in a seeded random order, rows permuted in a buffer of ``buffer_rows``.
+
+    Example:
+        >>> import pyarrow as pa, pyarrow.dataset as pads
+        >>> ds = pads.dataset(pa.table({"v": np.arange(10.0)}))
+        >>> enc = lambda b: (b.column("v").to_numpy(),)
+        >>> [len(b[0]) for b in shuffled_batches(ds, enc, batch_size=4)]
+        [4, 4, 2]
+    """
     rng = np.random.default_rng([seed, epoch])
     frags = _fragments(ds)
     if shuffle:
         frags = [frags[i] for i in rng.permutation(len(frags))]
-    cols = [f.name for f in stats.features]
-    read = list(dict.fromkeys([*cols, stats.target, *([stats.key] if stats.key else [])]))
-    bx: list[np.ndarray] = []
-    by: list[np.ndarray] = []
-    held = 0
+    held: list[tuple[np.ndarray, ...]] = []
+    rows = 0
     for frag in frags:
-        for batch in frag.to_batches(columns=read, batch_size=READ_ROWS, batch_readahead=1, fragment_readahead=1):
-            val = validation_mask(batch, val_fraction=stats.val_fraction, key=stats.key, columns=[*cols, stats.target])
-            part = batch.filter(pa.array(val if split == "val" else ~val))
-            if part.num_rows == 0:
+        for batch in frag.to_batches(columns=columns, batch_size=READ_ROWS, batch_readahead=1, fragment_readahead=1):
+            arrays = encode(batch)
+            if arrays is None or not len(arrays[0]):
                 continue
-            x, y = encode_batch(part, stats)
-            bx.append(x)
-            by.append(y)
-            held += len(y)
-            if held >= buffer_rows:
-                yield from _drain(bx, by, batch_size, rng if shuffle else None, keep_tail=True)
-                held = sum(len(b) for b in by)
-    yield from _drain(bx, by, batch_size, rng if shuffle else None, keep_tail=False)
+            held.append(tuple(arrays))
+            rows += len(arrays[0])
+            if rows >= buffer_rows:
+                yield from _drain(held, batch_size, rng if shuffle else None, keep_tail=True)
+                rows = sum(len(h[0]) for h in held)
+    yield from _drain(held, batch_size, rng if shuffle else None, keep_tail=False)
 
 
 def _drain(
-    bx: list[np.ndarray], by: list[np.ndarray], batch_size: int, rng: np.random.Generator | None, *, keep_tail: bool
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    held: list[tuple[np.ndarray, ...]], batch_size: int, rng: np.random.Generator | None, *, keep_tail: bool
+) -> Iterator[tuple[np.ndarray, ...]]:
     """Emit the buffered rows (permuted) as full batches; keep the remainder when asked."""
-    if not by:
+    if not held:
         return
-    x, y = np.concatenate(bx), np.concatenate(by)
-    bx.clear()
-    by.clear()
+    arrays = [np.concatenate(parts) for parts in zip(*held, strict=True)]
+    held.clear()
+    n = len(arrays[0])
     if rng is not None:
-        order = rng.permutation(len(y))
-        x, y = x[order], y[order]
-    full = (len(y) // batch_size) * batch_size
-    end = full if keep_tail else len(y)
+        order = rng.permutation(n)
+        arrays = [a[order] for a in arrays]
+    full = (n // batch_size) * batch_size
+    end = full if keep_tail else n
     for i in range(0, end, batch_size):
-        yield x[i : i + batch_size], y[i : i + batch_size]
-    if keep_tail and full < len(y):
-        bx.append(x[full:])
-        by.append(y[full:])
+        yield tuple(a[i : i + batch_size] for a in arrays)
+    if keep_tail and full < n:
+        held.append(tuple(a[full:] for a in arrays))
 
 
 class Prefetch:

@@ -15,6 +15,7 @@ units are ``output * target_std + target_mean``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import time
@@ -36,6 +37,9 @@ from losslab.experiment.streaming import (
 
 __all__ = [
     "FitResult",
+    "batch_encoder",
+    "class_weights",
+    "with_task",
     "build_model_for",
     "fit_in_memory",
     "fit_streaming",
@@ -71,11 +75,103 @@ class FitResult:
         }
 
 
-def task_of(stats: StreamStats) -> TaskKind:
-    """Binary when the training target holds only 0 and 1, else regression."""
+def task_of(stats: StreamStats, loss: str | None = None, task: str | None = None) -> TaskKind:
+    """The fit's task: ``task`` when given (or already set on ``stats``); else the loss's
+    catalog family when it is a classification one (binary, multiclass); else binary when
+    the training target holds only 0 and 1, regression otherwise.
+
+    Example:
+        >>> from losslab.experiment.streaming import StreamStats
+        >>> s = StreamStats("y", [], 1.0, 0.8, None, 90, 10, 0.1, None, [[0, 30], [1, 30], [2, 30]])
+        >>> task_of(s, "sparse_categorical_crossentropy"), task_of(s, "mse")
+        (<TaskKind.MULTICLASS: 'multiclass'>, <TaskKind.REGRESSION: 'regression'>)
+    """
+    if task is not None or stats.task is not None:
+        return TaskKind.parse(task if task is not None else stats.task)  # type: ignore[arg-type]
+    family = _loss_task(loss) if loss is not None else None
+    if family is not None and family.has_class_labels:
+        return family
     if stats.target_values is not None and set(stats.target_values) <= {0, 1}:
         return TaskKind.BINARY
     return TaskKind.REGRESSION
+
+
+def _loss_task(loss: str) -> TaskKind | None:
+    """The task of the loss's catalog family, None for a family that is no table task."""
+    from losslab.catalog import parse_loss_string
+
+    try:
+        return TaskKind.parse(parse_loss_string(loss)[0].family.value)
+    except Exception:  # segmentation, metric learning, sequences ...
+        return None
+
+
+def with_task(stats: StreamStats, loss: str, task: str | None = None) -> StreamStats:
+    """``stats`` with the fit's task and, for classification, the class order (every value
+    of the training target: it must have at most ``MAX_CLASSES`` values).
+
+    Raises:
+        DataError: a classification task on a target with too many values.
+    """
+    kind = task_of(stats, loss, task)
+    if not kind.has_class_labels:
+        return dataclasses.replace(stats, task=str(kind), classes=None)
+    if stats.target_counts is None:
+        from losslab.errors import DataError
+        from losslab.experiment.streaming import MAX_CLASSES
+
+        raise DataError(
+            f"A {kind} fit needs class labels; the target {stats.target!r} has more than {MAX_CLASSES} "
+            "distinct values. Pass a regression loss, or a target of class codes."
+        )
+    return dataclasses.replace(stats, task=str(kind), classes=[v for v, _ in stats.target_counts])
+
+
+def class_weights(stats: StreamStats, mode: str | None) -> dict[int, float] | None:
+    """``"balanced"``: n / (K n_k) per class code from the training counts (scikit-learn's
+    rule, as ``compare --class-weight balanced``); None: no weights.
+
+    Example:
+        >>> from losslab.experiment.streaming import StreamStats
+        >>> s = StreamStats("y", [], 0.25, 0.4, [0, 1], 100, 0, 0.0, None, [[0, 75], [1, 25]],
+        ...                 "binary", [0, 1])
+        >>> class_weights(s, "balanced")
+        {0: 0.6666666666666666, 1: 2.0}
+    """
+    if mode is None:
+        return None
+    from losslab.experiment.heads import class_weights as weights_of
+
+    if stats.classes is None or not stats.target_counts:
+        from losslab.errors import InvalidParameterError
+
+        raise InvalidParameterError(f"class_weight applies to classification fits. Received: class_weight={mode!r}.")
+    counts = np.asarray([c for _, c in stats.target_counts], dtype=np.int64)
+    return weights_of(mode, np.repeat(np.arange(len(counts)), counts), len(counts))
+
+
+def batch_encoder(stats: StreamStats, loss: str, weights: dict[int, float] | None = None) -> Any:
+    """``(x, y) -> (x, y the loss reads[, sample weights])``: class codes one-hot when the
+    loss needs them; per-row class weights when ``weights`` are given."""
+    if stats.classes is None:
+        return lambda x, y: (x, y)
+    from losslab.catalog import parse_loss_string
+    from losslab.experiment.heads import encode_targets, head_spec
+
+    spec, params = parse_loss_string(loss)
+    k = len(stats.classes)
+    task = stats.task or "binary"
+    hs = head_spec(spec, params, task=task, n_classes=k)
+    table = None if weights is None else np.asarray([weights.get(i, 1.0) for i in range(k)], np.float32)
+
+    def encode(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
+        codes = y[:, 0].astype(np.int64)
+        if (codes < 0).any():  # a class the training rows never hold: left out
+            x, codes = x[codes >= 0], codes[codes >= 0]
+        y_enc = encode_targets(spec, hs, codes, task=task, n_classes=k)
+        return (x, y_enc) if table is None else (x, y_enc, table[codes])
+
+    return encode
 
 
 def build_model_for(
@@ -90,17 +186,23 @@ def build_model_for(
     from losslab.experiment.models import build_body, build_full_model, mlp_config
 
     spec, params = parse_loss_string(loss)
-    hs = head_spec(spec, params, task=task_of(stats))
+    n_classes = len(stats.classes) if stats.classes is not None else None
+    hs = head_spec(spec, params, task=task_of(stats, loss), n_classes=n_classes)
     body = build_body(mlp_config(hidden), (stats.n_inputs,), seed)
     model = build_full_model(body, build_head_layer(hs, seed=seed))
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=get_loss(spec, **params))
     return model
 
 
-def validation_loss(model: Any, ds: Any, stats: StreamStats, *, batch_size: int = 4096) -> float | None:
-    """The compiled loss over the whole validation slice (rows weighted equally), streamed."""
+def validation_loss(
+    model: Any, ds: Any, stats: StreamStats, *, batch_size: int = 4096, loss: str | None = None
+) -> float | None:
+    """The compiled loss over the whole validation slice (rows weighted equally), streamed
+    (``loss``: the fit's loss string, which decides the encoding of class targets)."""
     total, n = 0.0, 0
-    for x, y in stream_batches(ds, stats, split="val", batch_size=batch_size, shuffle=False):
+    enc = batch_encoder(stats, loss) if loss is not None else (lambda x, y: (x, y))
+    for batch in stream_batches(ds, stats, split="val", batch_size=batch_size, shuffle=False):
+        x, y = enc(*batch)
         value = model.compute_loss(x=x, y=y, y_pred=model(x, training=False))
         total += float(np.asarray(value)) * len(y)
         n += len(y)
@@ -147,8 +249,14 @@ def fit_streaming(
     prefetch: int = 4,
     verbose: int = 1,
     stats: StreamStats | None = None,
+    task: str | None = None,
+    class_weight: str | None = None,
 ) -> FitResult:
     """Train on ``data`` (Parquet file/folder/glob or CSV) without loading it into memory.
+
+    ``task`` (default: from the loss's catalog family and the target, :func:`task_of`):
+    regression, binary or multiclass (class codes in the sorted order of the target's
+    values); ``class_weight="balanced"`` weights classes n / (K n_k) in training.
 
     Example:
         >>> r = fit_streaming("big/*.parquet", "y", "huber:delta=1.3", out="model")  # doctest: +SKIP
@@ -159,12 +267,15 @@ def fit_streaming(
     ds = open_dataset(data)
     if stats is None:
         stats = compute_stats(ds, target, val_fraction=val_fraction, key=key, progress=_progress(ds, verbose))
+    stats = with_task(stats, loss, task)
+    enc = batch_encoder(stats, loss, class_weights(stats, class_weight))
     set_seed(seed)
     model = build_model_for(stats, loss, hidden=hidden, seed=seed, learning_rate=learning_rate)
     steps = math.ceil(stats.n_train / batch_size)
 
     def epoch_batches(epoch: int) -> Iterator[Any]:
-        return stream_batches(ds, stats, batch_size=batch_size, buffer_rows=buffer_rows, seed=seed, epoch=epoch)
+        batches = stream_batches(ds, stats, batch_size=batch_size, buffer_rows=buffer_rows, seed=seed, epoch=epoch)
+        return (enc(x, y) for x, y in batches)
 
     started = time.perf_counter()
     feed = Prefetch(epoch_batches, depth=prefetch, epochs=epochs)
@@ -184,7 +295,7 @@ def fit_streaming(
         model,
         stats,
         {k: [float(v) for v in vals] for k, vals in hist.history.items()},
-        validation_loss(model, ds, stats),
+        validation_loss(model, ds, stats, loss=loss),
         seconds,
         stats.n_train * epochs / seconds,
         first_batch,
@@ -216,24 +327,30 @@ def fit_in_memory(
     learning_rate: float = 3e-3,
     verbose: int = 0,
     stats: StreamStats | None = None,
+    task: str | None = None,
+    class_weight: str | None = None,
 ) -> FitResult:
-    """The same model, preprocessing and slices as :func:`fit_streaming`, trained on arrays."""
+    """The same model, preprocessing, slices, task and class weights as
+    :func:`fit_streaming`, trained on arrays."""
     from losslab.experiment.models import set_seed
 
     ds = open_dataset(data)
     if stats is None:
         stats = compute_stats(ds, target, val_fraction=val_fraction, key=key)
-    x, y = load_split(ds, stats, "train")
+    stats = with_task(stats, loss, task)
+    x, y, *w = batch_encoder(stats, loss, class_weights(stats, class_weight))(*load_split(ds, stats, "train"))
     set_seed(seed)
     model = build_model_for(stats, loss, hidden=hidden, seed=seed, learning_rate=learning_rate)
     started = time.perf_counter()
-    hist = model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=verbose)
+    hist = model.fit(
+        x, y, sample_weight=w[0] if w else None, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=verbose
+    )
     seconds = time.perf_counter() - started
     return FitResult(
         model,
         stats,
         {k: [float(v) for v in vals] for k, vals in hist.history.items()},
-        validation_loss(model, ds, stats),
+        validation_loss(model, ds, stats, loss=loss),
         seconds,
         len(y) * epochs / seconds,
     )

@@ -6,6 +6,7 @@ import html
 from typing import Any
 
 from losslab.report._run import RunData
+from losslab.report._sections.data import sample_sentence
 from losslab.report._summary import fmt, params_text, verdict_mark
 
 __all__ = ["render_markdown"]
@@ -26,7 +27,8 @@ def _header(summary: dict[str, Any]) -> list[str]:
         f"# losslab {_md(summary['kind'])} report",
         "",
         f"- Data: `{_md(data.get('source'))}`, target `{_md(data.get('target'))}`, "
-        f"{fmt(data.get('n_rows'))} rows, {fmt(data.get('n_features'))} features",
+        f"{fmt(data.get('n_rows'))} rows, {fmt(data.get('n_features'))} features"
+        + (f"\n- Sample: {_md(sample_sentence(data))}" if data.get("sample") else ""),
         f"- Task: **{_md(task.get('kind', '-'))}**"
         + (
             f" (classes: {_md(', '.join(map(str, task['classes'])))})"

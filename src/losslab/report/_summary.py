@@ -160,7 +160,7 @@ def build_summary(run: RunData, files: dict[str, str] | None = None) -> dict[str
         "kind": run.kind,
         "created": run.manifest.get("created"),
         "data": {
-            k: data.get(k) for k in ("source", "target", "n_rows", "n_features", "fingerprint")
+            k: data.get(k) for k in ("source", "target", "n_rows", "n_features", "fingerprint", "sample")
         },
         "task": run.task,
         "goal": run.goal,

@@ -138,5 +138,14 @@ class SparkEngine:
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
+    def draw_sample(
+        self, path: str, target: str, n: int, *, seed: int = 0, counts: Mapping[Any, int] | None = None
+    ) -> tuple[Any, dict[str, int] | None]:
+        """The seeded sample of ``compare`` / ``run --sample`` drawn on the cluster
+        (:func:`losslab.spark.sampling.spark_sample`)."""
+        from losslab.spark.sampling import spark_sample
+
+        return spark_sample(self.spark, path, target, n, seed=seed, counts=counts)
+
     def __repr__(self) -> str:
         return f"SparkEngine(master={self.master!r}, max_failures={self.max_failures})"

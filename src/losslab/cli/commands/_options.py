@@ -142,7 +142,8 @@ Refit = Annotated[
     bool,
     typer.Option(
         "--refit",
-        help="At the end, retrain the winner on train + validation rows and export it to OUT/model/.",
+        help="At the end, retrain the winner on train + validation rows and export it to OUT/model/ "
+        "(after --sample: on every row of the table but the sample's test rows, out of core).",
     ),
 ]
 NoModels = Annotated[
@@ -150,6 +151,24 @@ NoModels = Annotated[
     typer.Option(
         "--no-models",
         help="Do not store each trial's trained model (saves space; no later export).",
+    ),
+]
+
+Sample = Annotated[
+    str | None,
+    typer.Option(
+        "--sample",
+        help="Compare on a seeded sample of N rows (stratified by class), streamed from Parquet/CSV "
+        "without loading the table; 'all' never samples. Default: 50000 rows of a table over "
+        "--sample-threshold rows; a resumed run reuses its sample.",
+    ),
+]
+SampleThreshold = Annotated[
+    int | None,
+    typer.Option(
+        "--sample-threshold",
+        envvar="LOSSLAB_SAMPLE_THRESHOLD",
+        help="Rows over which a table is sampled automatically (default 200000).",
     ),
 ]
 
@@ -276,7 +295,27 @@ def common_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
         "group": options["group"],
         "time": options["time"],
         "save_models": not options.get("no_models", False),
+        **sample_kwargs(options),
     }
+
+
+def sample_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
+    """``sample`` / ``sample_threshold`` of ``compare`` and ``run``, checked before any data
+    is read (absent options give None).
+
+    Example:
+        >>> sample_kwargs({"sample": "2000"})
+        {'sample': 2000, 'sample_threshold': None}
+    """
+    from losslab.experiment.sampling import check_sample
+
+    n = check_sample(options.get("sample"))
+    threshold = options.get("sample_threshold")
+    if threshold is not None and threshold < 1:
+        raise InvalidParameterError(
+            f"--sample-threshold must be a number of rows >= 1. Received: --sample-threshold {threshold}."
+        )
+    return {"sample": "all" if n == -1 else n, "sample_threshold": threshold}
 
 
 def tune_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:

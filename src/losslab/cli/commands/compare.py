@@ -34,6 +34,8 @@ from losslab.cli.commands._options import (
     Quiet,
     Refit,
     Restore,
+    Sample,
+    SampleThreshold,
     ScaleTarget,
     Seeds,
     SplitSeed,
@@ -91,6 +93,8 @@ def compare(
     as_json: AsJson = False,
     mlflow: MlflowUri = None,
     tensorboard: TensorboardDir = None,
+    sample: Sample = None,
+    sample_threshold: SampleThreshold = None,
 ) -> None:
     """Compare losses fairly: same split, same initial weights per seed, EarlyStopping,
     loss-independent judge metrics on the test split, mean and 95% interval over seeds,

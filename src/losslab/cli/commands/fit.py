@@ -9,7 +9,15 @@ from typing import Annotated
 
 import typer
 
-from losslab.cli.commands._options import AsJson, Hidden, LearningRate, Quiet, parse_hidden
+from losslab.cli.commands._option_checks import check_class_weight
+from losslab.cli.commands._options import (
+    AsJson,
+    ClassWeight,
+    Hidden,
+    LearningRate,
+    Quiet,
+    parse_hidden,
+)
 
 
 def fit(
@@ -41,6 +49,11 @@ def fit(
     hidden: Hidden = "32,32",
     learning_rate: LearningRate = 3e-3,
     prefetch: Annotated[int, typer.Option("--prefetch", help="Batches prepared ahead by a background thread.")] = 4,
+    task: Annotated[
+        str | None,
+        typer.Option("--task", help="regression, binary or multiclass (default: from the loss's family and the target)."),
+    ] = None,
+    class_weight: ClassWeight = None,
     quiet: Quiet = False,
     as_json: AsJson = False,
 ) -> None:
@@ -71,6 +84,8 @@ def fit(
         learning_rate=learning_rate,
         prefetch=prefetch,
         verbose=0 if quiet or as_json else 1,
+        task=task,
+        class_weight=check_class_weight(class_weight),
     )
     summary = result.summary()
     if as_json:

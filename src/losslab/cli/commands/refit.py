@@ -1,5 +1,6 @@
 """``losslab refit RUN_DIR``: retrain the winner (or a named candidate) on train + validation
-rows and export it as ``RUN_DIR/model/`` (raw-column Keras model + model card)."""
+rows and export it as ``RUN_DIR/model/`` (raw-column Keras model + model card); a run that
+compared on a sample is refit on all rows of its table, out of core."""
 
 from __future__ import annotations
 
@@ -25,8 +26,18 @@ def _num(v: object) -> str:
     return f"{v:.4g}" if isinstance(v, int | float) else "n/a"
 
 
+OnSample = Annotated[
+    bool,
+    typer.Option(
+        "--on-sample",
+        help="For a run that compared on a sample: refit on the sample's rows in memory instead "
+        "of every row of the table out of core.",
+    ),
+]
+
+
 def refit_and_report(
-    run_dir: Path, candidate: str | None, *, rerender: bool, err: bool = False
+    run_dir: Path, candidate: str | None, *, rerender: bool, err: bool = False, all_rows: bool | None = None
 ) -> Path:
     """Refit, print where the model is and its metric (to stderr with ``err``, e.g. under
     ``--json``), and re-render the report (shared with ``run --refit`` / ``compare --refit``)."""
@@ -34,7 +45,7 @@ def refit_and_report(
 
     from losslab.experiment.refit import refit as _refit
 
-    path = _refit(run_dir, candidate)
+    path = _refit(run_dir, candidate, all_rows=all_rows)
     card = json.loads((path / "card.json").read_text(encoding="utf-8"))
     m = card.get("judge_metrics") or {}
     test = (card.get("refit") or {}).get("test_metrics") or {}
@@ -43,6 +54,9 @@ def refit_and_report(
     if name:
         line += f"; {name} {_num(m.get('mean'))} [{_num(m.get('ci_low'))}, {_num(m.get('ci_high'))}] over seeds"
         line += f", refit model {_num(test.get(name))} on the test split"
+    info = card.get("refit") or {}
+    if info.get("out_of_core"):
+        line += f"; refit out of core on {info['rows']:,} of {info['table_rows']:,} rows, the sample's test rows left out"
     typer.echo(line + f"); card: {path / 'card.md'}", err=err)
     if rerender:
         from losslab.report import write_report
@@ -51,12 +65,14 @@ def refit_and_report(
     return path
 
 
-def refit(run_dir: RunDir, candidate: CandidateOpt = None) -> None:
+def refit(run_dir: RunDir, candidate: CandidateOpt = None, on_sample: OnSample = False) -> None:
     """Retrain the winning candidate (or --candidate) on the training + validation rows for
     the median best epoch over its seeds, and export it to RUN_DIR/model/ (model.keras,
-    card.json, card.md). The model takes the raw table columns and loads with Keras alone."""
+    card.json, card.md). The model takes the raw table columns and loads with Keras alone.
+    A run that compared on a sample (--sample) is refit on every row of its table but the
+    sample's test rows, streamed out of core (unless --on-sample)."""
     rerender = (run_dir / "report.html").exists()
-    refit_and_report(run_dir, candidate, rerender=rerender)
+    refit_and_report(run_dir, candidate, rerender=rerender, all_rows=False if on_sample else None)
 
 
 def register(app: typer.Typer) -> None:

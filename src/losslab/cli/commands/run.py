@@ -30,6 +30,8 @@ from losslab.cli.commands._options import (
     Quiet,
     Refit,
     Restore,
+    Sample,
+    SampleThreshold,
     ScaleTarget,
     Seeds,
     SplitSeed,
@@ -81,6 +83,8 @@ def run(
     as_json: AsJson = False,
     mlflow: MlflowUri = None,
     tensorboard: TensorboardDir = None,
+    sample: Sample = None,
+    sample_threshold: SampleThreshold = None,
 ) -> None:
     """The main job: the advisor recommends a shortlist of losses for DATA, they are compared
     fairly (same split and initial weights, EarlyStopping, judge metrics, seeds), then the

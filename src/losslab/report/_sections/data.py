@@ -8,7 +8,7 @@ from losslab.report._page import Page, card, e, table, td
 from losslab.report._run import RunData
 from losslab.report._summary import fmt, params_text
 
-__all__ = ["section_data", "section_recommendations"]
+__all__ = ["sample_sentence", "section_data", "section_recommendations"]
 
 _TARGET_KEYS = [
     "name", "kind", "count", "missing_share", "n_distinct", "mean", "std", "min", "median",
@@ -28,6 +28,23 @@ _FEATURE_KEYS = [
 _TEXT_KEYS = ("name", "kind", "dtype")
 
 
+def _sampled_of(data: dict[str, Any]) -> str:
+    sample = data.get("sample")
+    return f" (sample of {sample['of_rows']:,})" if sample else ""
+
+
+def sample_sentence(data: dict[str, Any]) -> str | None:
+    """"Compared on a sample: ..." for a sampled run (report and Markdown), else None."""
+    if not data.get("sample"):
+        return None
+    from losslab.experiment.sampling import SampleInfo
+
+    return (
+        f"Compared on a sample: {SampleInfo.from_dict(data['sample']).message()}. "
+        "Refit (losslab refit RUN_DIR, or --refit) trains the winner on all rows out of core."
+    )
+
+
 def _cards(run: RunData) -> str:
     data = run.manifest.get("data") or {}
     goal = run.goal
@@ -36,7 +53,7 @@ def _cards(run: RunData) -> str:
     cards = [
         card("data", data.get("source")),
         card("target", data.get("target")),
-        card("rows", fmt(data.get("n_rows"))),
+        card("rows", fmt(data.get("n_rows")) + _sampled_of(data)),
         card("features", fmt(data.get("n_features"))),
         card("task", run.task.get("kind") or run.task_kind),
         card("goal", (goal.get("kind") or "-") + quantile),
@@ -79,6 +96,9 @@ def section_data(page: Page, run: RunData) -> None:
     rec = run.recommendation or {}
     profile = rec.get("profile") if isinstance(rec.get("profile"), dict) else None
     parts = [_cards(run)]
+    sampled = sample_sentence(data)
+    if sampled:
+        parts.append(f'<div class="warn">{e(sampled)}</div>')
     if task.get("classes"):
         parts.append(
             f"<p>Classes: {', '.join(f'<code>{e(c)}</code>' for c in task['classes'])}</p>"
