@@ -25,11 +25,28 @@ def _num(v: object) -> str:
     return f"{v:.4g}" if isinstance(v, int | float) else "n/a"
 
 
+MlflowOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--mlflow",
+        envvar="LOSSLAB_MLFLOW_URI",
+        help="Then log the run and the exported model (an MLflow pyfunc model) to this MLflow tracking URI.",
+    ),
+]
+
+
 def refit_and_report(
-    run_dir: Path, candidate: str | None, *, rerender: bool, err: bool = False
+    run_dir: Path,
+    candidate: str | None,
+    *,
+    rerender: bool,
+    err: bool = False,
+    mlflow: str | None = None,
 ) -> Path:
     """Refit, print where the model is and its metric (to stderr with ``err``, e.g. under
-    ``--json``), and re-render the report (shared with ``run --refit`` / ``compare --refit``)."""
+    ``--json``), re-render the report (shared with ``run --refit`` / ``compare --refit``),
+    and with ``mlflow`` log the exported model to MLflow (the run's trials already there
+    are skipped)."""
     import json
 
     from losslab.experiment.refit import refit as _refit
@@ -48,15 +65,19 @@ def refit_and_report(
         from losslab.report import write_report
 
         write_report(run_dir)
+    if mlflow is not None:
+        from losslab.integrations.hooks import export_after_run
+
+        export_after_run(run_dir, mlflow=mlflow)
     return path
 
 
-def refit(run_dir: RunDir, candidate: CandidateOpt = None) -> None:
+def refit(run_dir: RunDir, candidate: CandidateOpt = None, mlflow: MlflowOpt = None) -> None:
     """Retrain the winning candidate (or --candidate) on the training + validation rows for
     the median best epoch over its seeds, and export it to RUN_DIR/model/ (model.keras,
     card.json, card.md). The model takes the raw table columns and loads with Keras alone."""
     rerender = (run_dir / "report.html").exists()
-    refit_and_report(run_dir, candidate, rerender=rerender)
+    refit_and_report(run_dir, candidate, rerender=rerender, mlflow=mlflow)
 
 
 def register(app: typer.Typer) -> None:
