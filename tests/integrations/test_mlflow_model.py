@@ -139,3 +139,82 @@ def test_export_mlflow_logs_the_model_of_a_past_run(
     monkeypatch.delenv("LOSSLAB_MLFLOW_EXPERIMENT")
     assert main(cmd) == 0
     assert len(_experiment_state(client, "past-run")[1]) == 2
+
+
+_LOAD_AND_PREDICT = """
+import json, sys
+import mlflow, numpy as np, pandas as pd
+from losslab.cli import main
+
+uri, model_uri = sys.argv[1], sys.argv[2]
+mlflow.set_tracking_uri(uri)
+assert main(["predict", "run", "held.csv", "-o", "preds.csv"]) == 0
+want = pd.read_csv("preds.csv")["prediction"].to_numpy()
+model = mlflow.pyfunc.load_model(model_uri)
+got = model.predict(pd.read_csv("held.csv").drop(columns="y"))["prediction"].to_numpy()
+inputs = [(c.name, c.type.name) for c in model.metadata.signature.inputs.inputs]
+import keras
+print(json.dumps({"inputs": inputs, "max_diff": float(np.abs(got - want).max()),
+                  "std": float(np.std(want)), "backend": keras.backend.backend()}))
+"""
+
+
+def test_a_string_column_model_logged_from_a_tensorflow_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Categorical inputs need TensorFlow: under JAX the run warns and keeps going; a fresh
+    ``losslab export-mlflow`` (local SQLite URI, no server) logs the model, whose signature
+    reads the column as a string and which predicts an unseen and a missing category as
+    ``losslab predict`` does."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    import keras
+    from mlflow.tracking import MlflowClient
+
+    if keras.backend.backend() == "tensorflow":
+        pytest.skip("checks the warning of a non-TensorFlow process")
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"a": rng.normal(size=160), "c": rng.choice(["red", "green", "blue"], 160)})
+    df["y"] = df["a"] + 2.0 * (df["c"] == "red") + rng.normal(scale=0.2, size=160)
+    df.iloc[:120].to_csv("t.csv", index=False)
+    held = df.iloc[120:].copy()
+    held.loc[held.index[0], "c"], held.loc[held.index[1], "c"] = "purple", None
+    held.to_csv("held.csv", index=False)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    args = ["compare", "t.csv", "-t", "y", "-l", "mse,huber", "--seeds", "1", "--max-epochs", "2"]
+    args += ["--out", "run", "--quiet", "--no-report", "--refit", "--mlflow", uri]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert (
+        "Warning: the MLflow export failed (InvalidParameterError: This model reads string" in err
+    )
+    assert "retry with `losslab export-mlflow run`" in err
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2] / "src")])}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    cli = "import sys; from losslab.cli import main; sys.exit(main(sys.argv[1:]))"
+    cmd = [sys.executable, "-c", cli, "export-mlflow", "run", "--uri", uri]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "0 trials logged, 2 already there" in done.stdout
+    assert "(mlflow.pyfunc, logged)" in done.stdout
+    client = MlflowClient(uri)
+    exp = client.get_experiment_by_name("losslab")
+    parent = next(
+        r
+        for r in client.search_runs([exp.experiment_id])
+        if r.data.tags.get("losslab.role") == "experiment"
+    )
+    model_uri = parent.data.tags["losslab.model_uri"]
+    env.pop("KERAS_BACKEND", None)  # the loader chooses TensorFlow for string inputs
+    cmd = [sys.executable, "-c", _LOAD_AND_PREDICT, uri, model_uri]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["inputs"] == [["a", "double"], ["c", "string"]]
+    assert out["backend"] == "tensorflow" and out["std"] > 0.3
+    assert out["max_diff"] < 1e-5

@@ -143,16 +143,23 @@ def _requirements() -> list[str]:
 
     import keras
 
-    backend = {"jax": "jax", "tensorflow": "tensorflow", "torch": "torch"}.get(
-        keras.backend.backend()
-    )
+    backend = {"jax": ("jax",), "tensorflow": ("tensorflow", "tensorflow-cpu"), "torch": ("torch",)}
     out = []
-    for dist in ("losslab", "keras", backend, "mlflow", "pandas"):
-        if dist is not None:
+    for names in (
+        ("losslab",),
+        ("keras",),
+        backend.get(keras.backend.backend(), ()),
+        ("mlflow",),
+        ("pandas",),
+    ):
+        for dist in names:
             try:
                 out.append(f"{dist}=={metadata.version(dist)}")
+                break
             except metadata.PackageNotFoundError:
-                out.append(dist)
+                continue
+        else:
+            out.extend(names[:1])
     return out
 
 
