@@ -148,4 +148,8 @@ def test_example_notebook_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert "losslab compare" in html_of[2] and "4 trials" in html_of[2]
     assert "<table" in html_of[3] and "ci_low" in html_of[3]  # the leaderboard DataFrame
     assert code[4].outputs  # the plotly figure
-    assert "Formula" in html_of[5]
+    # the export: the refit model directory, and predictions of 5 new rows through losslab.load
+    text = "".join(o.get("text", "") for o in code[5].outputs if o.get("output_type") == "stream")
+    assert "['card.json', 'card.md', 'model.keras']" in text
+    assert "prediction" in html_of[5] and len(re.findall(r"<tr[ >]", html_of[5])) == 1 + 5
+    assert "Formula" in html_of[6]

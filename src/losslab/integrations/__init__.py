@@ -8,6 +8,7 @@ inside the functions that need them.
 Public API::
 
     export_mlflow(run_dir, "http://127.0.0.1:5000")   # parent run + one nested run per trial
+                                                      # + RUN_DIR/model/ as an mlflow.pyfunc model
     export_tensorboard(run_dir, "tb-logs")            # DIR/<trial_id>/{train,validation}
     keras_tuner.loss(hp, ["mse", "huber"]); keras_tuner.head(hp, task="regression")
     results_html(results); recommendation_html(rec); check_report_html(report); explain("huber")
@@ -19,12 +20,14 @@ from losslab import _lazy
 
 __all__ = [
     "Explanation",
+    "LosslabPyfunc",
     "MlflowExport",
     "check_report_html",
     "explain",
     "export_after_run",
     "export_mlflow",
     "export_tensorboard",
+    "log_exported_model",
     "recommendation_html",
     "results_html",
 ]
@@ -33,6 +36,8 @@ _LAZY = {
     "MlflowExport": "losslab.integrations.mlflow_tracking:MlflowExport",
     "export_mlflow": "losslab.integrations.mlflow_tracking:export_mlflow",
     "export_tensorboard": "losslab.integrations.tensorboard_logs:export_tensorboard",
+    "LosslabPyfunc": "losslab.integrations.mlflow_model:LosslabPyfunc",
+    "log_exported_model": "losslab.integrations.mlflow_model:log_exported_model",
     "export_after_run": "losslab.integrations.hooks:export_after_run",
     "Explanation": "losslab.integrations.notebook:Explanation",
     "explain": "losslab.integrations.notebook:explain",

@@ -56,8 +56,9 @@ def export_after_run(
         )
         if done["mlflow"] is not None and not quiet:
             res = done["mlflow"]
+            model = f", model {res.model_uri}" if res.model_logged else ""
             sys.stderr.write(
-                f"MLflow: run {res.parent_run_id} ({len(res.logged)} trials logged) at {res.tracking_uri}\n"
+                f"MLflow: run {res.parent_run_id} ({len(res.logged)} trials logged{model}) at {res.tracking_uri}\n"
             )
     if tensorboard is not None:
         from losslab.integrations.tensorboard_logs import export_tensorboard

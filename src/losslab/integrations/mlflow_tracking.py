@@ -20,11 +20,14 @@ What is logged:
   ``step = epoch - 1`` (as Keras's callbacks count epochs), the judge metrics
   (``test_<metric>``, ``val_<metric>``), ``best_epoch`` and ``epochs_run``, the status (MLflow
   ``FINISHED`` for ``ok``, ``FAILED`` for ``nan``/``failed``, ``KILLED`` for a pruned tune
-  trial) and the training watchers' events as ``losslab.warning.<i>`` tags.
+  trial) and the training watchers' events as ``losslab.warning.<i>`` tags;
+- the run's exported model (``RUN_DIR/model/``, from ``losslab refit`` / ``run --refit``),
+  once, as an ``mlflow.pyfunc`` model of the parent run with its signature
+  (:mod:`losslab.integrations.mlflow_model`).
 
 Extension point: ``export_mlflow(..., on_trial=fn)`` calls ``fn(client, run_id, record,
-run_dir)`` after each trial's run is logged, before it is closed; the model export (a later
-issue) plugs in there to log each trial's model as an MLflow model.
+run_dir)`` after each trial's run is logged, before it is closed (e.g. to log a trial's own
+stored network, ``trials/<trial_id>.keras``).
 """
 
 from __future__ import annotations
@@ -62,6 +65,8 @@ class MlflowExport:
         logged: trial ids logged by this export.
         skipped: trial ids already in MLflow (not logged again).
         finished: the parent run was closed (the losslab run had finished).
+        model_uri: the MLflow model of the run's exported model (``RUN_DIR/model/``), or None.
+        model_logged: that model was logged by this export (False: it was there already).
     """
 
     tracking_uri: str
@@ -70,6 +75,8 @@ class MlflowExport:
     logged: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     finished: bool = False
+    model_uri: str | None = None
+    model_logged: bool = False
 
 
 def resolve_uri(uri: str | bool | None) -> str | None:
@@ -354,6 +361,21 @@ def _finish_parent(client: Any, parent: Any, run: StoredRun) -> None:
     client.set_terminated(run_id, status="FINISHED")
 
 
+def _log_model(client: Any, parent_id: str, run: StoredRun, result: MlflowExport) -> None:
+    """The exported model as an MLflow pyfunc model of the parent run, and the report again
+    (the refit re-rendered it with the model's section)."""
+    from losslab.integrations.mlflow_model import log_exported_model
+
+    result.model_uri, result.model_logged = log_exported_model(
+        client, parent_id, run.path / "model"
+    )
+    if result.model_logged:
+        for name in ("report.html", "report.md"):
+            p = run.file(name)
+            if p is not None:
+                client.log_artifact(parent_id, str(p))
+
+
 def export_mlflow(
     run_dir: str | Path,
     tracking_uri: str | None = None,
@@ -372,7 +394,8 @@ def export_mlflow(
             newly logged trial before its MLflow run is closed (e.g. to log a model).
 
     Returns:
-        :class:`MlflowExport` (parent run id, trial ids logged and skipped).
+        :class:`MlflowExport` (parent run id, trial ids logged and skipped, the exported
+        model's MLflow URI when the run has one).
 
     Raises:
         DataError: ``run_dir`` holds no losslab run.
@@ -412,6 +435,8 @@ def export_mlflow(
     if run.finished:
         _finish_parent(client, client.get_run(parent_id), run)
         result.finished = True
+        if (run.path / "model" / "card.json").is_file():  # losslab refit / run --refit
+            _log_model(client, parent_id, run, result)
     refit = run.path / "refit"  # tune --refit-seeds: its comparison is a run of its own
     if (refit / "manifest.json").is_file():
         export_mlflow(refit, uri, experiment=experiment, on_trial=on_trial)

@@ -106,7 +106,7 @@ def compare(
     if refit:
         from losslab.cli.commands.refit import refit_and_report
 
-        refit_and_report(results.run_dir, None, rerender=not no_report, err=as_json)
+        refit_and_report(results.run_dir, None, rerender=not no_report, err=as_json, mlflow=mlflow)
     finish(results, quiet=quiet, as_json=as_json)
 
 

@@ -35,7 +35,8 @@ def export_mlflow(
 ) -> None:
     """Log a stored run to MLflow: one parent run (config, data fingerprint, task, leaderboard,
     report.html) and one nested run per trial (loss and parameters, seed, per-epoch losses,
-    judge metrics, status, warnings). Trials already in MLflow are skipped."""
+    judge metrics, status, warnings), and the exported model of RUN_DIR/model/ (losslab
+    refit) as an MLflow pyfunc model with its signature. What is in MLflow already is skipped."""
     from losslab.integrations.mlflow_tracking import export_mlflow as _export
 
     res = _export(run_dir, uri, experiment=experiment)
@@ -43,6 +44,9 @@ def export_mlflow(
         f"MLflow run {res.parent_run_id} (experiment {res.experiment_id}) at {res.tracking_uri}: "
         f"{len(res.logged)} trials logged, {len(res.skipped)} already there."
     )
+    if res.model_uri:
+        state = "logged" if res.model_logged else "already there"
+        typer.echo(f"exported model: {res.model_uri} (mlflow.pyfunc, {state}).")
 
 
 def export_tensorboard(

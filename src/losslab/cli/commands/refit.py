@@ -34,13 +34,29 @@ OnSample = Annotated[
         "of every row of the table out of core.",
     ),
 ]
+MlflowOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--mlflow",
+        envvar="LOSSLAB_MLFLOW_URI",
+        help="Then log the run and the exported model (an MLflow pyfunc model) to this MLflow tracking URI.",
+    ),
+]
 
 
 def refit_and_report(
-    run_dir: Path, candidate: str | None, *, rerender: bool, err: bool = False, all_rows: bool | None = None
+    run_dir: Path,
+    candidate: str | None,
+    *,
+    rerender: bool,
+    err: bool = False,
+    all_rows: bool | None = None,
+    mlflow: str | None = None,
 ) -> Path:
     """Refit, print where the model is and its metric (to stderr with ``err``, e.g. under
-    ``--json``), and re-render the report (shared with ``run --refit`` / ``compare --refit``)."""
+    ``--json``), re-render the report (shared with ``run --refit`` / ``compare --refit``),
+    and with ``mlflow`` log the exported model to MLflow (the run's trials already there
+    are skipped)."""
     import json
 
     from losslab.experiment.refit import refit as _refit
@@ -62,17 +78,25 @@ def refit_and_report(
         from losslab.report import write_report
 
         write_report(run_dir)
+    if mlflow is not None:
+        from losslab.integrations.hooks import export_after_run
+
+        export_after_run(run_dir, mlflow=mlflow)
     return path
 
 
-def refit(run_dir: RunDir, candidate: CandidateOpt = None, on_sample: OnSample = False) -> None:
+def refit(
+    run_dir: RunDir, candidate: CandidateOpt = None, on_sample: OnSample = False, mlflow: MlflowOpt = None
+) -> None:
     """Retrain the winning candidate (or --candidate) on the training + validation rows for
     the median best epoch over its seeds, and export it to RUN_DIR/model/ (model.keras,
     card.json, card.md). The model takes the raw table columns and loads with Keras alone.
     A run that compared on a sample (--sample) is refit on every row of its table but the
     sample's test rows, streamed out of core (unless --on-sample)."""
     rerender = (run_dir / "report.html").exists()
-    refit_and_report(run_dir, candidate, rerender=rerender, all_rows=False if on_sample else None)
+    refit_and_report(
+        run_dir, candidate, rerender=rerender, all_rows=False if on_sample else None, mlflow=mlflow
+    )
 
 
 def register(app: typer.Typer) -> None:
