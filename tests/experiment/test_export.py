@@ -203,3 +203,19 @@ def test_exported_cap_equals_the_trials_positive_guard():
     expected = clip_positive(np.exp(raw.astype(np.float64)), bounds)
     np.testing.assert_allclose(got, expected, rtol=1e-5)
     assert got.min() >= bounds[0] * (1 - 1e-6) and got.max() <= bounds[1] * (1 + 1e-6)
+
+
+def test_a_candidate_is_found_by_its_catalog_alias(runs: dict[str, Path]) -> None:
+    """``--candidate`` accepts what the user typed at compare time: an alias of the loss
+    (the catalog's ``aliases``) names the same candidate as its full label."""
+    from losslab.catalog import get_spec
+    from losslab.errors import InvalidParameterError
+    from losslab.experiment.export import candidate_trials
+
+    run_dir = runs["regression"]
+    alias = next(a for a in get_spec("huber").aliases if a != "huber")
+    by_alias = candidate_trials(run_dir, alias)
+    assert [r["trial_id"] for r in by_alias] == [r["trial_id"] for r in candidate_trials(run_dir, "huber")]
+    assert {r["candidate_id"] for r in by_alias} == {"huber"}
+    with pytest.raises(InvalidParameterError, match="Unknown candidate 'mae'"):
+        candidate_trials(run_dir, "mae")

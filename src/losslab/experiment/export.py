@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from losslab._vocab import TaskKind
-from losslab.errors import DataError, InvalidParameterError
+from losslab.errors import DataError, InvalidParameterError, UnknownLossError
 from losslab.experiment.columns import ColumnSchema, fit_schema
 from losslab.experiment.protocol import PreparedData
 from losslab.experiment.store import RunDirectoryError, RunStore, atomic_write_json
@@ -221,6 +221,24 @@ def inference_model(
     )
 
 
+def canonical_label(label: str) -> str:
+    """``label`` with a catalog alias replaced by the loss's name (``"mse"`` ->
+    ``"mean_squared_error"``, ``"mse:x=1"`` -> ``"mean_squared_error:x=1"``); unknown names
+    are returned as they are.
+
+    >>> canonical_label("mse"), canonical_label("huber:delta=2"), canonical_label("no_such")
+    ('mean_squared_error', 'huber:delta=2', 'no_such')
+    """
+    from losslab.catalog import get_spec
+
+    name, sep, params = label.partition(":")
+    try:
+        name = get_spec(name.strip()).name
+    except UnknownLossError:
+        return label
+    return f"{name}{sep}{params}"
+
+
 def candidate_trials(
     run_dir: str | os.PathLike[str], label: str | None = None
 ) -> list[dict[str, Any]]:
@@ -238,8 +256,9 @@ def candidate_trials(
             )
         cid = best["candidate_id"]
     else:
-        match = [c for c in cands if label in (c["label"], c["id"])]
-        match = match or [c for c in cands if label == c["loss"]]
+        canon = canonical_label(label)
+        match = [c for c in cands if label in (c["label"], c["id"]) or canon == c["label"]]
+        match = match or [c for c in cands if canon == c["loss"]]
         if not match:
             raise InvalidParameterError(
                 f"Unknown candidate {label!r}. Received a run with candidates: {', '.join(c['label'] for c in cands)}. Pass one of them."
