@@ -212,7 +212,11 @@ def test_target_scaling_only_for_regression_type_heads():
     assert shift[0] == 25.0 and scale[0] == pytest.approx(np.sqrt(125.0))  # population std
     pois = get_spec("poisson_nll")
     hs = heads.head_spec(pois, pois.defaults, task="count")
-    assert heads.target_scaling(hs, y, task="count")[1] is None  # needs the raw y >= 0
+    # positive heads need y >= 0: no shift, one positive factor (the training mean)
+    shift, scale = heads.target_scaling(hs, y, task="count")
+    assert shift.tolist() == [0.0] and scale.tolist() == [25.0]
+    assert ((y - shift) / scale >= 0).all()
+    assert heads.target_scaling(hs, np.zeros(4), task="count")[1] is None  # no positive mean
     assert heads.target_scaling(heads.head_spec(mse, {}, task="regression"), y, task="regression", enabled=False)[1] is None
 
 
