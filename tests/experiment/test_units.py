@@ -451,3 +451,18 @@ def test_configs_validate_on_construction():
         "monitor": "val_loss", "patience": 3, "restore_best_weights": True, "min_delta": 0.0, "mode": "auto",
         "start_from_epoch": 0,
     }
+
+
+@pytest.mark.parametrize("loss", ["mean_squared_logarithmic_error", "mean_absolute_percentage_error"])
+def test_sign_constrained_identity_losses_are_scaled_without_a_shift(loss):
+    """A standardised target would break ``y>=0`` (MSLE's log(1 + y)) or put values at 0
+    (MAPE divides by y): these losses learn y / mean(|y|), which keeps the requirement."""
+    y = np.array([1.0, 2.0, 3.0, 10.0])
+    spec = get_spec(loss)
+    hs = heads.head_spec(spec, spec.defaults, task="regression")
+    shift, scale = heads.target_scaling(hs, y, task="regression", spec=spec)
+    assert shift.tolist() == [0.0] and scale.tolist() == [4.0]
+    assert heads.requirements(spec)[0].violations((y - shift) / scale) is None
+    # without the spec (or for MSE) the standardisation, whose values break y >= 0
+    shift, scale = heads.target_scaling(hs, y, task="regression")
+    assert shift[0] == 4.0 and ((y - shift) / scale < 0).any()

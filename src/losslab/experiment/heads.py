@@ -188,19 +188,29 @@ def initial_bias(hs: HeadSpec, spec: LossSpec, params: Mapping[str, Any], y_trai
     return None
 
 
+_SIGN_CONSTRAINTS = frozenset({Requirement.NONNEGATIVE, Requirement.POSITIVE, Requirement.NONZERO})
+
+
 def target_scaling(
-    hs: HeadSpec, y_train: np.ndarray, *, task: str, enabled: bool = True
+    hs: HeadSpec,
+    y_train: np.ndarray,
+    *,
+    task: str,
+    enabled: bool = True,
+    spec: LossSpec | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """``(shift, scale)`` per target column for the target a head trains on, or ``(0, None)``
     when the target is used as is (classification, or ``enabled=False``).
 
     Identity, quantile and mean+scale heads learn the target standardised with the training
-    rows' mean and std. Positive heads (log link, softplus) learn ``y / mean(y_train)``: no
-    shift, so the target stays ``>= 0`` as their losses need, and one positive factor for all
-    columns. Their losses (Poisson, Gamma, Tweedie deviances) are scale-equivariant, so the
-    fitted mean is the same in target units; what changes is the scale the last layer
-    works on: a softplus head on counts of mean 40 otherwise needs slopes of 40 per
-    standardised feature unit, which Adam reaches only after hundreds of epochs.
+    rows' mean and std. Positive heads (log link, softplus), and a loss of ``spec`` whose
+    target must keep its sign (``y>=0``, ``y>0``, ``y!=0``: MSLE, MAPE), learn
+    ``y / mean(y_train)``: no shift, so the requirement still holds, and one positive factor
+    for all columns. The deviances of positive heads are scale-equivariant, so the fitted
+    mean is the same in target units; what changes is the scale the last layer works on: a
+    softplus head on counts of mean 40 otherwise needs slopes of 40 per standardised
+    feature unit, which Adam reaches only after hundreds of epochs. A loss with another
+    value requirement (``y in [0,1]``) keeps the raw target.
 
     Example:
         >>> from losslab.catalog import get_spec
@@ -213,8 +223,11 @@ def target_scaling(
     if not enabled or not kind.is_regression:
         return np.zeros(1), None
     y = y_train.reshape(len(y_train), -1).astype(np.float64)
-    if hs.head == Head.POSITIVE:
-        finite = y[np.isfinite(y)]
+    values = {r for r in (requirements(spec) if spec is not None else ()) if r.is_value_constraint}
+    if values - _SIGN_CONSTRAINTS:
+        return np.zeros(1), None
+    if hs.head == Head.POSITIVE or values:
+        finite = np.abs(y[np.isfinite(y)])
         m = float(finite.mean()) if finite.size else 0.0
         if not m > 0:
             return np.zeros(1), None

@@ -197,7 +197,9 @@ def prepare_trial(task: TrialTask) -> TrialSetup:
     )
     levels = heads.quantile_levels(spec, params) if hs.head.value == "quantiles" else None
     enabled = bool(task.training.get("scale_target", True))
-    shift, scale = heads.target_scaling(hs, data.y_train, task=task.task, enabled=enabled)
+    shift, scale = heads.target_scaling(
+        hs, data.y_train, task=task.task, enabled=enabled, spec=spec
+    )
 
     def encode(y: np.ndarray) -> np.ndarray:
         y_fit = (y - shift) / scale if scale is not None else y
