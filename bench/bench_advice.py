@@ -1,15 +1,15 @@
 """Evidence benchmark for the advisor: does its top-1 win on real tables?
 
-For each real table bundled with an installed package (scikit-learn ``load_*`` sets and
-statsmodels ``sm.datasets``; nothing is downloaded): ``losslab.recommend``, then one
+For each real table bundled with an installed package (scikit-learn ``load_*`` sets,
+statsmodels ``sm.datasets`` and ``plotly.express.data``; nothing is downloaded): ``losslab.recommend``, then one
 ``losslab.compare`` of a broad lineup (the shortlist, the plain default loss of the task and
 robust / count / skew alternatives) over 5 seeds. One JSON result per table lands in
 ``bench/results/advice-runs/`` (the run is resumable: finished tables are skipped), and
 ``--summarize`` writes ``bench/results/advice-<date>.csv`` and ``advice-<date>.md`` with,
 per task kind: the top-1 in the best tier, mean / median regret of the top-1 vs the best
 and vs the default loss, catastrophic top-1s (judge metric > 2x the best's) and whether the
-shortlist holds a best-tier loss. Tables whose name hashes to 0 mod 3 are held back from
-calibration and reported separately.
+shortlist holds a best-tier loss. A fixed third of the tables is held back from
+calibration and reported separately (:func:`held_back`).
 
 Because the lineup is broad, another version of the advisor is scored *offline* from the
 stored trials (``--summarize`` re-runs ``recommend`` with the current rules): its top-1 is
