@@ -18,6 +18,8 @@ from typing import Any
 import pandas as pd
 
 CATASTROPHE = 2.0
+SHORTLIST = 3
+"""The shortlist scored: the advisor's first 3 candidates (a top-1 and two alternatives)."""
 
 
 def _parse(loss_string: str) -> tuple[str, dict[str, Any]]:
@@ -77,15 +79,23 @@ def _rel(a: float, b: float, direction: str) -> float:
     return sign * (a - b) / max(abs(b), 1e-12)
 
 
-def current_top1(result: dict[str, Any]) -> str | None:
-    """The top-1 of the advisor in this source tree on the same table (no training)."""
+def current_shortlist(result: dict[str, Any]) -> list[str]:
+    """The shortlist of the advisor in this source tree on the same table (no training)."""
     from bench_advice import TABLES, prepare_table
 
     import losslab
 
     df, target = TABLES[result["table"]]()
     rec = losslab.recommend(prepare_table(df, target), target=target, top=5)
-    return rec.candidates[0].loss_string if rec.candidates else None
+    return [c.loss_string for c in rec.candidates[:SHORTLIST]]
+
+
+def _holds_best_tier(rows: list[dict[str, Any]], shortlist: list[str]) -> bool:
+    """Whether a loss of ``shortlist`` was compared and is in the best tier (a loss that was
+    not compared counts as not holding it)."""
+    return any(
+        (r := find_row(rows, s)) is not None and r["verdict"] == "best tier" for s in shortlist
+    )
 
 
 def table_row(result: dict[str, Any], *, rescore: bool = True) -> dict[str, Any]:
@@ -100,14 +110,16 @@ def table_row(result: dict[str, Any], *, rescore: bool = True) -> dict[str, Any]
         "best": best["label"], "best_mean": best["mean"], "default": result["default"],
         "default_verdict": default["verdict"] if default else None,
         "default_regret": _rel(default["mean"], best["mean"], direction) if default and default["mean"] is not None else None,
-        "shortlist_best_tier": any(
-            (r := find_row(rows, s)) is not None and r["verdict"] == "best tier" for s in result["shortlist"]
-        ),
+        "stored_shortlist_best_tier": _holds_best_tier(rows, result["shortlist"][:SHORTLIST]),
         "unstable": ",".join(r["label"] for r in rows if r.get("unstable")),
     }  # fmt: skip
     versions = {"stored": result["shortlist"][0] if result["shortlist"] else None}
     if rescore:
-        versions["current"] = current_top1(result)
+        short = current_shortlist(result)
+        versions["current"] = short[0] if short else None
+        out["current_shortlist"] = ";".join(short)
+        out["current_shortlist_best_tier"] = _holds_best_tier(rows, short)
+        out["current_shortlist_compared"] = sum(find_row(rows, s) is not None for s in short)
     for tag, top1 in versions.items():
         r = find_row(rows, top1) if top1 else None
         out[f"{tag}_top1"] = top1
@@ -149,7 +161,7 @@ def per_kind(df: pd.DataFrame, tag: str) -> pd.DataFrame:
                 "top1 beats default": int((vs < 0).sum()),
                 "top1 loses to default": int((vs > 0).sum()),
                 "catastrophic top1": int(ev[f"{tag}_catastrophic"].sum()),
-                "shortlist holds best tier": int(g["shortlist_best_tier"].sum()),
+                "shortlist holds best tier": int(g[f"{tag}_shortlist_best_tier"].sum()),
             }
         )
     return pd.DataFrame(out)

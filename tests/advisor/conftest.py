@@ -47,6 +47,7 @@ def mini_catalog() -> list[LossSpec]:
             Head.IDENTITY,
             robustness=Robustness.MODERATE,
             params=(Param("delta", 1.0, POS),),
+            keras_builtin="Huber",
         ),
         _spec(
             "pseudo_huber",
@@ -133,6 +134,7 @@ def mini_catalog() -> list[LossSpec]:
             "symmetric_ce", Family.MULTICLASS, "probability", Head.SOFTMAX, tags=("noisy-labels",)
         ),
         _spec("coral", Family.ORDINAL, "probability", Head.ORDINAL_LOGITS),
+        _spec("corn", Family.ORDINAL, "probability", Head.ORDINAL_LOGITS),
         _spec("asl", Family.MULTILABEL, "probability", Head.SIGMOID),
         _spec("triplet", Family.METRIC_LEARNING, "embedding", Head.EMBEDDING),
     ]

@@ -39,3 +39,30 @@ def test_huber_delta_keeps_the_robust_value_under_a_median_goal(catalog):
     assert any(c.loss == "huber" for c in rec.candidates), "huber is proposed under a median goal"
     robust = 1.345 * 1.4826 * np.median(np.abs(y - np.median(y))) / y.std()
     assert _huber(rec).params["delta"] == pytest.approx(robust, rel=1e-3)
+
+
+def test_focal_is_penalised_under_a_probability_goal(catalog):
+    from losslab.advisor._rules import FOCAL_PROBABILITY_PENALTY
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(2000, 2))
+    df = pd.DataFrame(x, columns=["a", "b"]).assign(y=(x[:, 0] + rng.normal(size=2000) > 1.2).astype(int))
+    prob = recommend(df, target="y", catalog=catalog, top=None)
+    labels = recommend(df, target="y", catalog=catalog, top=None, goal="labels")
+    focal_p = next(c for c in prob.candidates if c.loss == "binary_focal")
+    focal_l = next(c for c in labels.candidates if c.loss == "binary_focal")
+    assert "distorts probabilities" in focal_p.reason and "distorts" not in focal_l.reason
+    assert prob.candidates[0].loss == "bce"
+    assert FOCAL_PROBABILITY_PENALTY == 0.3
+
+
+def test_imbalanced_ordinal_levels_get_no_reweighting_bonus(catalog):
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(3000, 2))
+    # five ordered levels, the first holding most rows (about 8:1 to the rarest)
+    y = np.digitize(x[:, 0] + 0.3 * rng.normal(size=3000), [0.5, 1.0, 1.5, 2.0]) + 1
+    df = pd.DataFrame(x, columns=["a", "b"]).assign(y=y)
+    rec = recommend(df, target="y", catalog=catalog, top=None, goal="labels")
+    assert rec.task.kind == "ordinal"
+    assert not any("imbalanced" in c.reason for c in rec.candidates)
+    assert [c.family for c in rec.candidates[:2]] == ["ordinal", "ordinal"]

@@ -192,8 +192,9 @@ def test_exported_cap_equals_the_trials_positive_guard():
     the trial applies to a positive head's predictions."""
     import keras
 
-    from losslab.experiment.heads import clip_positive, positive_bounds
+    from losslab.experiment.heads import clip_positive
     from losslab.experiment.inference import clip_layers
+    from losslab.experiment.positive_guard import positive_bounds
 
     bounds = positive_bounds(np.array([0.0, 2.0, 5.0, 40.0]))
     x = keras.Input(shape=(1,))

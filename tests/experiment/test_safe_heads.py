@@ -13,17 +13,17 @@ import pytest
 
 from losslab.catalog import get_spec
 from losslab.errors import TaskMismatchError
-from losslab.experiment import heads
+from losslab.experiment import heads, positive_guard
 from losslab.experiment.trial import FitOutcome, TrialSetup, TrialTask, trial_record
 
 
 def test_positive_bounds_from_the_formula():
     y = np.array([0.0, 0.0, 2.0, 50.0, 7.0])
-    low, high = heads.positive_bounds(y)
+    low, high = positive_guard.positive_bounds(y)
     # [exp(log(min positive y) - 1), exp(log(max y) + 1)] = [2 / e, 50 e]
     assert low == pytest.approx(2.0 / math.e) and high == pytest.approx(50.0 * math.e)
-    assert heads.positive_bounds(np.zeros(4)) is None
-    assert heads.positive_bounds(y, margin=0.0) == pytest.approx((2.0, 50.0))
+    assert positive_guard.positive_bounds(np.zeros(4)) is None
+    assert positive_guard.positive_bounds(y, margin=0.0) == pytest.approx((2.0, 50.0))
 
 
 @pytest.mark.parametrize("loss", ["poisson_nll", "gamma_deviance", "tweedie_deviance"])
@@ -32,7 +32,7 @@ def test_log_link_prediction_is_capped(loss):
     params = spec.defaults
     hs = heads.head_spec(spec, params, task="positive")
     raw = np.array([[0.0], [np.log(10.0)], [40.0], [-40.0]])  # exp(40) = 2.4e17
-    bounds = heads.positive_bounds(np.array([1.0, 100.0]))
+    bounds = positive_guard.positive_bounds(np.array([1.0, 100.0]))
     pred = heads.to_prediction(spec, hs, raw, params, bounds=bounds)
     np.testing.assert_allclose(pred[:2, 0], [1.0, 10.0])
     np.testing.assert_allclose(pred[2:, 0], [100.0 * math.e, 1.0 / math.e])
@@ -181,3 +181,52 @@ def test_sigmoid_head_on_soft_targets_starts_at_the_logit_of_the_mean():
     np.testing.assert_allclose(heads.initial_bias(hs, spec, params, y), [math.log(m / (1 - m))])
     # hard 0/1 labels (a binary task) keep the zero bias
     assert heads.initial_bias(hs, spec, params, np.array([0.0, 1.0, 1.0])) is None
+
+
+# ---------------------------------------------------------------------------- positive scale
+
+
+def test_scaled_positive_head_predicts_and_caps_in_target_units():
+    """A positive head trained on y / mean(y): predictions come back in target units and the
+    cap and its event use the raw training targets' bounds, as the exported model does."""
+    y_train = np.array([1.0, 3.0, 10.0, 30.0])
+    y_test = np.array([2.0, 5.0, 20.0])
+    setup = _setup("poisson_nll", y_train, y_test)
+    setup.shift, setup.scale = heads.target_scaling(setup.head, y_train, task="count")
+    assert setup.scale.tolist() == [11.0]
+    np.testing.assert_allclose(setup.initial_bias(), [0.0], atol=1e-12)  # log(mean(y / 11))
+    raw = np.log(np.array([[2.0], [5.0], [1e17]]) / 11.0)
+    raw_val = np.log(y_test[:, None] / 11.0)
+    fit = FitOutcome(history={"loss": [1.0]}, raw_val=raw_val, raw_test=raw, train_seconds=0.1)
+    rec = trial_record(setup, fit, started=0.0)
+    high = 30.0 * math.e  # raw max y widened by e, not the scaled max
+    np.testing.assert_allclose(rec.arrays["prediction"].reshape(-1), [2.0, 5.0, high], rtol=1e-6)
+    [ev] = rec.events
+    assert ev["details"]["rows"] == 1 and ev["details"]["max_uncapped"] == pytest.approx(1e17, rel=1e-6)
+
+
+def _large_counts(n: int = 400) -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(n, 2))
+    mu = 2000.0 + 600.0 * x[:, 0]  # counts of mean 2000, linear in a feature
+    return pd.DataFrame(x, columns=["a", "b"]).assign(y=rng.poisson(np.maximum(mu, 1.0)).astype(float))
+
+
+@pytest.mark.slow
+def test_softplus_poisson_on_large_counts_learns_when_scaled(tmp_path):
+    """Keras' poisson (softplus head) on counts of mean 2000: on the raw target the head needs
+    slopes of ~600 and stays near the mean within 15 epochs; on y / mean(y) it fits as well as
+    MSE on the standardised target. The oracle is the spread of the counts (std ~600, noise
+    sd ~45)."""
+    import losslab
+
+    df = _large_counts()
+    kw = dict(target="y", task="count", seeds=1, max_epochs=15, quiet=True, report=False)
+    scaled = losslab.compare(None, df, losses=["poisson", "mean_squared_error"], out=tmp_path / "a", **kw)
+    raw = losslab.compare(None, df, losses=["poisson"], out=tmp_path / "b", scale_target=False, **kw)
+    rmse = {r["loss"]: r["metrics"]["rmse"] for r in scaled.records}
+    unscaled = raw.records[0]["metrics"]["rmse"]
+    std = float(df["y"].std())
+    assert unscaled > 0.5 * std  # the raw-scale head barely moved from the mean
+    assert rmse["poisson"] < 0.2 * std
+    assert rmse["poisson"] < 1.5 * rmse["mean_squared_error"]

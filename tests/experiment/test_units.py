@@ -212,7 +212,11 @@ def test_target_scaling_only_for_regression_type_heads():
     assert shift[0] == 25.0 and scale[0] == pytest.approx(np.sqrt(125.0))  # population std
     pois = get_spec("poisson_nll")
     hs = heads.head_spec(pois, pois.defaults, task="count")
-    assert heads.target_scaling(hs, y, task="count")[1] is None  # needs the raw y >= 0
+    # positive heads need y >= 0: no shift, one positive factor (the training mean)
+    shift, scale = heads.target_scaling(hs, y, task="count")
+    assert shift.tolist() == [0.0] and scale.tolist() == [25.0]
+    assert ((y - shift) / scale >= 0).all()
+    assert heads.target_scaling(hs, np.zeros(4), task="count")[1] is None  # no positive mean
     assert heads.target_scaling(heads.head_spec(mse, {}, task="regression"), y, task="regression", enabled=False)[1] is None
 
 
@@ -447,3 +451,18 @@ def test_configs_validate_on_construction():
         "monitor": "val_loss", "patience": 3, "restore_best_weights": True, "min_delta": 0.0, "mode": "auto",
         "start_from_epoch": 0,
     }
+
+
+@pytest.mark.parametrize("loss", ["mean_squared_logarithmic_error", "mean_absolute_percentage_error"])
+def test_sign_constrained_identity_losses_are_scaled_without_a_shift(loss):
+    """A standardised target would break ``y>=0`` (MSLE's log(1 + y)) or put values at 0
+    (MAPE divides by y): these losses learn y / mean(|y|), which keeps the requirement."""
+    y = np.array([1.0, 2.0, 3.0, 10.0])
+    spec = get_spec(loss)
+    hs = heads.head_spec(spec, spec.defaults, task="regression")
+    shift, scale = heads.target_scaling(hs, y, task="regression", spec=spec)
+    assert shift.tolist() == [0.0] and scale.tolist() == [4.0]
+    assert heads.requirements(spec)[0].violations((y - shift) / scale) is None
+    # without the spec (or for MSE) the standardisation, whose values break y >= 0
+    shift, scale = heads.target_scaling(hs, y, task="regression")
+    assert shift[0] == 4.0 and ((y - shift) / scale < 0).any()

@@ -20,6 +20,7 @@ from losslab._vocab import Requirement
 from losslab.catalog import Family, Head, LossSpec, Robustness
 
 __all__ = [
+    "CONDITIONAL_ORDINAL_TAG",
     "NEGATIVE_BINOMIAL_TAG",
     "NOISY_LABELS_TAG",
     "ONE_HOT_TWIN_KEY",
@@ -29,6 +30,7 @@ __all__ = [
     "divides_by_target",
     "has_huber_threshold_beta",
     "is_class_balanced",
+    "is_conditional_ordinal",
     "is_fixed_shape_redescending",
     "is_focal",
     "is_heavy_tailed_likelihood",
@@ -44,6 +46,9 @@ __all__ = [
 
 #: Tag of losses made to tolerate wrong labels (symmetric / generalized cross-entropy).
 NOISY_LABELS_TAG = "noisy-labels"
+#: Tag of an ordinal loss trained on conditional tasks 'y > k given y > k-1' (CORN): rank
+#: consistent without CORAL's shared-weight constraint.
+CONDITIONAL_ORDINAL_TAG = "conditional-ordinal"
 #: Tag of a count loss for over-dispersed counts (negative binomial); none in the catalog yet.
 NEGATIVE_BINOMIAL_TAG = "negative-binomial"
 #: ``spec.extra`` key naming the one-hot loss that an integer-label loss computes the same
@@ -54,6 +59,7 @@ ONE_HOT_TWIN_KEY = "one_hot_twin"
 #: name: ``tags`` are added to the spec's tags, other keys read like ``spec.extra``. Each
 #: line is a catalog change to make (then the line goes).
 PENDING_CATALOG_METADATA: Mapping[str, Mapping[str, Any]] = {
+    "corn": {"tags": (CONDITIONAL_ORDINAL_TAG,)},
     "poly1_crossentropy": {"tags": (NOISY_LABELS_TAG,)},
     "sparse_categorical_crossentropy": {ONE_HOT_TWIN_KEY: "categorical_crossentropy"},
     "sparse_categorical_focal": {ONE_HOT_TWIN_KEY: "categorical_focal_crossentropy"},
@@ -104,6 +110,11 @@ def is_reweighted(spec: LossSpec) -> bool:
 def is_noise_robust(spec: LossSpec) -> bool:
     """Made to tolerate wrong labels (tagged ``noisy-labels``)."""
     return NOISY_LABELS_TAG in tags(spec)
+
+
+def is_conditional_ordinal(spec: LossSpec) -> bool:
+    """An ordinal loss on conditional binary tasks (tagged ``conditional-ordinal``)."""
+    return spec.family == Family.ORDINAL and CONDITIONAL_ORDINAL_TAG in tags(spec)
 
 
 def is_plain_probability(spec: LossSpec) -> bool:

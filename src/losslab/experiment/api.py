@@ -128,7 +128,8 @@ def compare(
         scale_target: train regression-type heads (identity, quantiles, mean+scale) on the
             target standardised with the training rows' mean and std, so loss parameters in
             target units (Huber's delta, Cauchy's scale) refer to the standardised target, as
-            the advisor sets them; predictions are mapped back before judging.
+            the advisor sets them; positive heads (log link, softplus) on ``y / mean(y)``
+            (no shift, y stays >= 0); predictions are mapped back before judging.
         hidden, dropout: the default MLP's layer widths and dropout.
         class_weight: ``"balanced"`` or a mapping applied to every classification candidate.
         test_size, val_size, stratify, group, time, split_seed: the split (stratified for

@@ -139,7 +139,8 @@ class TrainingConfig:
         batch_size, max_epochs: >= 1.
         early_stopping: the :class:`EarlyStoppingConfig`.
         terminate_on_nan: stop a trial at the first NaN loss.
-        scale_target: train regression-type heads on the standardised target.
+        scale_target: train regression-type heads on the standardised target (positive heads
+            on ``y / mean(y)``).
     """
 
     optimizer: str = "adam"

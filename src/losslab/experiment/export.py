@@ -206,7 +206,7 @@ def inference_model(
     if setup is None:
         setup = prepare_trial(task_for_record(run_dir, rec, manifest))
     net = network if network is not None else load_trial_model(run_dir, trial_id)
-    from losslab.experiment.heads import positive_bounds
+    from losslab.experiment.positive_guard import positive_bounds
 
     t = output_transform(
         setup.spec,

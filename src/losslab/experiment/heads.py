@@ -18,11 +18,9 @@ from losslab.errors import TaskMismatchError
 
 __all__ = [
     "HeadSpec",
-    "POSITIVE_LOG_MARGIN",
     "QUANTILE_PARAM_NAMES",
     "clip_positive",
-    "extrapolation_events",
-    "positive_bounds",
+    "target_scaling",
     "build_head_layer",
     "check_fits",
     "effective_head",
@@ -190,15 +188,52 @@ def initial_bias(hs: HeadSpec, spec: LossSpec, params: Mapping[str, Any], y_trai
     return None
 
 
+_SIGN_CONSTRAINTS = frozenset({Requirement.NONNEGATIVE, Requirement.POSITIVE, Requirement.NONZERO})
+
+
 def target_scaling(
-    hs: HeadSpec, y_train: np.ndarray, *, task: str, enabled: bool = True
+    hs: HeadSpec,
+    y_train: np.ndarray,
+    *,
+    task: str,
+    enabled: bool = True,
+    spec: LossSpec | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """``(shift, scale)`` per target column for standardising a regression target (training
-    rows' mean and std), or ``(0, None)`` when the target is used as is: classification,
-    positive heads (their losses need y >= 0), or ``enabled=False``."""
-    if not enabled or not TaskKind.parse(task).is_regression or hs.head not in (Head.IDENTITY, Head.QUANTILES, Head.MEAN_SCALE):
+    """``(shift, scale)`` per target column for the target a head trains on, or ``(0, None)``
+    when the target is used as is (classification, or ``enabled=False``).
+
+    Identity, quantile and mean+scale heads learn the target standardised with the training
+    rows' mean and std. Positive heads (log link, softplus), and a loss of ``spec`` whose
+    target must keep its sign (``y>=0``, ``y>0``, ``y!=0``: MSLE, MAPE), learn
+    ``y / mean(y_train)``: no shift, so the requirement still holds, and one positive factor
+    for all columns. The deviances of positive heads are scale-equivariant, so the fitted
+    mean is the same in target units; what changes is the scale the last layer works on: a
+    softplus head on counts of mean 40 otherwise needs slopes of 40 per standardised
+    feature unit, which Adam reaches only after hundreds of epochs. A loss with another
+    value requirement (``y in [0,1]``) keeps the raw target.
+
+    Example:
+        >>> from losslab.catalog import get_spec
+        >>> spec = get_spec("poisson")
+        >>> shift, scale = target_scaling(head_spec(spec, {}, task="count"), np.array([0.0, 10.0, 50.0]), task="count")
+        >>> shift.tolist(), scale.tolist()
+        ([0.0], [20.0])
+    """
+    kind = TaskKind.parse(task)
+    if not enabled or not kind.is_regression:
         return np.zeros(1), None
     y = y_train.reshape(len(y_train), -1).astype(np.float64)
+    values = {r for r in (requirements(spec) if spec is not None else ()) if r.is_value_constraint}
+    if values - _SIGN_CONSTRAINTS:
+        return np.zeros(1), None
+    if hs.head == Head.POSITIVE or values:
+        finite = np.abs(y[np.isfinite(y)])
+        m = float(finite.mean()) if finite.size else 0.0
+        if not m > 0:
+            return np.zeros(1), None
+        return np.zeros(y.shape[1]), np.full(y.shape[1], m)
+    if hs.head not in (Head.IDENTITY, Head.QUANTILES, Head.MEAN_SCALE):
+        return np.zeros(1), None
     std = y.std(axis=0)
     std[~(std > 0)] = 1.0
     return y.mean(axis=0), std
@@ -243,9 +278,9 @@ def to_prediction(
 
     ``spec.predict`` when the entry has one; else the raw output, except for logits heads
     where the sigmoid / softmax is applied (a logits head with no predict function still
-    produces probabilities for the judge). ``bounds`` (from :func:`positive_bounds`) caps
+    produces probabilities for the judge). ``bounds`` (from ``positive_guard.positive_bounds``) caps
     the predictions of a positive head (log link or softplus) to the training targets'
-    range widened by :data:`POSITIVE_LOG_MARGIN` (see :func:`clip_positive`).
+    range widened by a margin (see :mod:`losslab.experiment.positive_guard`).
     """
     raw = np.asarray(raw, dtype=np.float64)
     if spec.predict is not None:
@@ -264,36 +299,6 @@ def to_prediction(
     return raw
 
 
-# ---------------------------------------------------------------------------- positive guard
-_EXTRAPOLATION_CAUSE = "the link extrapolates exp(raw) on rows with unusual feature values"
-POSITIVE_LOG_MARGIN = 1.0
-"""Margin, in log units, around the training targets' range that a positive head's
-prediction may reach: ``[min positive y / e, max y * e]`` (the log-rate capped to
-``[log(min positive y) - 1, log(max y) + 1]``)."""
-
-
-def positive_bounds(y_train: np.ndarray, *, margin: float = POSITIVE_LOG_MARGIN) -> tuple[float, float] | None:
-    """``(low, high)`` a positive head's prediction is capped to, from the training targets.
-
-    A log-link head predicts ``exp(raw)``: rows with unusual feature values can reach
-    values far outside anything seen in training (1e17 where targets are below 1e3). The cap
-    is ``[exp(log(min positive y) - margin), exp(log(max y) + margin)]``; the exported model
-    applies the same bounds (stored with the run's preprocessing).
-
-    Returns None when the training targets hold no positive finite value.
-
-    Example:
-        >>> low, high = positive_bounds(np.array([0.0, 1.0, 10.0]))
-        >>> round(low, 4), round(high, 3)   # 1 / e, 10 e
-        (0.3679, 27.183)
-    """
-    y = np.asarray(y_train, dtype=np.float64).reshape(-1)
-    pos = y[np.isfinite(y) & (y > 0)]
-    if pos.size == 0:
-        return None
-    return float(np.exp(np.log(pos.min()) - margin)), float(np.exp(np.log(pos.max()) + margin))
-
-
 def clip_positive(pred: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
     """``pred`` clipped to ``bounds`` (non-finite values go to the nearest bound).
 
@@ -304,54 +309,6 @@ def clip_positive(pred: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
     low, high = bounds
     p = np.nan_to_num(np.asarray(pred, dtype=np.float64), nan=high, posinf=high, neginf=low)
     return np.clip(p, low, high)
-
-
-def extrapolation_events(
-    hs: HeadSpec,
-    spec: LossSpec,
-    params: Mapping[str, Any],
-    raw_by_split: Mapping[str, np.ndarray],
-    bounds: tuple[float, float] | None,
-    *,
-    epoch: int,
-) -> list[dict[str, Any]]:
-    """Training-warning events (trial record format) for the rows of each split whose
-    positive-head prediction :func:`clip_positive` had to cap; ``[]`` when none was capped.
-
-    Example:
-        >>> from losslab.catalog import get_spec
-        >>> spec = get_spec("poisson_nll")
-        >>> hs = head_spec(spec, spec.defaults, task="count")
-        >>> ev = extrapolation_events(hs, spec, spec.defaults, {"test": np.array([[0.0], [40.0]])},
-        ...                           (0.5, 30.0), epoch=3)
-        >>> ev[0]["kind"], ev[0]["details"]["rows"], ev[0]["details"]["max_uncapped"] > 1e17
-        ('extrapolation', 1, True)
-    """
-    out: list[dict[str, Any]] = []
-    if bounds is None or hs.head != Head.POSITIVE:
-        return out
-    low, high = bounds
-    for split, raw in raw_by_split.items():
-        pred = to_prediction(spec, hs, raw, params)
-        n = int((~np.isfinite(pred) | (pred < low) | (pred > high)).sum())
-        if not n:
-            continue
-        top = float(np.nanmax(np.where(np.isfinite(pred), pred, np.inf)))
-        out.append(
-            {
-                "source": "positive_guard",
-                "kind": "extrapolation",
-                "epoch": int(epoch),
-                "batch": None,
-                "message": (
-                    f"{n} of {pred.size} {split} predictions fell outside [{low:.4g}, {high:.4g}] "
-                    f"(training targets widened by a factor e; largest {top:.3g}) and were capped."
-                ),
-                "causes": [_EXTRAPOLATION_CAUSE, "try an identity-head loss (huber, mse)"],
-                "details": {"split": split, "rows": n, "of": int(pred.size), "max_uncapped": top},
-            }
-        )
-    return out
 
 
 # ---------------------------------------------------------------------------- fit check

@@ -55,7 +55,7 @@ class OutputTransform:
             | "corn" | "first_half", ...)`` applied in order.
         shift, scale: target de-standardisation per target column (``scale`` None: none).
         bounds: ``(low, high)`` a positive head's prediction is capped to
-            (:func:`losslab.experiment.heads.positive_bounds`), as in the trial; None: no cap.
+            (:func:`losslab.experiment.positive_guard.positive_bounds`), as in the trial; None: no cap.
     """
 
     steps: tuple[str, ...]

@@ -151,17 +151,18 @@ class TrialSetup:
 
     def prediction(self, raw: np.ndarray) -> np.ndarray:
         """Raw outputs -> the prediction the judge reads, in the target's units."""
-        from losslab.experiment import heads
+        from losslab.experiment import positive_guard
 
-        bounds = heads.positive_bounds(self.data.y_train)
-        pred = heads.to_prediction(self.spec, self.head, raw, self.params, bounds=bounds)
-        if self.scale is None:
-            return pred
-        if pred.ndim == 1:
-            return pred * self.scale[0] + self.shift[0]
-        # the prediction holds D columns (point) or Q*D columns (quantiles, level-major)
-        reps = pred.shape[-1] // self.data.target_dim
-        return pred * np.tile(self.scale, reps) + np.tile(self.shift, reps)
+        return positive_guard.prediction_in_target_units(
+            self.spec,
+            self.head,
+            raw,
+            self.params,
+            shift=self.shift,
+            scale=self.scale,
+            target_dim=self.data.target_dim,
+            bounds=positive_guard.positive_bounds(self.data.y_train),
+        )
 
     def judge(self, pred: np.ndarray, y: np.ndarray) -> dict[str, float | None]:
         """Every judge metric of ``pred`` against the prepared targets ``y``."""
@@ -183,7 +184,7 @@ def prepare_trial(task: TrialTask) -> TrialSetup:
     Regression-type heads learn the target standardised with the training rows' mean and
     std (loss parameters in target units, e.g. Huber's delta, then refer to that scale, as
     the advisor sets them); predictions are mapped back, so judge metrics are in the
-    target's units. Positive heads (log-rate, softplus) keep the raw non-negative target.
+    target's units. Positive heads (log-rate, softplus) learn ``y / mean(y_train)`` (no shift: y stays >= 0).
     """
     from losslab.catalog import get_spec
     from losslab.experiment import heads
@@ -196,7 +197,9 @@ def prepare_trial(task: TrialTask) -> TrialSetup:
     )
     levels = heads.quantile_levels(spec, params) if hs.head.value == "quantiles" else None
     enabled = bool(task.training.get("scale_target", True))
-    shift, scale = heads.target_scaling(hs, data.y_train, task=task.task, enabled=enabled)
+    shift, scale = heads.target_scaling(
+        hs, data.y_train, task=task.task, enabled=enabled, spec=spec
+    )
 
     def encode(y: np.ndarray) -> np.ndarray:
         y_fit = (y - shift) / scale if scale is not None else y
@@ -298,12 +301,12 @@ class FitOutcome:
 
 def _guard_events(setup: TrialSetup, fit: FitOutcome, epoch: int) -> list[dict[str, Any]]:
     """Events for positive-head predictions capped on the validation / test rows."""
-    from losslab.experiment import heads
+    from losslab.experiment import positive_guard
 
     raws = {"validation": fit.raw_val, "test": fit.raw_test}
-    bounds = heads.positive_bounds(setup.data.y_train)
-    return heads.extrapolation_events(
-        setup.head, setup.spec, setup.params, raws, bounds, epoch=epoch
+    bounds = positive_guard.positive_bounds(setup.data.y_train)
+    return positive_guard.extrapolation_events(
+        setup.head, setup.spec, setup.params, raws, bounds, epoch=epoch, scale=setup.scale
     )
 
 

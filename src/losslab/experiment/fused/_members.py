@@ -103,7 +103,7 @@ def _new_group(task: TrialTask, data: Any, template_body: Any) -> Group:
     params = spec.validate_params(cand.get("params", {}))
     hs = heads.head_spec(spec, params, task=task.task, target_dim=data.target_dim, n_classes=task.n_classes)
     levels = heads.quantile_levels(spec, params) if hs.head.value == "quantiles" else None
-    shift, scale = heads.target_scaling(hs, data.y_train, task=task.task, enabled=bool(tr.get("scale_target", True)))
+    shift, scale = heads.target_scaling(hs, data.y_train, task=task.task, enabled=bool(tr.get("scale_target", True)), spec=spec)
     y_fit = (data.y_train - shift) / scale if scale is not None else data.y_train
     y_val_fit = (data.y_val - shift) / scale if scale is not None else data.y_val
     y_train = heads.encode_targets(spec, hs, y_fit, task=task.task, n_classes=task.n_classes)

@@ -23,18 +23,18 @@ __all__ = ["member_record", "prediction"]
 def prediction(group: Group, raw: np.ndarray, data: Any) -> np.ndarray:
     """Raw outputs -> predictions in the target's units (catalog predict with the positive
     heads' cap from the training targets, as the sequential trial does, then unscaling)."""
-    from losslab.experiment import heads
+    from losslab.experiment import positive_guard
 
-    bounds = heads.positive_bounds(data.y_train)
-    pred = heads.to_prediction(group.spec, group.hs, raw, group.params, bounds=bounds)
-    target_dim = data.target_dim
-    shift, scale = group.shift, group.scale
-    if scale is None:
-        return pred
-    if pred.ndim > 1:
-        reps = pred.shape[-1] // target_dim
-        return pred * np.tile(scale, reps) + np.tile(shift, reps)
-    return pred * scale[0] + shift[0]
+    return positive_guard.prediction_in_target_units(
+        group.spec,
+        group.hs,
+        raw,
+        group.params,
+        shift=group.shift,
+        scale=group.scale,
+        target_dim=data.target_dim,
+        bounds=positive_guard.positive_bounds(data.y_train),
+    )
 
 
 def _scores(group: Group, run: MemberRun, data: Any, raw_test: np.ndarray, raw_val: np.ndarray) -> tuple[str, str | None, dict, dict]:
@@ -85,8 +85,8 @@ def member_record(group: Group, run: MemberRun, data: Any, raw_test: np.ndarray,
 
 def _guard_events(group: Group, data: Any, raw_val: np.ndarray, raw_test: np.ndarray, epoch: int) -> list[dict[str, Any]]:
     """The positive-head cap's events on the validation / test rows (as the sequential trial)."""
-    from losslab.experiment import heads
+    from losslab.experiment import positive_guard
 
-    bounds = heads.positive_bounds(data.y_train)
+    bounds = positive_guard.positive_bounds(data.y_train)
     raws = {"validation": raw_val, "test": raw_test}
-    return heads.extrapolation_events(group.hs, group.spec, group.params, raws, bounds, epoch=epoch)
+    return positive_guard.extrapolation_events(group.hs, group.spec, group.params, raws, bounds, epoch=epoch, scale=group.scale)
