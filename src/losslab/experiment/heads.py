@@ -20,6 +20,7 @@ __all__ = [
     "HeadSpec",
     "QUANTILE_PARAM_NAMES",
     "clip_positive",
+    "scaling_rule",
     "target_scaling",
     "build_head_layer",
     "check_fits",
@@ -191,6 +192,29 @@ def initial_bias(hs: HeadSpec, spec: LossSpec, params: Mapping[str, Any], y_trai
 _SIGN_CONSTRAINTS = frozenset({Requirement.NONNEGATIVE, Requirement.POSITIVE, Requirement.NONZERO})
 
 
+def scaling_rule(hs: HeadSpec, *, task: str, enabled: bool = True, spec: LossSpec | None = None) -> str | None:
+    """How the target a head trains on is scaled (the rule of :func:`target_scaling`, also
+    read by the streaming fit, which has the statistics but not the rows): ``"standardise"``
+    (minus the mean, over the std), ``"mean_abs"`` (over mean(|y|), no shift), or None (as is).
+
+    Example:
+        >>> from losslab.catalog import get_spec
+        >>> [scaling_rule(head_spec(get_spec(n), {}, task="regression"), task="regression", spec=get_spec(n))
+        ...  for n in ("mse", "poisson", "mean_squared_logarithmic_error")]
+        ['standardise', 'mean_abs', 'mean_abs']
+    """
+    if not enabled or not TaskKind.parse(task).is_regression:
+        return None
+    values = {r for r in (requirements(spec) if spec is not None else ()) if r.is_value_constraint}
+    if values - _SIGN_CONSTRAINTS:
+        return None
+    if hs.head == Head.POSITIVE or values:
+        return "mean_abs"
+    if hs.head not in (Head.IDENTITY, Head.QUANTILES, Head.MEAN_SCALE):
+        return None
+    return "standardise"
+
+
 def target_scaling(
     hs: HeadSpec,
     y_train: np.ndarray,
@@ -219,21 +243,16 @@ def target_scaling(
         >>> shift.tolist(), scale.tolist()
         ([0.0], [20.0])
     """
-    kind = TaskKind.parse(task)
-    if not enabled or not kind.is_regression:
+    rule = scaling_rule(hs, task=task, enabled=enabled, spec=spec)
+    if rule is None:
         return np.zeros(1), None
     y = y_train.reshape(len(y_train), -1).astype(np.float64)
-    values = {r for r in (requirements(spec) if spec is not None else ()) if r.is_value_constraint}
-    if values - _SIGN_CONSTRAINTS:
-        return np.zeros(1), None
-    if hs.head == Head.POSITIVE or values:
+    if rule == "mean_abs":
         finite = np.abs(y[np.isfinite(y)])
         m = float(finite.mean()) if finite.size else 0.0
         if not m > 0:
             return np.zeros(1), None
         return np.zeros(y.shape[1]), np.full(y.shape[1], m)
-    if hs.head not in (Head.IDENTITY, Head.QUANTILES, Head.MEAN_SCALE):
-        return np.zeros(1), None
     std = y.std(axis=0)
     std[~(std > 0)] = 1.0
     return y.mean(axis=0), std

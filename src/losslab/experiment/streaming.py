@@ -152,6 +152,10 @@ class StreamStats:
     target_counts: list[list[Any]] | None = None  # [value, training rows] of a discrete target
     task: str | None = None  # set by the fit (losslab._vocab.TaskKind)
     classes: list[Any] | None = None  # class order of a classification task (codes 0..K-1)
+    target_abs_mean: float | None = None  # mean(|y|) of the training rows' finite targets
+    # a regression target trains as (y - shift) / scale; None: (mean, std) until the loss sets them
+    target_shift: float | None = None
+    target_scale: float | None = None
 
     @property
     def n_inputs(self) -> int:
@@ -206,6 +210,7 @@ def compute_stats(
     yacc = ColumnAccumulator(target, ds.schema.field(target).type, MAX_CLASSES, True)
     read = list(dict.fromkeys([*cols, target, *([key] if key else [])]))
     n_train = n_val = 0
+    abs_sum, abs_n = 0.0, 0
     # read ahead one fragment and two batches only: the defaults (4 and 16) hold hundreds of MB
     batches = ds.to_batches(columns=read, batch_size=READ_ROWS, batch_readahead=2, fragment_readahead=1)
     for batch in batches:
@@ -216,6 +221,7 @@ def compute_stats(
         for c, acc in accs.items():
             acc.update(train.column(c))
         yacc.update(train.column(target))
+        abs_sum, abs_n = _abs_sums(train.column(target), abs_sum, abs_n)
         if progress is not None:
             progress(n_train + n_val)
     if n_train == 0:
@@ -229,7 +235,16 @@ def compute_stats(
     return StreamStats(
         target, feats, float(y.mean), float(y.std or 1.0) or 1.0, values, n_train, n_val, val_fraction, key,
         None if counts is None else [[v, int(counts[v])] for v in sorted(counts)],
+        target_abs_mean=abs_sum / abs_n if abs_n else None,
     )
+
+
+def _abs_sums(col: Any, total: float, n: int) -> tuple[float, int]:
+    """``total`` and ``n`` plus the sum of |y| and the count of the finite numbers in ``col``
+    (a non-numeric target adds nothing: ``finish()`` reports it)."""
+    v = col.to_numpy(zero_copy_only=False)
+    v = np.abs(v[np.isfinite(v)].astype(np.float64)) if v.dtype.kind in "biuf" else v[:0]
+    return total + float(v.sum()), n + int(v.size)
 
 
 def _feature(acc: Any) -> FeatureStat:
@@ -268,6 +283,8 @@ def encode_batch(batch: Any, stats: StreamStats) -> tuple[np.ndarray, np.ndarray
         order = np.asarray(stats.classes, dtype=np.float64)
         pos = np.clip(np.searchsorted(order, y), 0, len(order) - 1)
         y = np.where(order[pos] == y, pos, -1).astype(np.float64)
+    elif stats.target_scale is not None:
+        y = (y - (stats.target_shift or 0.0)) / stats.target_scale
     elif stats.target_values is None:
         y = (y - stats.target_mean) / stats.target_std
     return x, y.astype(np.float32)[:, None]

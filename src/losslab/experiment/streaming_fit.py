@@ -9,8 +9,9 @@ reference the streaming path is tested and benchmarked against).
 
 The saved model (``model.keras``) takes the preprocessed inputs described in
 ``preprocessing.json`` (standardised numbers, one-hot categories, in its feature order) and
-returns the head's output; for a standardised regression target, predictions in target
-units are ``output * target_std + target_mean``.
+returns the head's output; for a regression target scaled by the loss's rule
+(:func:`target_transform`: standardised, or over mean(|y|) for Poisson / Gamma heads),
+predictions in target units are ``output * target_scale + target_shift``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ __all__ = [
     "FitResult",
     "batch_encoder",
     "class_weights",
+    "target_transform",
     "with_task",
     "build_model_for",
     "fit_in_memory",
@@ -115,7 +117,8 @@ def with_task(stats: StreamStats, loss: str, task: str | None = None) -> StreamS
     """
     kind = task_of(stats, loss, task)
     if not kind.has_class_labels:
-        return dataclasses.replace(stats, task=str(kind), classes=None)
+        shift, scale = target_transform(stats, loss, kind)
+        return dataclasses.replace(stats, task=str(kind), classes=None, target_shift=shift, target_scale=scale)
     if stats.target_counts is None:
         from losslab.errors import DataError
         from losslab.experiment.streaming import MAX_CLASSES
@@ -125,6 +128,30 @@ def with_task(stats: StreamStats, loss: str, task: str | None = None) -> StreamS
             "distinct values. Pass a regression loss, or a target of class codes."
         )
     return dataclasses.replace(stats, task=str(kind), classes=[v for v, _ in stats.target_counts])
+
+
+def target_transform(stats: StreamStats, loss: str, kind: TaskKind) -> tuple[float, float | None]:
+    """``(shift, scale)`` of a regression target for ``loss``, by the rule the in-memory
+    trials use (:func:`losslab.experiment.heads.scaling_rule`): standardised for identity,
+    quantile and mean+scale heads; over mean(|y|) for positive heads and sign-keeping
+    losses (Poisson, Gamma, MSLE: the target keeps its sign); as is (0, 1) otherwise.
+
+    Example:
+        >>> from losslab.experiment.streaming import StreamStats
+        >>> s = StreamStats("y", [], 40.0, 8.0, None, 90, 10, 0.1, None, target_abs_mean=40.0)
+        >>> target_transform(s, "mse", TaskKind.REGRESSION), target_transform(s, "poisson", TaskKind.COUNT)
+        ((40.0, 8.0), (0.0, 40.0))
+    """
+    from losslab.catalog import parse_loss_string
+    from losslab.experiment.heads import head_spec, scaling_rule
+
+    spec, params = parse_loss_string(loss)
+    rule = scaling_rule(head_spec(spec, params, task=str(kind)), task=str(kind), spec=spec)
+    if rule == "standardise":
+        return stats.target_mean, stats.target_std
+    if rule == "mean_abs" and stats.target_abs_mean:
+        return 0.0, stats.target_abs_mean
+    return 0.0, 1.0
 
 
 def class_weights(stats: StreamStats, mode: str | None) -> dict[int, float] | None:
