@@ -23,7 +23,7 @@ PACKAGE = "losslab"
 #: Bottom to top. A module may import modules of its own layer and of the layers below it.
 #: The package root ``losslab/__init__.py`` may import anything (it does so lazily).
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "_params", "_vocab", "_lazy"),
+    ("errors", "_params", "_vocab", "_lazy", "_html"),
     ("reference",),
     ("losses",),
     ("catalog",),
@@ -48,9 +48,6 @@ FUNCTION_LEVEL_HOOKS: frozenset[tuple[str, str]] = frozenset(
     {
         ("experiment", "losslab.report"),
         ("experiment", "losslab.integrations.hooks"),
-        ("experiment", "losslab.integrations.notebook"),
-        ("advisor", "losslab.integrations.notebook"),
-        ("verify", "losslab.integrations.notebook"),
     }
 )
 

@@ -124,6 +124,6 @@ class Recommendation:
         return to_markdown(self)
 
     def _repr_html_(self) -> str:  # the shortlist in a notebook
-        from losslab.integrations.notebook import recommendation_html
+        from losslab.advisor.display import recommendation_html
 
         return recommendation_html(self)

@@ -139,7 +139,7 @@ class Results:
         return cls(store.path, manifest, records, rows)
 
     def _repr_html_(self) -> str:  # the leaderboard in a notebook
-        from losslab.integrations.notebook import results_html
+        from losslab.experiment.display import results_html
 
         return results_html(self)
 

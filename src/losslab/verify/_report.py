@@ -142,7 +142,7 @@ class CheckReport:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:  # the report in a notebook
-        from losslab.integrations.notebook import check_report_html
+        from losslab.verify.display import check_report_html
 
         return check_report_html(self)
 
