@@ -1,5 +1,5 @@
-"""The jitted programs of a fused run: one epoch of training, validation losses, raw outputs,
-and the best-weights snapshot.
+"""The jitted programs of a fused run: one epoch of training with its validation losses and
+the best-weights snapshot (one program), and the raw outputs.
 
 One training step computes, for every group, every member's forward pass
 (``model.stateless_call(trainable, non_trainable, x, training=True, return_losses=True)``),
@@ -105,7 +105,7 @@ class Programs:
 
     Args:
         groups: the groups (their templates, losses and optimizers are read while tracing).
-        x_train, x_val: the feature arrays (device-resident).
+        x_train, x_val, x_test: the feature arrays (device-resident).
         batch_size: the training and validation batch size.
         padded: the last, smaller batch comes padded to the batch size with a row count
             (:func:`pad_last_batch`): padding rows get sample weight 0 and the loss is scaled
@@ -113,21 +113,27 @@ class Programs:
             per-sample values (:func:`can_pad`); one compiled step serves every batch.
     """
 
-    def __init__(self, groups: Sequence[Group], x_train: np.ndarray, x_val: np.ndarray, batch_size: int, *, padded: bool = False) -> None:
+    def __init__(
+        self, groups: Sequence[Group], x_train: np.ndarray, x_val: np.ndarray, batch_size: int, *, padded: bool = False, x_test: np.ndarray | None = None
+    ) -> None:
         import jax
         import jax.numpy as jnp
 
         self.groups = list(groups)
         self.x_train = jnp.asarray(x_train)
         self.x_val = jnp.asarray(x_val)
+        # the validation rows then the test rows: one compiled forward serves the per-epoch
+        # validation judge metric (tune) and the final outputs
+        self.x_eval = self.x_val if x_test is None else jnp.concatenate([self.x_val, jnp.asarray(x_test)])
         self.batch_size = int(batch_size)
         self.padded = bool(padded)
         self.y_train = [jnp.asarray(g.y_train) for g in self.groups]
         self.y_val = [jnp.asarray(g.y_val) for g in self.groups]
         self.sw = [None if g.sample_weight is None else jnp.asarray(g.sample_weight) for g in self.groups]
         self.slots = [jnp.asarray(g.slots) for g in self.groups]
+        # one compiled program per run for training + validation (their shapes never change
+        # from epoch to epoch), one for the raw outputs
         self.epoch = jax.jit(self._epoch)
-        self.val_losses = jax.jit(self._val_losses)
         self.raw = jax.jit(self._raw)
 
     # ------------------------------------------------------------------ training
@@ -165,11 +171,12 @@ class Programs:
             losses.append(loss)
         return (new_states, new_alive), losses
 
-    def _epoch(self, states: Any, alive: Any, full: Any, rest: Any, best: Any, take: Any) -> tuple[Any, Any, Any, Any]:
-        """One epoch: ``(states, alive, batch losses per group [n_batches, R_g], best)``.
-        First ``best`` takes the current weights of the members flagged in ``take`` (the
-        snapshot EarlyStopping asked for after the previous epoch). Padded: ``full`` is
-        ``(batches, counts)`` and ``rest`` None."""
+    def _epoch(self, states: Any, alive: Any, full: Any, rest: Any, best: Any, take: Any) -> tuple[Any, Any, Any, Any, Any]:
+        """One epoch and its validation pass in one program: ``(states, alive, batch losses
+        per group [n_batches, R_g], best, validation loss per group [R_g])``. First ``best``
+        takes the current weights of the members flagged in ``take`` (the snapshot
+        EarlyStopping asked for after the previous epoch). Padded: ``full`` is ``(batches,
+        counts)`` and ``rest`` None."""
         import jax
         import jax.numpy as jnp
 
@@ -178,7 +185,7 @@ class Programs:
         if rest is not None:
             carry, last = self._step(carry, rest)
             losses = [jnp.concatenate([a, b[None]], axis=0) for a, b in zip(losses, last, strict=True)]
-        return carry[0], carry[1], losses, best
+        return carry[0], carry[1], losses, best, self._val_losses(carry[0])
 
     # ------------------------------------------------------------------ evaluation
     def _forward(self, gi: int, tv: Any, ntv: Any, x: Any) -> tuple[Any, Any]:
