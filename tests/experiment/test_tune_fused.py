@@ -120,3 +120,40 @@ def test_a_resumed_fused_tune_does_not_redo_finished_trials(tmp_path):
     # resuming the finished study trains nothing more
     again = losslab.tune(None, x, y, engine=FusedEngine(), **kw)
     assert len(again.study.trials) == 4 and _records(tmp_path / "run") == recs
+
+
+class _Capture:
+    """An engine that records the tasks and runs nothing (sets the run directory up)."""
+
+    def __init__(self) -> None:
+        self.tasks: list[Any] = []
+
+    def map(self, fn: Any, tasks: Any) -> Any:
+        self.tasks = list(tasks)
+        return iter([])
+
+
+def test_the_epoch_end_hook_also_stops_a_sequential_fallback(tmp_path):
+    """A task the fused program cannot serve (here an EarlyStopping monitor it does not log)
+    runs through one Keras fit with the hook as a callback: the message names the cause and
+    the hook stops the trial where it said so."""
+    import functools
+
+    from losslab.experiment.trial import run_trial
+
+    x, y = _data(120)
+    cap = _Capture()
+    losslab.compare(None, x, y, losses=["mse"], seeds=1, max_epochs=6, out=tmp_path / "run", engine=cap, **TINY)
+    es = {**cap.tasks[0].training["early_stopping"], "monitor": "val_judge", "mode": "min"}
+    task = dataclasses.replace(cap.tasks[0], training={**cap.tasks[0].training, "early_stopping": es})
+    seen: list[tuple[str, int, float]] = []
+
+    def hook(trial_id: str, epoch: int, logs: dict) -> bool:
+        seen.append((trial_id, epoch, logs["val_judge"]))
+        return epoch == 1
+
+    eng = FusedEngine()
+    (rec,) = eng.map(functools.partial(run_trial, judge_each_epoch="val_judge"), [task], epoch_end=hook)
+    assert "EarlyStopping monitors 'val_judge'" in eng.fallbacks[task.trial_id]
+    assert [(t, e) for t, e, _ in seen] == [(task.trial_id, 0), (task.trial_id, 1)]
+    assert rec.epochs_run == 2 and [v for _, _, v in seen] == pytest.approx(rec.history["val_judge"])
