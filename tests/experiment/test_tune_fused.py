@@ -133,6 +133,7 @@ class _Capture:
         return iter([])
 
 
+@pytest.mark.filterwarnings("ignore:Early stopping conditioned on metric")  # val_judge is written after EarlyStopping reads the logs
 def test_the_epoch_end_hook_also_stops_a_sequential_fallback(tmp_path):
     """A task the fused program cannot serve (here an EarlyStopping monitor it does not log)
     runs through one Keras fit with the hook as a callback: the message names the cause and
