@@ -13,9 +13,10 @@ engine) passes the member's final weights, in the order of
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,34 @@ def build_network(task: TrialTask) -> Any:
     return keras.Model(model.inputs, model.outputs, name=model.name)
 
 
+@contextlib.contextmanager
+def _tensorflow_probe_off() -> Iterator[None]:
+    """Keras's serialiser asks whether TensorFlow is installed (to recognise ``tf.TensorShape``
+    and friends), and the question imports TensorFlow: seconds of CPU on the first save,
+    under any backend. When the backend is not TensorFlow and TensorFlow is not imported, no
+    object can be a TensorFlow object, so the answer is "not available" for this save."""
+    import sys
+
+    import keras
+
+    lazy = None
+    if keras.backend.backend() != "tensorflow" and "tensorflow" not in sys.modules:
+        try:
+            from keras.src.utils import module_utils
+
+            lazy = module_utils.tensorflow if module_utils.tensorflow._available is None else None
+        except (ImportError, AttributeError):  # a Keras layout change: ask as usual
+            lazy = None
+    if lazy is None:
+        yield
+        return
+    lazy._available = False
+    try:
+        yield
+    finally:
+        lazy._available = None
+
+
 def save_keras_atomic(model: Any, path: Path) -> Path:
     """``model.save`` to a temp file in the same directory, then ``os.replace``."""
     path = Path(path)
@@ -92,7 +121,8 @@ def save_keras_atomic(model: Any, path: Path) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".keras")
     os.close(fd)
     try:
-        model.save(tmp)
+        with _tensorflow_probe_off():
+            model.save(tmp)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

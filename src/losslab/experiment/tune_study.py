@@ -26,6 +26,7 @@ __all__ = [
     "pending_retries",
     "reseed",
     "sampler_seed",
+    "takes_epoch_end",
 ]
 
 #: The per-epoch validation judge metric that pruning watches.
@@ -89,10 +90,19 @@ class SearchSettings:
             # the batch width decides which trials the sampler has seen when it asks (part of
             # what the study computes); the engine itself is not (it only decides where)
             cfg["trials_per_batch"] = width
-            cfg["pruning_mode"] = (
-                "reported after each trial (nothing pruned)" if self.pruning else "off"
-            )
+            live = "live, epoch by epoch within each batch" if takes_epoch_end(engine) else "reported after each trial (nothing pruned)"
+            cfg["pruning_mode"] = live if self.pruning else "off"
         return {"tune": cfg}
+
+
+def takes_epoch_end(engine: Engine) -> bool:
+    """Whether ``engine.map`` accepts ``epoch_end=`` (live pruning in a batch)."""
+    import inspect
+
+    try:
+        return "epoch_end" in inspect.signature(engine.map).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def batch_width(engine: Engine | None, trials_per_batch: int | None) -> int:

@@ -24,9 +24,10 @@ from losslab.experiment.tune_study import (
     enqueue_next,
     enqueue_retry,
     pending_retries,
+    takes_epoch_end,
 )
 
-__all__ = ["TuneObjective", "run_batched", "run_in_process", "search_space", "suggest"]
+__all__ = ["LivePruning", "TuneObjective", "run_batched", "run_in_process", "search_space", "suggest"]
 
 
 def search_space(spec: Any, params: Mapping[str, Any]) -> dict[str, tuple[Any, ...]]:
@@ -178,6 +179,44 @@ def _tell(study: Any, trial: Any, rec: TrialRecord, value: float | None, pruning
         study.tell(trial, value)
 
 
+class LivePruning:
+    """Pruning while an engine trains a batch (an engine whose ``map`` takes ``epoch_end``,
+    such as the fused one): after every epoch of a trial its ``val_judge`` value is reported
+    to its Optuna trial, as ``KerasPruningCallback`` does, and the trial is stopped (frozen
+    like an early stop) when ``trial.should_prune()``; :attr:`pruned` names those trials.
+    """
+
+    def __init__(self, trials: Mapping[str, Any]) -> None:
+        self.trials = trials
+        self.pruned: set[str] = set()
+
+    def __call__(self, trial_id: str, epoch: int, logs: Mapping[str, float]) -> bool:
+        value = logs.get(VAL_JUDGE)
+        if value is None or trial_id not in self.trials:
+            return False
+        trial = self.trials[trial_id]
+        trial.report(float(value), step=epoch)
+        if trial.should_prune():
+            self.pruned.add(trial_id)
+            return True
+        return False
+
+
+def _tell_batch_trial(study: Any, objective: TuneObjective, entry: tuple[Any, Any, Any], rec: TrialRecord, live: LivePruning | None) -> None:
+    """Store and tell one finished trial of a batch (a pruned one is told PRUNED and, as on
+    the in-process path, not stored)."""
+    from optuna.trial import TrialState
+
+    trial, params, _ = entry
+    if live is not None and rec.trial_id in live.pruned:
+        trial.set_user_attr("loss_params", {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()})
+        trial.set_user_attr("epochs_run", rec.epochs_run)
+        study.tell(trial, state=TrialState.PRUNED)
+        return
+    value = objective.record(trial, params, rec)
+    _tell(study, trial, rec, value, objective.settings.pruning and live is None)
+
+
 def run_batched(
     study: Any,
     objective: TuneObjective,
@@ -187,22 +226,18 @@ def run_batched(
     bar: TrialProgress,
 ) -> None:
     """Ask ``width`` trials, map them through ``engine`` in one call, store and tell each as
-    it finishes; ask the next batch once the whole batch is told."""
+    it finishes; ask the next batch once the whole batch is told. With an engine that takes
+    ``epoch_end`` (the fused one) and pruning on, trials are pruned live (:class:`LivePruning`)."""
     from optuna.trial import TrialState
 
     fn = functools.partial(run_trial, judge_each_epoch=VAL_JUDGE)
     while batch := _ask_batch(study, objective, budget, width):
         told: set[str] = set()
+        live = LivePruning({tid: b[0] for tid, b in batch.items()}) if objective.settings.pruning and takes_epoch_end(engine) else None
+        recs = engine.map(fn, [b[2] for b in batch.values()], epoch_end=live) if live is not None else engine.map(fn, [b[2] for b in batch.values()])
         try:
-            for rec in engine.map(fn, [b[2] for b in batch.values()]):
-                trial, params, _ = batch[rec.trial_id]
-                _tell(
-                    study,
-                    trial,
-                    rec,
-                    objective.record(trial, params, rec),
-                    objective.settings.pruning,
-                )
+            for rec in recs:
+                _tell_batch_trial(study, objective, batch[rec.trial_id], rec, live)
                 told.add(rec.trial_id)
                 bar.set_completed(budget.used())
         finally:

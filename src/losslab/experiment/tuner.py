@@ -19,7 +19,10 @@
   so the same seed and batch width give the same study on every engine. A trial running in
   another process cannot be stopped by the driver's pruner: its per-epoch ``val_judge``
   values are reported to Optuna after it finishes (history and plots stay complete) and no
-  trial is pruned (EarlyStopping still ends each trial).
+  trial is pruned (EarlyStopping still ends each trial). The fused engine
+  (``FusedEngine()``, ``--engine fused``) trains each batch as fused JAX programs and prunes
+  live: its ``map`` takes an ``epoch_end`` hook that reports every member's ``val_judge``
+  each epoch and freezes the members Optuna prunes (told ``PRUNED``).
 """
 
 from __future__ import annotations

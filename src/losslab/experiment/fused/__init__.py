@@ -4,6 +4,6 @@
 Heavy imports (keras, jax) happen inside functions.
 """
 
-from losslab.experiment.fused.engine import FusedEngine, fallback_reason
+from losslab.experiment.fused.engine import FusedEngine, fallback_reason, trial_options
 
-__all__ = ["FusedEngine", "fallback_reason"]
+__all__ = ["FusedEngine", "fallback_reason", "trial_options"]

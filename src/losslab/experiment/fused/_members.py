@@ -18,7 +18,7 @@ import numpy as np
 
 from losslab.experiment.trial import TrialTask
 
-__all__ = ["Group", "Member", "build_groups", "member_bytes"]
+__all__ = ["Group", "Member", "build_groups", "group_key", "member_bytes"]
 
 
 @dataclass
@@ -150,12 +150,36 @@ def _stack_state(group: Group, body_of: dict[int, Any], template_body: Any) -> l
         return tv, ntv
 
     values = [member_values(m) for m in group.members]
-    opt0 = [np.asarray(v) for v in group.optimizer.variables]
     r = len(group.members)
     tv = [jnp.asarray(np.stack([vals[0][i] for vals in values])) for i in range(len(values[0][0]))]
     ntv = [jnp.asarray(np.stack([vals[1][i] for vals in values])) for i in range(len(values[0][1]))]
-    ov = [jnp.asarray(np.broadcast_to(o, (r, *o.shape)).copy()) for o in opt0]
+    ov = []
+    for v in group.optimizer.variables:
+        if v is group.optimizer.learning_rate:  # each member's own rate (tune's trials differ)
+            lrs = [float(m.task.training["learning_rate"]) for m in group.members]
+            ov.append(jnp.asarray(np.asarray(lrs, dtype=np.asarray(v).dtype)))
+        else:
+            o = np.asarray(v)
+            ov.append(jnp.asarray(np.broadcast_to(o, (r, *o.shape)).copy()))
     return [tv, ntv, ov]
+
+
+def group_key(task: TrialTask) -> str:
+    """Members share a group when they share the loss, its parameters and class weights (a
+    comparison's candidate; tune's trials of one loss differ in their parameters). The
+    learning rate is each member's own (an optimizer variable), so it does not split groups.
+
+    Example:
+        >>> t = TrialTask(run_dir="r", trial_id="a", candidate={"id": "mse", "loss": "mse"}, seed=0,
+        ...               task="regression", n_classes=None, primary_metric="rmse", goal_quantile=None,
+        ...               model={}, training={})
+        >>> group_key(t)
+        '["mse", "mse", {}, null]'
+    """
+    import json
+
+    c = task.candidate
+    return json.dumps([str(c["id"]), c.get("loss"), c.get("params") or {}, c.get("class_weight")], sort_keys=True, default=str)
 
 
 def build_groups(tasks: Sequence[TrialTask], data: Any, seeds: Sequence[int]) -> list[Group]:
@@ -169,7 +193,7 @@ def build_groups(tasks: Sequence[TrialTask], data: Any, seeds: Sequence[int]) ->
     slot_of = {s: i for i, s in enumerate(seeds)}
     groups: dict[str, Group] = {}
     for t in tasks:
-        cid = str(t.candidate["id"])
+        cid = group_key(t)
         if cid not in groups:
             groups[cid] = _new_group(t, data, template)
         g = groups[cid]

@@ -1,12 +1,17 @@
-"""The jitted programs of a fused run: one epoch of training, validation losses, raw outputs,
-and the best-weights snapshot.
+"""The jitted programs of a fused run: one epoch of training with its validation losses and
+the best-weights snapshot (one program), and the raw outputs.
 
 One training step computes, for every group, every member's forward pass
 (``model.stateless_call(trainable, non_trainable, x, training=True, return_losses=True)``),
 its loss (the group's Keras loss object with the batch's sample weights, plus the model's
 own losses such as regularisers, as Keras's ``compute_loss`` adds them), its gradients and
-its optimizer update (the Keras optimizer's ``stateless_apply``), vmapped over the members of
-a group; the groups (heads of different sizes) are combined in the same step. An epoch is a
+its optimizer update (the Keras optimizer's ``stateless_apply``), vmapped over members.
+Groups whose heads have the same shape and activation form a *block* (:func:`blocks`): one
+vmapped forward and backward pass of the network (``jax.vjp``) and one vmapped update serve
+every member of the block, and only the loss (with its gradient with respect to the
+predictions) is each group's own, so the compiled program holds one network per head shape
+rather than one per loss; blocks with heads of different sizes are combined in the same
+step. An epoch is a
 ``lax.scan`` over the full batches plus one step for a last, smaller batch, as ``fit``
 batches the rows. A member that is not alive (stopped early, or NaN) is frozen: its update is
 masked out. A member whose batch loss is not finite stays updated by that batch (as Keras
@@ -15,7 +20,6 @@ applies it before TerminateOnNaN stops) and is frozen from the next batch on.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,7 +27,7 @@ import numpy as np
 
 from losslab.experiment.fused._members import Group
 
-__all__ = ["Programs", "batch_indices", "can_pad", "pad_last_batch"]
+__all__ = ["Programs", "batch_indices", "blocks", "can_pad", "pad_last_batch"]
 
 
 def batch_indices(seeds: Sequence[int], epoch: int, n: int, batch_size: int, *, shuffle: bool) -> tuple[np.ndarray, np.ndarray | None]:
@@ -76,10 +80,33 @@ def can_pad(groups: Sequence[Group]) -> bool:
     return True
 
 
-def _where(keep: Any, new: Sequence[Any], old: Sequence[Any]) -> list[Any]:
+def _keep(alive: Any, new: Sequence[Any], old: Sequence[Any]) -> list[Any]:
+    """Per member (leading axis): ``new`` where ``alive``, else ``old`` (a frozen member)."""
     import jax.numpy as jnp
 
-    return [jnp.where(keep, a, b) for a, b in zip(new, old, strict=True)]
+    return [jnp.where(alive.reshape((-1,) + (1,) * (a.ndim - 1)), a, b) for a, b in zip(new, old, strict=True)]
+
+
+def _split(a: Any, sizes: Sequence[int]) -> list[Any]:
+    """``a`` cut along its leading axis into pieces of ``sizes``."""
+    out, off = [], 0
+    for n in sizes:
+        out.append(a[off : off + n])
+        off += n
+    return out
+
+
+def blocks(groups: Sequence[Group]) -> list[list[int]]:
+    """Groups (by index) whose members can share one traced forward and backward pass: the
+    same head (units, activation), target layout and sample-weight presence, and the same
+    optimizer class; the body is the run's one body. Members of a block are trained by one
+    vmapped network pass and one vmapped update, each group keeping its own loss, so the
+    compiled program holds one network per block instead of one per loss."""
+    keys: dict[tuple[Any, ...], list[int]] = {}
+    for gi, g in enumerate(groups):
+        key = (g.hs.units, str(g.hs.activation), g.y_train.shape[1:], str(g.y_train.dtype), g.sample_weight is None, type(g.optimizer).__name__)
+        keys.setdefault(key, []).append(gi)
+    return list(keys.values())
 
 
 def _total_loss(group: Group, y: Any, pred: Any, sw: Any, extra: Sequence[Any], count: Any = None) -> Any:
@@ -105,7 +132,7 @@ class Programs:
 
     Args:
         groups: the groups (their templates, losses and optimizers are read while tracing).
-        x_train, x_val: the feature arrays (device-resident).
+        x_train, x_val, x_test: the feature arrays (device-resident).
         batch_size: the training and validation batch size.
         padded: the last, smaller batch comes padded to the batch size with a row count
             (:func:`pad_last_batch`): padding rows get sample weight 0 and the loss is scaled
@@ -113,72 +140,124 @@ class Programs:
             per-sample values (:func:`can_pad`); one compiled step serves every batch.
     """
 
-    def __init__(self, groups: Sequence[Group], x_train: np.ndarray, x_val: np.ndarray, batch_size: int, *, padded: bool = False) -> None:
+    def __init__(
+        self, groups: Sequence[Group], x_train: np.ndarray, x_val: np.ndarray, batch_size: int, *, padded: bool = False, x_test: np.ndarray | None = None
+    ) -> None:
         import jax
         import jax.numpy as jnp
 
         self.groups = list(groups)
         self.x_train = jnp.asarray(x_train)
         self.x_val = jnp.asarray(x_val)
+        # the validation rows then the test rows: one compiled forward serves the per-epoch
+        # validation judge metric (tune) and the final outputs
+        self.x_eval = self.x_val if x_test is None else jnp.concatenate([self.x_val, jnp.asarray(x_test)])
         self.batch_size = int(batch_size)
         self.padded = bool(padded)
         self.y_train = [jnp.asarray(g.y_train) for g in self.groups]
         self.y_val = [jnp.asarray(g.y_val) for g in self.groups]
         self.sw = [None if g.sample_weight is None else jnp.asarray(g.sample_weight) for g in self.groups]
-        self.slots = [jnp.asarray(g.slots) for g in self.groups]
+        self.blocks = blocks(self.groups)
+        self.block_slots = [jnp.asarray(np.concatenate([self.groups[gi].slots for gi in b])) for b in self.blocks]
+        # one compiled program per run for training + validation (their shapes never change
+        # from epoch to epoch), one for the raw outputs
         self.epoch = jax.jit(self._epoch)
-        self.val_losses = jax.jit(self._val_losses)
         self.raw = jax.jit(self._raw)
 
     # ------------------------------------------------------------------ training
-    def _member_step(self, gi: int, count: Any, tv: Any, ntv: Any, ov: Any, alive: Any, xb: Any, yb: Any, swb: Any) -> tuple[Any, ...]:
+    def _block_step(self, bi: int, count: Any, state: Any, alive: Any, idx: Any) -> tuple[Any, Any, list[Any]]:
+        """One batch for every member of block ``bi``: one vmapped forward and backward pass
+        of the shared architecture; each group's own loss (and its gradient with respect to
+        the predictions) on its own members; one vmapped optimizer update."""
         import jax
         import jax.numpy as jnp
+        from keras import ops
 
-        g = self.groups[gi]
+        block = self.blocks[bi]
+        g0 = self.groups[block[0]]
+        tv, ntv, ov = state
+        rows = idx[self.block_slots[bi]]  # [R, B]
+        xb = self.x_train[rows]
 
-        def loss_fn(tv_: Any) -> tuple[Any, Any]:
-            pred, ntv2, extra = g.model.stateless_call(tv_, ntv, xb, training=True, return_losses=True)
-            return _total_loss(g, yb, pred, swb, extra, count), ntv2
+        def forward(tv_: Any, ntv_: Any, x: Any) -> tuple[tuple[Any, Any], Any]:
+            pred, ntv2, extra = g0.model.stateless_call(tv_, ntv_, x, training=True, return_losses=True)
+            own = sum((ops.sum(ops.cast(r, pred.dtype)) for r in extra), jnp.zeros((), pred.dtype))
+            return (pred, own), ntv2
 
-        (loss, ntv2), grads = jax.value_and_grad(loss_fn, has_aux=True)(tv)
-        tv2, ov2 = g.optimizer.stateless_apply(ov, grads, tv)
-        kept = (_where(alive, tv2, tv), _where(alive, ntv2, ntv), _where(alive, ov2, ov))
-        return (*kept, alive & jnp.isfinite(loss), loss)
+        (preds, own), vjp_fn, ntv2 = jax.vjp(lambda t: jax.vmap(forward)(t, ntv, xb), tv, has_aux=True)
+        values, cotangents, off = [], [], 0
+        for gi in block:
+            g, r = self.groups[gi], len(self.groups[gi].members)
+            sl = slice(off, off + r)
+            off += r
+            sw = self.sw[gi]
+
+            def data_loss(y: Any, p: Any, w: Any, _g: Group = g) -> Any:
+                return _total_loss(_g, y, p, w, (), count)
+
+            v, dp = jax.vmap(jax.value_and_grad(data_loss, argnums=1))(
+                self.y_train[gi][rows[sl]], preds[sl], None if sw is None else sw[rows[sl]]
+            )
+            values.append(v)
+            cotangents.append(dp)
+        (grads,) = vjp_fn((jnp.concatenate(cotangents), jnp.ones_like(own)))
+        loss = jnp.concatenate(values) + own
+        tv2, ov2 = jax.vmap(g0.optimizer.stateless_apply)(ov, grads, tv)
+        kept = (_keep(alive, tv2, tv), _keep(alive, ntv2, ntv), _keep(alive, ov2, ov))
+        return kept, alive & jnp.isfinite(loss), _split(loss, [len(self.groups[gi].members) for gi in block])
 
     def _step(self, carry: tuple[Any, Any], batch: Any) -> tuple[tuple[Any, Any], Any]:
-        import jax
-
         states, alive = carry
         idx, count = batch if self.padded else (batch, None)
         new_states, new_alive, losses = [], [], []
-        for gi, ((tv, ntv, ov), al) in enumerate(zip(states, alive, strict=True)):
-            rows = idx[self.slots[gi]]  # [R_g, B]
-            xb = self.x_train[rows]
-            yb = self.y_train[gi][rows]
-            sw = self.sw[gi]
-            swb = None if sw is None else sw[rows]
-            step = functools.partial(self._member_step, gi, count)
-            tv2, ntv2, ov2, al2, loss = jax.vmap(step)(tv, ntv, ov, al, xb, yb, swb)
-            new_states.append((tv2, ntv2, ov2))
-            new_alive.append(al2)
-            losses.append(loss)
+        for bi in range(len(self.blocks)):
+            st, al, ls = self._block_step(bi, count, states[bi], alive[bi], idx)
+            new_states.append(st)
+            new_alive.append(al)
+            losses.extend(ls)
         return (new_states, new_alive), losses
 
-    def _epoch(self, states: Any, alive: Any, full: Any, rest: Any, best: Any, take: Any) -> tuple[Any, Any, Any, Any]:
-        """One epoch: ``(states, alive, batch losses per group [n_batches, R_g], best)``.
-        First ``best`` takes the current weights of the members flagged in ``take`` (the
-        snapshot EarlyStopping asked for after the previous epoch). Padded: ``full`` is
-        ``(batches, counts)`` and ``rest`` None."""
+    def _to_blocks(self, states: Any, alive: Any) -> tuple[list[Any], list[Any]]:
+        """Per-group ``(trainable, non_trainable, optimizer)`` and alive flags, concatenated
+        along the member axis block by block."""
+        import jax.numpy as jnp
+
+        def cat(parts: list[Any]) -> Any:
+            return parts[0] if len(parts) == 1 else jnp.concatenate(parts)
+
+        out_s, out_a = [], []
+        for block in self.blocks:
+            out_s.append(tuple([cat([states[gi][k][i] for gi in block]) for i in range(len(states[block[0]][k]))] for k in range(3)))
+            out_a.append(cat([alive[gi] for gi in block]))
+        return out_s, out_a
+
+    def _from_blocks(self, states: Any, alive: Any) -> tuple[list[Any], list[Any]]:
+        """The inverse of :meth:`_to_blocks`, in group order."""
+        by_group: dict[int, Any] = {}
+        for block, st, al in zip(self.blocks, states, alive, strict=True):
+            sizes = [len(self.groups[gi].members) for gi in block]
+            parts = [[_split(a, sizes) for a in arrays] for arrays in st]  # [k][i][group]
+            for j, (gi, a) in enumerate(zip(block, _split(al, sizes), strict=True)):
+                by_group[gi] = (tuple([p[j] for p in parts[k]] for k in range(3)), a)
+        order = range(len(self.groups))
+        return [by_group[gi][0] for gi in order], [by_group[gi][1] for gi in order]
+
+    def _epoch(self, states: Any, alive: Any, full: Any, rest: Any, best: Any, take: Any) -> tuple[Any, Any, Any, Any, Any]:
+        """One epoch and its validation pass in one program: ``(states, alive, batch losses
+        per group [n_batches, R_g], best, validation loss per group [R_g])``. First ``best``
+        takes the current weights of the members flagged in ``take`` (the snapshot
+        EarlyStopping asked for after the previous epoch). Padded: ``full`` is ``(batches,
+        counts)`` and ``rest`` None."""
         import jax
         import jax.numpy as jnp
 
         best = self._snapshot(best, states, take)
-        carry, losses = jax.lax.scan(self._step, (states, alive), full)
+        carry, losses = jax.lax.scan(self._step, self._to_blocks(states, alive), full)
         if rest is not None:
             carry, last = self._step(carry, rest)
             losses = [jnp.concatenate([a, b[None]], axis=0) for a, b in zip(losses, last, strict=True)]
-        return carry[0], carry[1], losses, best
+        states, alive = self._from_blocks(*carry)
+        return states, alive, losses, best, self._val_losses(states)
 
     # ------------------------------------------------------------------ evaluation
     def _forward(self, gi: int, tv: Any, ntv: Any, x: Any) -> tuple[Any, Any]:

@@ -9,6 +9,7 @@ or its outputs are not finite, ``"failed"`` when the primary metric is undefined
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,8 @@ from losslab.experiment.fused._train import MemberRun
 from losslab.experiment.trial import NAN_ERROR, TrialRecord, judged_status, record_identity
 from losslab.experiment.trial_callbacks import event_records
 
-__all__ = ["member_record", "prediction"]
+__all__ = ["member_record", "prediction", "val_scorer"]
+
 
 def prediction(group: Group, raw: np.ndarray, data: Any) -> np.ndarray:
     """Raw outputs -> predictions in the target's units (catalog predict with the positive
@@ -35,6 +37,33 @@ def prediction(group: Group, raw: np.ndarray, data: Any) -> np.ndarray:
         target_dim=data.target_dim,
         bounds=positive_guard.positive_bounds(data.y_train),
     )
+
+
+def val_scorer(groups: Sequence[Group], progs: Any, data: Any) -> Callable[[Any], list[np.ndarray]]:
+    """``states -> [validation judge metric per member]`` per group: the primary judge metric
+    of the current weights on the validation split (NaN when undefined or the outputs are
+    not finite), as the sequential trial's ``judge_each_epoch`` callback computes it."""
+    from losslab.experiment import judge
+
+    n_val = len(data.x_val)
+
+    def score(states: Any) -> list[np.ndarray]:
+        raws = [np.asarray(r)[:, :n_val].astype(np.float64) for r in progs.raw(states, progs.x_eval)]
+        out = []
+        for g, raw in zip(groups, raws, strict=True):
+            values = []
+            for m, r in zip(g.members, raw, strict=True):
+                t = m.task
+                v = None
+                if np.isfinite(r).all():
+                    pred = prediction(g, r, data)
+                    scores = judge.judge(t.task, data.y_val, pred, n_classes=t.n_classes, quantile=t.goal_quantile, quantiles=g.levels)
+                    v = scores.get(t.primary_metric)
+                values.append(np.nan if v is None else float(v))
+            out.append(np.asarray(values))
+        return out
+
+    return score
 
 
 def _scores(group: Group, run: MemberRun, data: Any, raw_test: np.ndarray, raw_val: np.ndarray) -> tuple[str, str | None, dict, dict]:

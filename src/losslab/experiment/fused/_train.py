@@ -15,7 +15,7 @@ restore that snapshot at the end.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,7 @@ import numpy as np
 from losslab.experiment.fused._members import Group, Member
 from losslab.experiment.fused._program import Programs, batch_indices, pad_last_batch
 
-__all__ = ["MemberRun", "MemberView", "train"]
+__all__ = ["EpochHooks", "MemberRun", "MemberView", "train"]
 
 
 class MemberView:
@@ -49,6 +49,24 @@ class MemberView:
 
 
 @dataclass
+class EpochHooks:
+    """What a caller adds to each epoch of every member (tune's pruning).
+
+    Attributes:
+        key: the log key of ``score``'s values (tune: ``val_judge``), or None.
+        score: ``states -> [values per member]`` per group, after each epoch (the validation
+            judge metric), or None.
+        epoch_end: ``fn(trial_id, epoch, logs) -> stop``: called after each epoch of every
+            member still training; ``True`` freezes the member like an early stop (a pruned
+            trial).
+    """
+
+    key: str | None = None
+    score: Callable[[Any], list[np.ndarray]] | None = None
+    epoch_end: Callable[[str, int, dict[str, float]], bool] | None = None
+
+
+@dataclass
 class MemberRun:
     """The training outcome of one member."""
 
@@ -59,6 +77,7 @@ class MemberRun:
     history: dict[str, list[float | None]] = field(default_factory=lambda: {"loss": [], "val_loss": []})
     nan_stop: bool = False
     done: bool = False
+    stopped_by_hook: bool = False
     train_seconds: float = 0.0
 
 
@@ -84,8 +103,11 @@ def _finite(v: float) -> float | None:
     return float(v) if math.isfinite(float(v)) else None
 
 
-def _epoch_end(run: MemberRun, epoch: int, batch_losses: np.ndarray, sizes: np.ndarray, val: float, nan_rule: bool) -> None:
-    """Feed one member's epoch to its callbacks, as ``fit`` would."""
+def _epoch_end(
+    run: MemberRun, epoch: int, batch_losses: np.ndarray, sizes: np.ndarray, val: float, nan_rule: bool, extra: dict[str, float]
+) -> dict[str, float]:
+    """Feed one member's epoch to its callbacks, as ``fit`` would; returns the epoch's logs
+    (``extra`` holds logs computed outside the step, e.g. tune's validation judge metric)."""
     running = np.cumsum(batch_losses * sizes) / np.cumsum(sizes)
     bad = np.flatnonzero(~np.isfinite(running))
     stop_batch = int(bad[0]) if nan_rule and bad.size else None
@@ -97,9 +119,9 @@ def _epoch_end(run: MemberRun, epoch: int, batch_losses: np.ndarray, sizes: np.n
             w.on_train_batch_end(0, {"loss": float(running[0])})
             if bad.size:
                 w.on_train_batch_end(int(bad[0]), {"loss": float(running[bad[0]])})
-    logs = {"loss": loss, "val_loss": float(val)}
-    run.history["loss"].append(_finite(loss))
-    run.history["val_loss"].append(_finite(val))
+    logs = {"loss": loss, "val_loss": float(val), **extra}
+    for key, value in logs.items():
+        run.history.setdefault(key, []).append(_finite(value))
     if run.es is not None:
         run.es.on_epoch_end(epoch, logs)
     for w in run.watchers:
@@ -108,6 +130,7 @@ def _epoch_end(run: MemberRun, epoch: int, batch_losses: np.ndarray, sizes: np.n
         run.nan_stop = True
     if run.nan_stop or run.view.stop_training:
         run.done = True
+    return logs
 
 
 def _to_host(values: Sequence[Any]) -> list[np.ndarray]:
@@ -120,7 +143,9 @@ def _select(mask: np.ndarray, a: Sequence[np.ndarray], b: Sequence[np.ndarray]) 
     return [np.where(mask.reshape((-1,) + (1,) * (x.ndim - 1)), x, y) for x, y in zip(a, b, strict=True)]
 
 
-def train(groups: Sequence[Group], progs: Programs, seeds: Sequence[int], *, shuffle: bool = True) -> tuple[Any, list[list[MemberRun]]]:
+def train(
+    groups: Sequence[Group], progs: Programs, seeds: Sequence[int], *, shuffle: bool = True, hooks: EpochHooks | None = None
+) -> tuple[Any, list[list[MemberRun]]]:
     """Train every member until it stops; returns the final stacked weights (the best ones
     where EarlyStopping restores them) and the per-member outcomes."""
     import time
@@ -144,14 +169,18 @@ def train(groups: Sequence[Group], progs: Programs, seeds: Sequence[int], *, shu
         full, rest = batch_indices(seeds, epoch, n, b, shuffle=shuffle)
         batches: Any = pad_last_batch(full, rest) if progs.padded else full
         alive = [jnp.asarray(a) for a in alive_np]
-        states, _, losses, best = progs.epoch(states, alive, batches, None if progs.padded else rest, best, [jnp.asarray(t) for t in take])
-        vals = _to_host(progs.val_losses(states))
+        states, _, losses, best, vals = progs.epoch(states, alive, batches, None if progs.padded else rest, best, [jnp.asarray(t) for t in take])
+        vals = _to_host(vals)
         losses_np = _to_host(losses)
+        scores = _to_host(hooks.score(states)) if hooks is not None and hooks.score is not None else None
         for gi, rs in enumerate(runs):
             for j, r in enumerate(rs):
                 if alive_np[gi][j]:
-                    _epoch_end(r, epoch, losses_np[gi][:, j].astype(np.float64), sizes, float(vals[gi][j]), nan_rule)
+                    extra = {hooks.key: float(scores[gi][j])} if scores is not None and hooks and hooks.key else {}
+                    logs = _epoch_end(r, epoch, losses_np[gi][:, j].astype(np.float64), sizes, float(vals[gi][j]), nan_rule, extra)
                     r.train_seconds = time.perf_counter() - t0
+                    if hooks is not None and hooks.epoch_end is not None and hooks.epoch_end(r.member.task.trial_id, epoch, logs):
+                        r.done = r.stopped_by_hook = True
             take[gi] = np.array([r.view.snapshot for r in rs])
             for r in rs:
                 r.view.snapshot = False

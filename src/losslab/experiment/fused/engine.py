@@ -21,12 +21,19 @@ Design choices:
   reductions, masks and class weights are Keras's own; Keras's own ``EarlyStopping`` and the
   trial's watchers decide stopping and events per member.
 
-Tasks the fused program cannot serve run through ``fn(task)`` (``run_trial``), one by one;
-the reason is logged once and kept in :attr:`FusedEngine.fallbacks`. What forces the
-sequential path: a backend other than JAX; a trial function with extra callbacks (the
-tuner's pruning); a body that is not a functional or sequential Keras model; an
-EarlyStopping monitor other than ``loss`` / ``val_loss``; an error while compiling the fused
-program (e.g. a loss that cannot be traced under ``vmap``).
+Tasks the fused program cannot serve run through ``fn(task)`` (``run_trial``, one Keras
+``fit`` each); the reason is logged once as a warning (``losslab: N trial(s) run
+sequentially (one Keras fit each): <reason>.``) and kept in :attr:`FusedEngine.fallbacks`.
+What forces the sequential path:
+
+- a backend other than JAX;
+- a trial function other than ``run_trial`` (or ``run_trial`` with ``judge_each_epoch``):
+  extra Keras callbacks need a Keras ``fit`` (``tune``'s pruning on this engine does not:
+  it is the ``epoch_end`` hook of :meth:`FusedEngine.map`);
+- an EarlyStopping monitor other than ``loss`` / ``val_loss``;
+- a ``build_model`` returning a subclassed model (not functional or Sequential);
+- an error while building or tracing the fused program (a layer or loss that does not run
+  under ``jax.jit`` / ``vmap``).
 
 Example:
     >>> from losslab.experiment.fused import FusedEngine
@@ -46,9 +53,10 @@ from typing import Any
 
 from losslab.experiment.trial import TrialRecord, TrialTask, load_prepared, run_trial
 
-__all__ = ["FusedEngine", "fallback_reason"]
+__all__ = ["FusedEngine", "fallback_reason", "trial_options"]
 
 _LOG = logging.getLogger("losslab.experiment.fused")
+EpochEnd = Callable[[str, int, dict[str, float]], bool]
 DEFAULT_BUDGET = 2 * 1024**3
 
 
@@ -74,26 +82,60 @@ def fallback_reason(fn: Callable[[Any], Any], task: TrialTask | None = None) -> 
     import keras
 
     if keras.backend.backend() != "jax":
-        return f"the fused engine needs the JAX backend (KERAS_BACKEND is {keras.backend.backend()!r})"
-    if fn is not run_trial:
-        return "the trial function is not plain run_trial (extra callbacks such as pruning need a Keras fit)"
+        return f"the fused engine needs the JAX backend (KERAS_BACKEND is {keras.backend.backend()!r}; set KERAS_BACKEND=jax)"
+    if trial_options(fn) is None:
+        return (
+            f"the trial function {getattr(fn, '__name__', type(fn).__name__)!r} is not plain run_trial "
+            "(or run_trial with judge_each_epoch=...): a custom trial function or extra Keras callbacks "
+            "need one Keras fit per trial"
+        )
     if task is None:
         return None
     es = dict(task.training.get("early_stopping") or {})
     if es.get("enabled", True) and es.get("monitor", "val_loss") not in ("loss", "val_loss"):
-        return f"EarlyStopping monitors {es.get('monitor')!r}; the fused engine logs only loss and val_loss"
+        return (
+            f"EarlyStopping monitors {es.get('monitor')!r}; the fused engine logs only loss and val_loss "
+            "(use --monitor val_loss for fused training)"
+        )
     if callable(task.model):
         from losslab.experiment.models import build_body
 
         body = build_body(task.model, load_prepared(task.run_dir).input_shape, int(task.seed))
         if not _is_graph_model(body):
-            return f"build_model returned a {type(body).__name__}, not a functional or sequential Keras model"
+            return (
+                f"build_model returned a {type(body).__name__}, a subclassed model; the fused engine needs a "
+                "functional or Sequential Keras model (keras.Model(inputs, outputs) or keras.Sequential)"
+            )
+    return None
+
+
+def trial_options(fn: Callable[[Any], Any]) -> dict[str, Any] | None:
+    """The keyword arguments of ``run_trial`` that ``fn`` binds, when the fused engine can
+    honour them (``run_trial`` itself, or ``functools.partial(run_trial,
+    judge_each_epoch=KEY)``); None otherwise.
+
+    Example:
+        >>> import functools
+        >>> trial_options(functools.partial(run_trial, judge_each_epoch="val_judge"))
+        {'judge_each_epoch': 'val_judge'}
+        >>> trial_options(functools.partial(run_trial, callbacks=[object()])) is None
+        True
+    """
+    import functools
+
+    if fn is run_trial:
+        return {}
+    if isinstance(fn, functools.partial) and fn.func is run_trial and not fn.args and set(fn.keywords) <= {"judge_each_epoch"}:
+        return dict(fn.keywords)
     return None
 
 
 def _bundle_key(task: TrialTask) -> str:
+    """Tasks trained by one program: same run directory, body, task and training settings
+    (the learning rate is each member's own optimizer variable, so it is left out)."""
     model = task.model if isinstance(task.model, dict) else f"callable:{id(task.model)}"
-    return json.dumps([task.run_dir, model, dict(task.training), task.task, task.n_classes], sort_keys=True, default=str)
+    training = {k: v for k, v in task.training.items() if k != "learning_rate"}
+    return json.dumps([task.run_dir, model, training, task.task, task.n_classes], sort_keys=True, default=str)
 
 
 def _chunks(tasks: Sequence[TrialTask], per_member: int, budget: int) -> list[list[TrialTask]]:
@@ -141,6 +183,9 @@ class FusedEngine:
         shuffle: shuffle the rows each epoch (per seed, as ``fit`` does). ``False`` is for
             tests comparing with an unshuffled sequential ``fit``.
         keep_weights: keep each fused trial's final trainable weights in :attr:`weights`.
+        parallelism: how many of Optuna's asked trials ``tune`` trains together (its
+            default ``trials_per_batch`` on this engine); trials sharing the batch size and
+            the loss's parameters share a group, learning rates are per member.
 
     Attributes:
         fallbacks: ``{trial_id: reason}`` of the trials that ran sequentially.
@@ -150,8 +195,11 @@ class FusedEngine:
 
     name = "fused"
 
-    def __init__(self, *, memory_budget: int = DEFAULT_BUDGET, shuffle: bool = True, keep_weights: bool = False) -> None:
+    def __init__(
+        self, *, memory_budget: int = DEFAULT_BUDGET, shuffle: bool = True, keep_weights: bool = False, parallelism: int = 8
+    ) -> None:
         self.memory_budget = int(memory_budget)
+        self.parallelism = int(parallelism)
         self.shuffle = bool(shuffle)
         self.keep_weights = bool(keep_weights)
         self.weights: dict[str, list[Any]] = {}
@@ -162,22 +210,34 @@ class FusedEngine:
     def __repr__(self) -> str:
         return f"FusedEngine(memory_budget={self.memory_budget})"
 
-    def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
-        """Yield one :class:`TrialRecord` per task (fused where possible)."""
+    def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any], *, epoch_end: EpochEnd | None = None) -> Iterator[Any]:
+        """Yield one :class:`TrialRecord` per task (fused where possible).
+
+        Args:
+            fn: ``run_trial`` or ``functools.partial(run_trial, judge_each_epoch=KEY)``
+                (then each member's logs and history hold the validation judge metric under
+                KEY); any other function runs every task sequentially.
+            tasks: the trial tasks.
+            epoch_end: ``fn(trial_id, epoch, logs) -> stop`` after every epoch of every
+                trial (tune's pruning): ``True`` freezes that member like an early stop. On
+                the sequential path it is a Keras callback, so ``fn`` must accept
+                ``callbacks=``.
+        """
         tasks = list(tasks)
         if not tasks:
             return
         reason = fallback_reason(fn)
         if reason is not None:
-            yield from self._sequential(fn, tasks, reason)
+            yield from self._sequential(fn, tasks, reason, epoch_end)
             return
+        judge_key = (trial_options(fn) or {}).get("judge_each_epoch")
         bundles: dict[str, list[TrialTask]] = {}
         for t in tasks:
             bundles.setdefault(_bundle_key(t), []).append(t)
         for bundle in bundles.values():
             reason = fallback_reason(fn, bundle[0])
             if reason is not None:
-                yield from self._sequential(fn, bundle, reason)
+                yield from self._sequential(fn, bundle, reason, epoch_end)
                 continue
             from losslab.experiment.fused._members import member_bytes
 
@@ -185,44 +245,49 @@ class FusedEngine:
             pending = {t.trial_id for t in bundle}
             for chunk in _chunks(_with_every_seed(bundle), member_bytes(bundle, data), self.memory_budget):
                 if any(t.trial_id in pending for t in chunk):
-                    yield from self._fused_or_sequential(fn, chunk, data, pending)
+                    try:
+                        records = self.run_chunk(chunk, data, judge_key=judge_key, epoch_end=epoch_end)
+                    except Exception as e:  # a body or loss the fused program cannot trace
+                        todo = [t for t in chunk if t.trial_id in pending]
+                        why = (
+                            "the fused program could not be built (a layer or loss that does not run under "
+                            f"jax.jit/vmap, e.g. NumPy calls or Python branches on values): {type(e).__name__}: "
+                            f"{' '.join(str(e).split())[:200]}"
+                        )
+                        yield from self._sequential(fn, todo, why, epoch_end)
+                        continue
+                    yield from (r for r in records if r.trial_id in pending)
 
-    def _sequential(self, fn: Callable[[Any], Any], tasks: Sequence[TrialTask], reason: str) -> Iterator[Any]:
+    def _sequential(self, fn: Callable[..., Any], tasks: Sequence[TrialTask], reason: str, epoch_end: EpochEnd | None = None) -> Iterator[Any]:
         if reason not in self._logged:
             self._logged.add(reason)
-            _LOG.warning("losslab: %d trial(s) run sequentially: %s.", len(tasks), reason)
+            _LOG.warning("losslab: %d trial(s) run sequentially (one Keras fit each): %s.", len(tasks), reason)
         for t in tasks:
             self.fallbacks[t.trial_id] = reason
-            yield fn(t)
+            yield fn(t) if epoch_end is None else fn(t, callbacks=[_hook_callback(epoch_end, t.trial_id)])
 
-    def _fused_or_sequential(self, fn: Callable[[Any], Any], chunk: list[TrialTask], data: Any, pending: set[str]) -> Iterator[Any]:
-        try:
-            records = self.run_chunk(chunk, data)
-        except Exception as e:  # a body or loss the fused program cannot trace
-            todo = [t for t in chunk if t.trial_id in pending]
-            yield from self._sequential(fn, todo, f"the fused program failed ({type(e).__name__}: {str(e)[:200]})")
-            return
-        yield from (r for r in records if r.trial_id in pending)
-
-    def run_chunk(self, tasks: Sequence[TrialTask], data: Any) -> list[TrialRecord]:
-        """Train ``tasks`` (same run directory, model and training settings) as one program."""
-        import jax.numpy as jnp
+    def run_chunk(
+        self, tasks: Sequence[TrialTask], data: Any, *, judge_key: str | None = None, epoch_end: EpochEnd | None = None
+    ) -> list[TrialRecord]:
+        """Train ``tasks`` (same run directory, model and training settings) as one program;
+        ``judge_key`` and ``epoch_end`` as in :meth:`map`."""
         import numpy as np
 
         from losslab.experiment.fused._members import build_groups
         from losslab.experiment.fused._program import Programs, can_pad
-        from losslab.experiment.fused._records import member_record
-        from losslab.experiment.fused._train import train
+        from losslab.experiment.fused._records import member_record, val_scorer
+        from losslab.experiment.fused._train import EpochHooks, train
 
         t0 = time.perf_counter()
         seeds = sorted({int(t.seed) for t in tasks})
         groups = build_groups(tasks, data, seeds)
-        progs = Programs(groups, data.x_train, data.x_val, int(tasks[0].training["batch_size"]), padded=can_pad(groups))
+        progs = Programs(groups, data.x_train, data.x_val, int(tasks[0].training["batch_size"]), padded=can_pad(groups), x_test=data.x_test)
         setup = (time.perf_counter() - t0) / len(tasks)
-        final, runs = train(groups, progs, seeds, shuffle=self.shuffle)
+        hooks = EpochHooks(judge_key, val_scorer(groups, progs, data) if judge_key else None, epoch_end)
+        final, runs = train(groups, progs, seeds, shuffle=self.shuffle, hooks=hooks)
         states = [(tv, ntv, None) for tv, ntv in final]
         n_val = len(data.x_val)  # one compiled forward for both splits
-        raw = [np.asarray(r) for r in progs.raw(states, jnp.concatenate([progs.x_val, jnp.asarray(data.x_test)]))]
+        raw = [np.asarray(r) for r in progs.raw(states, progs.x_eval)]
         raw_val = [r[:, :n_val] for r in raw]
         raw_test = [r[:, n_val:] for r in raw]
         self.chunks += 1
@@ -236,6 +301,18 @@ class FusedEngine:
                     _save_member(r.member.task, final[gi], j)
                 out.append(rec)
         return out
+
+
+def _hook_callback(epoch_end: EpochEnd, trial_id: str) -> Any:
+    """``epoch_end`` as a Keras callback of a sequential trial: ``True`` stops its fit."""
+    import keras
+
+    class _EpochEnd(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+            if epoch_end(trial_id, epoch, dict(logs or {})):
+                self.model.stop_training = True
+
+    return _EpochEnd()
 
 
 def _save_member(task: TrialTask, state: Any, j: int) -> None:
