@@ -159,6 +159,7 @@ def test_a_training_process_killed_mid_fit_leaves_no_half_written_model(spark_cl
     err = "".join(lines) + rest_err
     leftovers = [p.name for p in tmp_path.iterdir() if ".partial-" in p.name]
     assert leftovers == []
+    print(f"killed rank 1 (pid {killed}): exit code {proc.returncode}; last line: {err.strip().splitlines()[-1]}")
     if proc.returncode == 0:  # recovered: Spark re-ran the barrier stage from the start
         assert sorted(p.name for p in out.iterdir()) == ["history.json", "model.keras", "preprocessing.json"]
         assert len(json.loads((out / "history.json").read_text())["history"]["loss"]) == 60
