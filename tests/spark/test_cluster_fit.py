@@ -167,7 +167,8 @@ def test_a_training_process_killed_mid_fit_leaves_no_half_written_model(spark_cl
     else:
         assert proc.returncode == 2, err[-3000:]
         last = err.strip().splitlines()[-1]
-        assert "Data-parallel training failed on Spark" in last, err[-3000:]
+        assert "Data-parallel training failed on Spark: the training process of rank 1" in last, err[-3000:]
+        assert f"(pid {killed}) was stopped by SIGKILL" in last
         assert not out.exists() or list(out.iterdir()) == []
     time.sleep(1)
     assert _training_process([w.pid for w in spark_cluster.workers], rank=0) is None  # nothing left running

@@ -35,7 +35,14 @@ from losslab.errors import DataError, InvalidParameterError, LosslabError
 from losslab.experiment.streaming import StreamStats, compute_stats, open_dataset, stream_batches
 from losslab.spark.shards import data_units, process_batches, shard_dataset
 
-__all__ = ["DataParallelPlan", "TrainingFailedError", "fit_data_parallel", "run_plan", "train_worker"]
+__all__ = [
+    "DataParallelPlan",
+    "TrainingFailedError",
+    "failure_error",
+    "fit_data_parallel",
+    "run_plan",
+    "train_worker",
+]
 
 
 class TrainingFailedError(LosslabError):
@@ -173,16 +180,44 @@ def train_worker(plan: DataParallelPlan) -> dict[str, Any] | None:
             dist.destroy_process_group()
 
 
-def _failure(e: BaseException, workers: int, master: str) -> TrainingFailedError:
-    """One line from a failed job: the first line naming an error, else the first line."""
-    lines = [s.strip() for s in str(e).splitlines() if s.strip()]
-    key = ("Error", "error", "failed", "Exception", "Killed", "lost")
-    reason = next((s for s in lines if any(k in s for k in key)), lines[0] if lines else type(e).__name__)
-    if len(reason) > 240:
-        reason = reason[:237] + "..."
+_GAP = r"[\s\S]{0,300}?"  # a few lines of torchrun's failure summary
+_CAUSES: list[tuple[str, str]] = [
+    (rf"rank\s*:\s*(?P<rank>\d+){_GAP}exitcode\s*:\s*-?\d+ \(pid: (?P<pid>\d+)\){_GAP}Signal \d+ \((?P<sig>SIG\w+)\)",
+     "the training process of rank {rank} (pid {pid}) was stopped by {sig}"),
+    (r"Signal \d+ \((?P<sig>SIG\w+)\) received by PID (?P<pid>\d+)", "a training process (pid {pid}) was stopped by {sig}"),
+    (rf"rank\s*:\s*(?P<rank>\d+){_GAP}exitcode\s*:\s*(?P<code>-?\d+)", "the training process of rank {rank} exited with code {code}"),
+    (r"losslab\.errors\.\w+: (?P<msg>[^\n]+)", "{msg}"),
+    (r"Job aborted due to stage failure: (?P<msg>[^\n]+)", "{msg}"),
+]  # fmt: skip
+
+
+def failure_error(e: BaseException, workers: int, master: str) -> TrainingFailedError:
+    """The one-line error for a failed training job: the cause found in Spark's and
+    torchrun's report (a process stopped by a signal, an exit code, a losslab error in a
+    worker, the stage failure), else the report's first line.
+
+    Example:
+        >>> text = "Job aborted due to stage failure: Could not recover from a failed barrier ResultStage."
+        >>> str(failure_error(RuntimeError(text), 2, "local[2]")).split(" Received")[0]
+        'Data-parallel training failed on Spark: Could not recover from a failed barrier ResultStage.'
+    """
+    import re
+
+    text = str(e)
+    reason = None
+    for pattern, template in _CAUSES:
+        m = re.search(pattern, text)
+        if m:
+            reason = template.format(**m.groupdict()).strip()
+            break
+    if reason is None:
+        lines = [s.strip() for s in text.splitlines() if s.strip()]
+        reason = lines[0] if lines else type(e).__name__
+    reason = reason if len(reason) <= 240 else reason[:237] + "..."
     return TrainingFailedError(
-        f"Data-parallel training failed on Spark: {reason} Received: {workers} workers on {master!r}. "
-        "Check that every worker is alive and has torch and losslab, then re-run."
+        f"Data-parallel training failed on Spark: {reason.rstrip('.')}. Received: {workers} workers on "
+        f"{master!r}. Nothing was written to the output folder; check that every worker is alive "
+        "and has torch and losslab, then re-run (a failed barrier stage is not retried)."
     )
 
 
@@ -199,7 +234,7 @@ def run_plan(plan: DataParallelPlan, *, engine: Literal["spark", "local"] = "spa
     try:
         out = TorchDistributor(num_processes=workers, local_mode=False, use_gpu=False).run(train_worker, plan)
     except Exception as e:  # Py4JJavaError, PythonException, RuntimeError from torchrun
-        raise _failure(e, workers, master) from None
+        raise failure_error(e, workers, master) from None
     if not isinstance(out, dict) or "weights" not in out:
         raise TrainingFailedError(f"Data-parallel training returned no weights. Received: {type(out).__name__}.")
     return out
