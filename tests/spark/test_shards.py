@@ -79,11 +79,11 @@ def test_uneven_batch_or_shards_are_rejected(tmp_path: Path) -> None:
 
 # torchrun's failure summary (torch.distributed.elastic ChildFailedError), inside Spark's
 # barrier-stage report, as the driver receives it when a training process is killed
-TORCHRUN_REPORT = """An error occurred while calling o59.collectToPython.
+SPARK_ERROR = """An error occurred while calling o59.collectToPython.
 : org.apache.spark.SparkException: Job aborted due to stage failure: Could not recover from a failed barrier ResultStage. Most recent failure reason: Stage failed because barrier task ResultTask(0, 1) finished unsuccessfully.
-org.apache.spark.api.python.PythonException: Traceback (most recent call last):
-RuntimeError: Command [...] failed with return code 1. The task output is included below:
-torch.distributed.elastic.multiprocessing.errors.ChildFailedError:
+"""
+# the workers' log lines streamed to the driver's stderr (torchrun's summary)
+TORCHRUN_REPORT = """torch.distributed.elastic.multiprocessing.errors.ChildFailedError:
 ============================================================
 /tmp/tmpab12/train.py FAILED
 ------------------------------------------------------------
@@ -92,7 +92,7 @@ Root Cause (first observed failure):
   time      : 2026-12-07_04:50:01
   host      : localhost
   rank      : 1 (local_rank: 0)
-  exitcode  : -9 (pid: 5910)
+  exitcode  : -9 (pid: 5910)  (SIGKILL)
   error_file: <N/A>
   traceback : Signal 9 (SIGKILL) received by PID 5910
 ============================================================
@@ -102,7 +102,7 @@ Root Cause (first observed failure):
 def test_a_failed_training_job_is_reported_in_one_line() -> None:
     from losslab.spark.distributed import TrainingFailedError, failure_error
 
-    err = failure_error(RuntimeError(TORCHRUN_REPORT), 2, "spark://h:7077")
+    err = failure_error(RuntimeError(SPARK_ERROR), 2, "spark://h:7077", logs=TORCHRUN_REPORT)
     assert isinstance(err, TrainingFailedError)
     msg = str(err)
     assert "\n" not in msg
@@ -110,7 +110,11 @@ def test_a_failed_training_job_is_reported_in_one_line() -> None:
         "Data-parallel training failed on Spark: the training process of rank 1 (pid 5910) was stopped by SIGKILL."
     )
     assert "Received: 2 workers on 'spark://h:7077'" in msg
-    exited = TORCHRUN_REPORT.replace("-9 (pid: 5910)", "1 (pid: 5910)").replace("Signal 9 (SIGKILL) received by PID 5910", "<N/A>")
-    assert "rank 1 exited with code 1" in str(failure_error(RuntimeError(exited), 2, "m"))
+    exited = TORCHRUN_REPORT.replace("-9 (pid: 5910)  (SIGKILL)", "1 (pid: 5910)").replace(
+        "Signal 9 (SIGKILL) received by PID 5910", "<N/A>"
+    )
+    assert "rank 1 exited with code 1" in str(failure_error(RuntimeError(SPARK_ERROR), 2, "m", logs=exited))
+    no_logs = str(failure_error(RuntimeError(SPARK_ERROR), 2, "m"))
+    assert "failed on Spark: Could not recover from a failed barrier ResultStage. Most recent" in no_logs
     worker = "PythonException: Traceback ...\nlosslab.errors.DataError: Shard 1 of 2 holds no training rows.\n"
     assert "failed on Spark: Shard 1 of 2 holds no training rows. Received" in str(failure_error(RuntimeError(worker), 2, "m"))

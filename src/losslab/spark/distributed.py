@@ -37,6 +37,7 @@ from losslab.spark.shards import data_units, process_batches, shard_dataset
 
 __all__ = [
     "DataParallelPlan",
+    "LogTail",
     "TrainingFailedError",
     "failure_error",
     "fit_data_parallel",
@@ -191,10 +192,11 @@ _CAUSES: list[tuple[str, str]] = [
 ]  # fmt: skip
 
 
-def failure_error(e: BaseException, workers: int, master: str) -> TrainingFailedError:
+def failure_error(e: BaseException, workers: int, master: str, *, logs: str = "") -> TrainingFailedError:
     """The one-line error for a failed training job: the cause found in Spark's and
     torchrun's report (a process stopped by a signal, an exit code, a losslab error in a
-    worker, the stage failure), else the report's first line.
+    worker, the stage failure), searched in the workers' ``logs`` streamed to the driver
+    and in the exception, else the exception's first line.
 
     Example:
         >>> text = "Job aborted due to stage failure: Could not recover from a failed barrier ResultStage."
@@ -203,7 +205,7 @@ def failure_error(e: BaseException, workers: int, master: str) -> TrainingFailed
     """
     import re
 
-    text = str(e)
+    text = f"{logs}\n{e}"
     reason = None
     for pattern, template in _CAUSES:
         m = re.search(pattern, text)
@@ -211,7 +213,7 @@ def failure_error(e: BaseException, workers: int, master: str) -> TrainingFailed
             reason = template.format(**m.groupdict()).strip()
             break
     if reason is None:
-        lines = [s.strip() for s in text.splitlines() if s.strip()]
+        lines = [s.strip() for s in str(e).splitlines() if s.strip()]
         reason = lines[0] if lines else type(e).__name__
     reason = reason if len(reason) <= 240 else reason[:237] + "..."
     return TrainingFailedError(
@@ -221,9 +223,38 @@ def failure_error(e: BaseException, workers: int, master: str) -> TrainingFailed
     )
 
 
-def run_plan(plan: DataParallelPlan, *, engine: Literal["spark", "local"] = "spark", workers: int = 2, spark: Any = None) -> dict[str, Any]:
+class LogTail:
+    """A stand-in for ``sys.stderr`` while TorchDistributor runs: it keeps the last lines the
+    workers' logs stream to the driver (where torchrun reports why a process failed) and
+    passes them on only when ``echo`` is true."""
+
+    def __init__(self, target: Any, *, echo: bool, keep: int = 400) -> None:
+        from collections import deque
+
+        self.target, self.echo = target, echo
+        self.lines: deque[str] = deque(maxlen=keep)
+
+    def write(self, text: str) -> int:
+        self.lines.append(text)
+        if self.echo:
+            self.target.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self.target.flush()
+
+    def text(self) -> str:
+        return "".join(self.lines)
+
+
+def run_plan(
+    plan: DataParallelPlan, *, engine: Literal["spark", "local"] = "spark", workers: int = 2, spark: Any = None
+) -> dict[str, Any]:
     """Run the plan: ``workers`` TorchDistributor processes on Spark, or :func:`train_worker`
     in this process (``engine="local"``, one process reading every shard)."""
+    import contextlib
+    import sys
+
     if engine == "local":
         out = train_worker(plan)
         assert out is not None
@@ -231,10 +262,12 @@ def run_plan(plan: DataParallelPlan, *, engine: Literal["spark", "local"] = "spa
     from pyspark.ml.torch.distributor import TorchDistributor
 
     master = spark.sparkContext.master
+    tail = LogTail(sys.stderr, echo=bool(plan.verbose))
     try:
-        out = TorchDistributor(num_processes=workers, local_mode=False, use_gpu=False).run(train_worker, plan)
+        with contextlib.redirect_stderr(tail):  # type: ignore[type-var]
+            out = TorchDistributor(num_processes=workers, local_mode=False, use_gpu=False).run(train_worker, plan)
     except Exception as e:  # Py4JJavaError, PythonException, RuntimeError from torchrun
-        raise failure_error(e, workers, master) from None
+        raise failure_error(e, workers, master, logs=tail.text()) from None
     if not isinstance(out, dict) or "weights" not in out:
         raise TrainingFailedError(f"Data-parallel training returned no weights. Received: {type(out).__name__}.")
     return out
