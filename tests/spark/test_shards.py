@@ -118,3 +118,22 @@ def test_a_failed_training_job_is_reported_in_one_line() -> None:
     assert "failed on Spark: Could not recover from a failed barrier ResultStage. Most recent" in no_logs
     worker = "PythonException: Traceback ...\nlosslab.errors.DataError: Shard 1 of 2 holds no training rows.\n"
     assert "failed on Spark: Shard 1 of 2 holds no training rows. Received" in str(failure_error(RuntimeError(worker), 2, "m"))
+
+
+@pytest.mark.parametrize(
+    ("extra", "files", "message"),
+    [
+        (["--batch-size", "255"], 2, "batch_size=255, shards=2, workers=2"),
+        (["--workers", "3", "--batch-size", "255"], 2, "2 files/row groups, fewer than the 3 shards"),
+    ],
+)
+def test_fit_on_spark_refuses_bad_input_before_starting_spark(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], files: int, message: str
+) -> None:
+    from losslab.cli import main
+
+    data = _table(tmp_path / "d", files=files, rows=20)
+    code = main(["fit", str(data), "--target", "y", "--engine", "spark", "--master", "spark://nowhere:1", *extra])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and len(err.strip().splitlines()) == 1

@@ -334,6 +334,12 @@ def fit_data_parallel(
             raise InvalidParameterError(f"{name} must be at least 1. Received: {name}={value}.")
     if engine not in ("spark", "local"):
         raise InvalidParameterError(f"engine must be 'spark' or 'local'. Received: {engine!r}.")
+    if batch_size % shards or shards % workers:
+        raise InvalidParameterError(
+            "The batch must split evenly over the shards and the shards over the workers. "
+            f"Received: batch_size={batch_size}, shards={shards}, workers={workers}. "
+            f"Use a batch size that is a multiple of {shards} and shards a multiple of the workers."
+        )
     paths = _absolute(data)
     ds = open_dataset(paths if len(paths) > 1 else paths[0])
     if len(data_units(ds)) < shards:
