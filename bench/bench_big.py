@@ -20,7 +20,7 @@ subprocess so that ``ru_maxrss`` is the peak of that run alone:
 Goals (issue): streaming throughput >= 0.8x in-memory; streaming peak RSS <= 2 GB.
 Prints a table and writes bench/results/big.json. No assertion.
 
-The default size (``--gb 0.1``: one shard of 1M rows, 0.14 GB) runs in a few minutes on a
+The default size (``--gb 0.1``: one shard of 1M rows, 0.17 GB) runs in a few minutes on a
 2-core machine; ``--full`` is the issue's 5 GB dataset.
 
 Usage: python bench/bench_big.py [--gb 0.1 | --full] [--epochs 1] [--batch-size 4096] [--dir DIR]
