@@ -115,9 +115,10 @@ def data_parallel(data: Path, args: argparse.Namespace, workdir: Path) -> dict:
     sys.path.insert(0, str(repo))
     from tests.spark.cluster import StandaloneCluster, cluster_env
 
-    cluster = StandaloneCluster(workdir / "cluster").start(workers=2)
+    cluster = StandaloneCluster(workdir / "cluster")
     out = {}
     try:
+        cluster.start(workers=2)
         for workers in (1, 2):
             cmd = [sys.executable, "-c", DP_CHILD, cluster.url, json.dumps(cluster.driver_conf()), str(data),
                    args.loss, str(args.epochs), str(args.batch_size), str(args.buffer_rows), str(workers)]  # fmt: skip

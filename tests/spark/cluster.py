@@ -138,7 +138,7 @@ class StandaloneCluster:
     def alive_workers(self) -> list[dict[str, Any]]:
         try:
             return [w for w in self.status().get("workers", []) if w.get("state") == "ALIVE"]
-        except OSError:
+        except (OSError, ValueError):  # not listening yet, or an empty page while it starts
             return []
 
     def wait_workers(self, n: int, timeout: float = 120.0) -> None:

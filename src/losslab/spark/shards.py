@@ -41,7 +41,7 @@ def data_units(ds: Any) -> list[Any]:
         >>> len(data_units(open_dataset(d)))  # row groups of 4, 4 and 2 rows
         3
     """
-    units = []
+    units: list[Any] = []
     for frag in sorted(ds.get_fragments(), key=lambda f: f.path):
         split = getattr(frag, "split_by_row_group", None)
         units.extend(split() if split is not None else [frag])

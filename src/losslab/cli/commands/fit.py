@@ -6,7 +6,7 @@ Heavy imports (Keras, pyarrow.dataset) happen inside the command only.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -75,7 +75,7 @@ def fit(
     for name, value in (("--epochs", epochs), ("--batch-size", batch_size), ("--buffer-rows", buffer_rows)):
         if value < 1:
             raise InvalidParameterError(f"{name} must be at least 1. Received: {name} {value}.")
-    common = dict(
+    common: dict[str, Any] = dict(
         out=out,
         epochs=epochs,
         batch_size=batch_size,
