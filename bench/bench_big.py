@@ -10,10 +10,21 @@ subprocess so that ``ru_maxrss`` is the peak of that run alone:
 - the in-memory fit (``fit_in_memory``) on a slice that fits (``--slice-rows`` rows, one
   shard's worth by default), same model, batch size and loss: its throughput and peak RSS.
 
+- the data-parallel fit on Spark (``fit_data_parallel``: TorchDistributor, Keras on torch,
+  DDP with gloo) on a standalone cluster started for the run (``tests/spark/cluster.py``: a
+  master and two 1-core workers, separate processes), with 2 workers against 1 worker, same
+  global batch: training rows/s of the workers' loop, and the job's wall time (statistics
+  pass, Spark and torchrun start-up, imports, validation pass included). ``--no-spark``
+  skips it.
+
 Goals (issue): streaming throughput >= 0.8x in-memory; streaming peak RSS <= 2 GB.
 Prints a table and writes bench/results/big.json. No assertion.
 
-Usage: python bench/bench_big.py [--gb 2] [--epochs 1] [--batch-size 4096] [--dir DIR] [--keep]
+The default size (``--gb 0.1``: one shard of 1M rows, 0.17 GB) runs in a few minutes on a
+2-core machine; ``--full`` is the issue's 5 GB dataset.
+
+Usage: python bench/bench_big.py [--gb 0.1 | --full] [--epochs 1] [--batch-size 4096] [--dir DIR]
+       [--keep] [--no-spark]
 """
 
 from __future__ import annotations
@@ -53,6 +64,18 @@ print("RESULT " + json.dumps(out))
 """
 
 
+DP_CHILD = """
+import json, sys, time
+t0 = time.perf_counter()
+master, conf, data, loss, epochs, batch, buffer, workers = sys.argv[1:9]
+from losslab.spark.distributed import fit_data_parallel
+r = fit_data_parallel(data, "y", loss, workers=int(workers), master=master, conf=json.loads(conf),
+                      epochs=int(epochs), batch_size=int(batch), buffer_rows=int(buffer),
+                      hidden=(64, 64), val_fraction=0.05, verbose=0)
+print("RESULT " + json.dumps(dict(r.summary(), wall_seconds=time.perf_counter() - t0)))
+"""
+
+
 def generate(folder: Path, gb: float, cols: int, shard_rows: int, seed: int = 0) -> tuple[int, float]:
     import numpy as np
     import pyarrow as pa
@@ -86,9 +109,36 @@ def child(mode: str, data: Path, args: argparse.Namespace) -> dict:
     return json.loads(line[-1][7:])
 
 
+def data_parallel(data: Path, args: argparse.Namespace, workdir: Path) -> dict:
+    """1 and 2 workers on a fresh standalone cluster (2 x 1 core); each run's own driver."""
+    repo = SRC.parent
+    sys.path.insert(0, str(repo))
+    from tests.spark.cluster import StandaloneCluster, cluster_env
+
+    cluster = StandaloneCluster(workdir / "cluster")
+    out = {}
+    try:
+        cluster.start(workers=2)
+        for workers in (1, 2):
+            cmd = [sys.executable, "-c", DP_CHILD, cluster.url, json.dumps(cluster.driver_conf()), str(data),
+                   args.loss, str(args.epochs), str(args.batch_size), str(args.buffer_rows), str(workers)]  # fmt: skip
+            run = subprocess.run(cmd, capture_output=True, text=True, env=cluster_env())
+            line = [x for x in run.stdout.splitlines() if x.startswith("RESULT ")]
+            if run.returncode != 0 or not line:
+                raise SystemExit(f"data-parallel run with {workers} worker(s) failed:\n{run.stderr[-3000:]}")
+            out[f"workers_{workers}"] = json.loads(line[-1][7:])
+            print(f"data-parallel, {workers} worker(s)", out[f"workers_{workers}"], flush=True)
+    finally:
+        cluster.stop()
+    out["speedup_2_over_1"] = out["workers_2"]["rows_per_second"] / out["workers_1"]["rows_per_second"]
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--gb", type=float, default=2.0, help="dataset size on disk, GB")
+    p.add_argument("--gb", type=float, default=0.1, help="dataset size on disk, GB")
+    p.add_argument("--full", action="store_true", help="the issue's size: 5 GB on disk")
+    p.add_argument("--no-spark", action="store_true", help="skip the data-parallel fit on Spark")
     p.add_argument("--cols", type=int, default=16)
     p.add_argument("--shard-rows", type=int, default=1_000_000)
     p.add_argument("--slice-rows", type=int, default=None, help="rows of the in-memory slice")
@@ -99,6 +149,8 @@ def main() -> None:
     p.add_argument("--dir", type=Path, default=None)
     p.add_argument("--keep", action="store_true")
     args = p.parse_args()
+    if args.full:
+        args.gb = 5.0
     root = args.dir or Path(tempfile.mkdtemp(prefix="losslab-big-"))
     try:
         t0 = time.perf_counter()
@@ -115,6 +167,7 @@ def main() -> None:
         pq.write_table(pq.read_table(root / "data" / "part-00000.parquet").slice(0, n_slice), slice_dir / "s.parquet")
         memory = child("memory", slice_dir, args)
         print("memory", memory, flush=True)
+        spark = None if args.no_spark else data_parallel(root / "data", args, root)
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
@@ -127,11 +180,17 @@ def main() -> None:
         "stream": stream,
         "memory": memory,
         "throughput_ratio": ratio,
+        "data_parallel": spark,
     }
     print(f"\nstreaming: {stream['rows_per_second']:,.0f} rows/s, peak RSS {stream['peak_rss_mb']:.0f} MB, "
           f"stats pass {stream['stats_seconds']:.1f} s, first batch {stream['first_batch_seconds']:.2f} s")  # fmt: skip
     print(f"in memory ({n_slice:,} rows): {memory['rows_per_second']:,.0f} rows/s, peak RSS {memory['peak_rss_mb']:.0f} MB")
     print(f"throughput ratio streaming / in-memory: {ratio:.2f}x (goal >= 0.8x)")
+    if spark is not None:
+        one, two = spark["workers_1"], spark["workers_2"]
+        print(f"data-parallel on Spark (torch backend): 1 worker {one['rows_per_second']:,.0f} rows/s "
+              f"(job {one['wall_seconds']:.0f} s), 2 workers {two['rows_per_second']:,.0f} rows/s "
+              f"(job {two['wall_seconds']:.0f} s): {spark['speedup_2_over_1']:.2f}x")  # fmt: skip
     out = Path(__file__).resolve().parent / "results" / "big.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2))

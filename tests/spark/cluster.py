@@ -9,6 +9,7 @@ location, so a fresh clone anywhere works.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -76,10 +77,8 @@ class Daemon:
     def kill(self, sig: int = signal.SIGKILL) -> None:
         """Signal the daemon and the group it leads (its executors and their Python workers)."""
         for target in (lambda: os.killpg(self.pid, sig), lambda: os.kill(self.pid, sig)):
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 target()
-            except (ProcessLookupError, PermissionError):
-                pass
 
 
 @dataclass
@@ -138,7 +137,7 @@ class StandaloneCluster:
     def alive_workers(self) -> list[dict[str, Any]]:
         try:
             return [w for w in self.status().get("workers", []) if w.get("state") == "ALIVE"]
-        except OSError:
+        except (OSError, ValueError):  # not listening yet, or an empty page while it starts
             return []
 
     def wait_workers(self, n: int, timeout: float = 120.0) -> None:
@@ -195,15 +194,11 @@ class StandaloneCluster:
                 d.kill(signal.SIGTERM)
         deadline = time.monotonic() + 15
         for d in daemons:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 d.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
             d.kill(signal.SIGKILL)  # the daemon if still there, and whatever its group holds
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 d.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:  # pragma: no cover
-                pass
 
 
 def pid_running(pid: int) -> bool:

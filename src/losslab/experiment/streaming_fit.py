@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ __all__ = [
     "fit_in_memory",
     "fit_streaming",
     "load_split",
+    "save_fit",
     "task_of",
     "validation_loss",
 ]
@@ -250,13 +252,30 @@ def _progress(ds: Any, verbose: int) -> Any:
     return bar.update
 
 
-def _save(result: FitResult, out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    result.model.save(out / "model.keras")
-    (out / "preprocessing.json").write_text(result.stats.to_json())
-    (out / "history.json").write_text(json.dumps({"history": result.history, **result.summary()}, indent=2))
+def save_fit(result: FitResult, out: Path) -> None:
+    """Write ``model.keras``, ``preprocessing.json`` and ``history.json`` into ``out``.
+
+    The files are written to a staging folder next to ``out`` first, then moved in: a
+    failure on the way leaves ``out`` as it was, never a half-written model.
+    """
+    import shutil
+    import tempfile
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.partial-"))
+    files = ["model.keras", "preprocessing.json", "history.json"]
+    try:
+        result.model.save(stage / "model.keras")
+        (stage / "preprocessing.json").write_text(result.stats.to_json())
+        (stage / "history.json").write_text(json.dumps({"history": result.history, **result.summary()}, indent=2))
+        out.mkdir(exist_ok=True)
+        for name in files:
+            os.replace(stage / name, out / name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
     result.out = out
-    result.files = ["model.keras", "preprocessing.json", "history.json"]
+    result.files = files
 
 
 def fit_streaming(
@@ -328,7 +347,7 @@ def fit_streaming(
         first_batch,
     )
     if out is not None:
-        _save(result, Path(out))
+        save_fit(result, Path(out))
     return result
 
 

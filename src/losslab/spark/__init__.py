@@ -9,11 +9,12 @@ never start a JVM. Public API::
     result = evaluate(df, label="y", prediction="p", losses=["mse", "huber:delta=2"])
     scored = score(df, "model.keras", features=["x1", "x2"], output_col="p")
     from losslab.spark.engine import SparkEngine
+    fit_data_parallel("big/", "y", "huber:delta=1.3", workers=2, out="model")  # one model, DDP
 
 The implementation modules are ``session``, ``sql`` (a package: the compiler registry and
-the compilers), ``evaluation``, ``arrow``, ``scoring`` and ``engine`` (named apart from the
-public functions so importing one never shadows ``losslab.spark.evaluate`` or
-``losslab.spark.score``). The arithmetic shared with the local engine (loss parsing, partial
+the compilers), ``evaluation``, ``arrow``, ``scoring``, ``engine``, ``shards`` and
+``distributed`` (data-parallel training), named apart from the public functions so
+importing one never shadows ``losslab.spark.evaluate`` or ``losslab.spark.score``. The arithmetic shared with the local engine (loss parsing, partial
 sums, reductions) comes from :mod:`losslab.evaluation`, the layer below.
 """
 
@@ -33,6 +34,8 @@ _LAZY: dict[str, str] = {
     "evaluate_model": "losslab.spark.scoring:evaluate_model",
     "score_exported": "losslab.spark.export_scoring:score_exported",
     "SparkEngine": "losslab.spark.engine:SparkEngine",
+    "fit_data_parallel": "losslab.spark.distributed:fit_data_parallel",
+    "TrainingFailedError": "losslab.spark.distributed:TrainingFailedError",
 }
 
 __all__ = sorted(_LAZY)

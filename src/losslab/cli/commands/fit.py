@@ -5,7 +5,8 @@ Heavy imports (Keras, pyarrow.dataset) happen inside the command only.
 
 from __future__ import annotations
 
-from typing import Annotated
+from enum import StrEnum
+from typing import Annotated, Any
 
 import typer
 
@@ -15,9 +16,15 @@ from losslab.cli.commands._options import (
     ClassWeight,
     Hidden,
     LearningRate,
+    Master,
     Quiet,
     parse_hidden,
 )
+
+
+class FitEngine(StrEnum):
+    local = "local"
+    spark = "spark"
 
 
 def fit(
@@ -56,23 +63,33 @@ def fit(
     class_weight: ClassWeight = None,
     quiet: Quiet = False,
     as_json: AsJson = False,
+    engine: Annotated[
+        FitEngine,
+        typer.Option(
+            "--engine",
+            help="local (this process) or spark (data-parallel: TorchDistributor, Keras on torch, DDP).",
+        ),
+    ] = FitEngine.local,
+    workers: Annotated[
+        int, typer.Option("--workers", help="With --engine spark: training processes (free task slots needed).")
+    ] = 2,
+    master: Master = None,
 ) -> None:
     """Train the default MLP with one loss, reading DATA in batches: memory is bounded by
     the batch and buffer sizes, not by the table.
 
     Example: losslab fit 'shards/*.parquet' --target y --loss huber:delta=1.3 --out model
+
+    With --engine spark the model is trained with data parallelism on --workers Spark
+    workers, each streaming its own shards of DATA (a path every worker can read); the
+    output files are the same.
     """
     from losslab.errors import InvalidParameterError
 
     for name, value in (("--epochs", epochs), ("--batch-size", batch_size), ("--buffer-rows", buffer_rows)):
         if value < 1:
             raise InvalidParameterError(f"{name} must be at least 1. Received: {name} {value}.")
-    from losslab.experiment.streaming_fit import fit_streaming
-
-    result = fit_streaming(
-        data,
-        target,
-        loss,
+    common: dict[str, Any] = dict(
         out=out,
         epochs=epochs,
         batch_size=batch_size,
@@ -82,11 +99,18 @@ def fit(
         seed=seed,
         hidden=parse_hidden(hidden),
         learning_rate=learning_rate,
-        prefetch=prefetch,
         verbose=0 if quiet or as_json else 1,
         task=task,
         class_weight=check_class_weight(class_weight),
     )
+    if engine is FitEngine.spark:
+        from losslab.spark.distributed import fit_data_parallel
+
+        result = fit_data_parallel(data, target, loss, workers=workers, master=master, **common)
+    else:
+        from losslab.experiment.streaming_fit import fit_streaming
+
+        result = fit_streaming(data, target, loss, prefetch=prefetch, **common)
     summary = result.summary()
     if as_json:
         import json
