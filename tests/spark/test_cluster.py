@@ -244,3 +244,32 @@ def test_a_worker_killed_during_compare_leaves_a_readable_run(spark_cluster: Any
     assert again.returncode == 0, again.stderr[-4000:]
     assert len(_trials(run)) == 8
     assert os.path.exists(run / "leaderboard.json")
+
+
+def test_predict_on_the_cluster_equals_local_predict(spark_cluster: Any, tmp_path: Path) -> None:
+    """``losslab predict --engine spark`` scores a Parquet folder on the cluster's executors
+    (``predict_batch_udf``) with the exported raw-column model: the same predictions, row by
+    row (joined on an id column), as the local pandas path."""
+    import pandas as pd
+
+    data = _regression_csv(tmp_path / "d.csv")
+    run = tmp_path / "run"
+    made = _cli("compare", str(data), "--target", "y", *COMPARE, "--out", str(run), "--refit")
+    assert made.returncode == 0, made.stderr[-4000:]
+    frame = pd.read_csv(data).drop(columns="y")
+    frame.insert(0, "row_id", np.arange(len(frame)))
+    folder = tmp_path / "rows"
+    folder.mkdir()
+    for i, rows in enumerate(np.array_split(np.arange(len(frame)), 3)):
+        frame.iloc[rows].to_parquet(folder / f"part-{i}.parquet", index=False)
+    frame.to_parquet(tmp_path / "all.parquet", index=False)
+    local = _cli("predict", str(run), str(tmp_path / "all.parquet"), "--id", "row_id", "-o", str(tmp_path / "local.parquet"))
+    assert local.returncode == 0, local.stderr[-4000:]
+    remote = _cli("predict", str(run), str(folder), "--id", "row_id", "-o", str(tmp_path / "remote.parquet"),
+                  "--engine", "spark", "--master", spark_cluster.url)  # fmt: skip
+    assert remote.returncode == 0, remote.stderr[-4000:]
+    assert f"({len(frame)} rows, spark)" in remote.stdout
+    mine = pd.read_parquet(tmp_path / "local.parquet").set_index("row_id")["prediction"]
+    theirs = pd.read_parquet(tmp_path / "remote.parquet").set_index("row_id")["prediction"]
+    assert len(theirs) == len(frame) and theirs.index.is_unique
+    np.testing.assert_allclose(theirs.loc[mine.index].to_numpy(), mine.to_numpy(), rtol=1e-5, atol=1e-6)
