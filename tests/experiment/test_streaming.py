@@ -183,7 +183,9 @@ def test_cli_fit_writes_model_and_stats(tmp_path: Path) -> None:
     code = main(["fit", str(folder / "*.parquet"), "--target", "y", "--loss", "huber:delta=1.3",
                  "--epochs", "2", "--batch-size", "64", "--out", str(tmp_path / "m"), "--quiet"])  # fmt: skip
     assert code == 0
-    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["history.json", "model.keras", "preprocessing.json"]
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["history.json", "model", "model.keras", "preprocessing.json"]
+    # model/: the raw-column model for losslab predict (tests/experiment/test_fit_export.py)
+    assert sorted(p.name for p in (tmp_path / "m" / "model").iterdir()) == ["card.json", "card.md", "model.keras"]
     assert main(["fit", str(folder), "--target", "y", "--epochs", "0"]) == 2
 
 

@@ -224,7 +224,7 @@ def _encoded_inputs(schema: ColumnSchema) -> tuple[dict[str, Any], Any]:
         sel = np.zeros((len(vocab) + 1, len(c.categories)))
         for i in range(len(c.categories)):
             sel[i + 1, i] = 1.0
-        if MISSING_TOKEN not in c.categories:
+        if MISSING_TOKEN not in c.categories and c.mode in c.categories:  # else: all zeros
             sel[len(vocab), c.categories.index(c.mode)] = 1.0
         parts.append(_frozen_dense(oh, sel, None, f"onehot_{j}"))
     x = keras.layers.Concatenate(name="features")(parts) if len(parts) > 1 else parts[0]

@@ -7,9 +7,8 @@ The Keras side (the model, ``fit``, saving) is :mod:`losslab.experiment.streamin
   ``pyarrow.dataset.Dataset`` (nothing is read yet).
 - :func:`validation_mask`: which rows of a batch belong to the validation slice, from a hash
   of a key column (``key=``) or of the row's content: the same rows on every run.
-- :func:`compute_stats`: one pass over the training rows with the data profiler's
-  accumulators (:class:`losslab.data.ColumnAccumulator`): means and variances of numeric
-  columns, the categories of the others, the target's mean and std, the row counts.
+- :func:`compute_stats`: one pass over the training rows (the profiler's accumulators):
+  numeric columns' means and variances, categories, the target's moments, the row counts.
 - :func:`stream_batches`: ``(x, y)`` float32 batches of one split; fragments (files, Parquet
   row groups) in a seeded random order per epoch, then a shuffle buffer of ``buffer_rows``.
   Memory holds about one buffer plus one Arrow batch, whatever the table's size.
@@ -227,6 +226,7 @@ def compute_stats(
     if n_train == 0:
         raise DataError(f"No training rows in the data. Received: {n_val} rows, all in validation.")
     feats = [_feature(acc) for acc in accs.values()]
+    feats.sort(key=lambda f: f.kind != "numeric")  # numeric first: the exported model's column order
     y = yacc.finish(n_train)
     if y.mean is None:
         raise DataError(f"The target {target!r} must be numeric. Received type {y.dtype}.")

@@ -66,6 +66,9 @@ class FitResult:
     first_batch_seconds: float | None = None
     out: Path | None = None
     files: list[str] = field(default_factory=list)
+    loss: str | None = None  # the fit's loss string (with it, save_fit also exports OUT/model/)
+    source: str | None = None
+    class_weight: str | None = None
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -253,7 +256,9 @@ def _progress(ds: Any, verbose: int) -> Any:
 
 
 def save_fit(result: FitResult, out: Path) -> None:
-    """Write ``model.keras``, ``preprocessing.json`` and ``history.json`` into ``out``.
+    """Write ``model.keras``, ``preprocessing.json`` and ``history.json`` into ``out``, and
+    with the fit's loss known the raw-column model ``out/model/`` (``losslab predict out``,
+    :mod:`losslab.experiment.fit_export`).
 
     The files are written to a staging folder next to ``out`` first, then moved in: a
     failure on the way leaves ``out`` as it was, never a half-written model.
@@ -269,9 +274,18 @@ def save_fit(result: FitResult, out: Path) -> None:
         result.model.save(stage / "model.keras")
         (stage / "preprocessing.json").write_text(result.stats.to_json())
         (stage / "history.json").write_text(json.dumps({"history": result.history, **result.summary()}, indent=2))
+        if result.loss is not None:  # the raw-column model: losslab predict OUT TABLE
+            from losslab.experiment.fit_export import export_fit
+
+            info = {"source": result.source, "rows": result.stats.n_train, "epochs": len(result.history.get("loss", [])),
+                    "val_loss": result.val_loss, "class_weight": result.class_weight}  # fmt: skip
+            export_fit(result.model, result.stats, result.loss, stage / "model", info)
+            files.append("model/")
         out.mkdir(exist_ok=True)
+        if (out / "model").is_dir() and (stage / "model").is_dir():
+            shutil.rmtree(out / "model")
         for name in files:
-            os.replace(stage / name, out / name)
+            os.replace(stage / name.rstrip("/"), out / name.rstrip("/"))
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     result.out = out
@@ -345,6 +359,9 @@ def fit_streaming(
         seconds,
         stats.n_train * epochs / seconds,
         first_batch,
+        loss=loss,
+        source=str(data),
+        class_weight=class_weight,
     )
     if out is not None:
         save_fit(result, Path(out))

@@ -376,8 +376,9 @@ def fit_data_parallel(
     model.set_weights(output["weights"])
     rows = plan.steps_per_epoch * batch_size * epochs
     result = FitResult(
-        model, stats, output["history"], output["val_loss"], output["seconds"], rows / output["seconds"]
-    )
+        model, stats, output["history"], output["val_loss"], output["seconds"], rows / output["seconds"],
+        loss=loss, source=str(data), class_weight=class_weight,
+    )  # fmt: skip
     if out is not None:
         save_fit(result, Path(out))
     return result
