@@ -184,12 +184,16 @@ class FusedEngine:
             tests comparing with an unshuffled sequential ``fit``.
         keep_weights: keep each fused trial's final trainable weights in :attr:`weights`.
         parallelism: how many of Optuna's asked trials ``tune`` trains together (its
-            default ``trials_per_batch`` on this engine); trials sharing the batch size and
-            the loss's parameters share a group, learning rates are per member.
+            default ``trials_per_batch`` on this engine); trials sharing the batch size share
+            a program, those of one loss share a group (learning rates and float loss
+            hyperparameters such as Huber's ``delta`` are per member).
 
     Attributes:
         fallbacks: ``{trial_id: reason}`` of the trials that ran sequentially.
         chunks: the number of fused programs run so far.
+        programs: the compiled programs by structure; a chunk with the structure of an
+            earlier one (``tune``'s later batches: same batch size, losses and member counts,
+            any learning rates and float loss hyperparameters) reuses them.
         weights: ``{trial_id: [arrays in model.trainable_variables order]}`` (keep_weights).
     """
 
@@ -205,6 +209,9 @@ class FusedEngine:
         self.weights: dict[str, list[Any]] = {}
         self.fallbacks: dict[str, str] = {}
         self.chunks = 0
+        from losslab.experiment.fused._reuse import ProgramCache
+
+        self.programs = ProgramCache()
         self._logged: set[str] = set()
 
     def __repr__(self) -> str:
@@ -276,12 +283,16 @@ class FusedEngine:
         from losslab.experiment.fused._members import build_groups
         from losslab.experiment.fused._program import Programs, can_pad
         from losslab.experiment.fused._records import member_record, val_scorer
+        from losslab.experiment.fused._reuse import merge_groups
         from losslab.experiment.fused._train import EpochHooks, train
 
         t0 = time.perf_counter()
         seeds = sorted({int(t.seed) for t in tasks})
-        groups = build_groups(tasks, data, seeds)
-        progs = Programs(groups, data.x_train, data.x_val, int(tasks[0].training["batch_size"]), padded=can_pad(groups), x_test=data.x_test)
+        groups, traced = merge_groups(build_groups(tasks, data, seeds))
+        progs = Programs(
+            groups, data.x_train, data.x_val, int(tasks[0].training["batch_size"]),
+            padded=can_pad(groups), x_test=data.x_test, cache=self.programs, traced=traced,
+        )
         setup = (time.perf_counter() - t0) / len(tasks)
         hooks = EpochHooks(judge_key, val_scorer(groups, progs, data) if judge_key else None, epoch_end)
         final, runs = train(groups, progs, seeds, shuffle=self.shuffle, hooks=hooks)
