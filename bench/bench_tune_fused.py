@@ -10,7 +10,8 @@ same run, so the ratio in-process / fused is measured under the same machine loa
 
 Case: scikit-learn's diabetes table, losses mse and huber, ``--trials`` trials each (8),
 ``--max-epochs`` epochs (40), pruning on, seed 0. The fused side asks Optuna's trials in
-batches of ``--width`` (8, the engine's default parallelism).
+batches of ``--width`` (8, the engine's default parallelism); ``fused-fast`` is the fused
+engine with ``fast_compile=True`` (XLA's backend optimisation level 0).
 
 Run: KERAS_BACKEND=jax .venv/bin/python bench/bench_tune_fused.py [--trials 8] [--max-epochs 40]
 (JSON in bench/results/bench_tune_fused.json)
@@ -75,7 +76,7 @@ def _one(engine: str, trials: int, max_epochs: int, width: int, tmp: Path) -> di
     for name in ("jax._src.dispatch", "jax._src.interpreters.pxla", "jax"):
         logging.getLogger(name).addHandler(_Names())
         logging.getLogger(name).propagate = False
-    eng = FusedEngine() if engine == "fused" else None
+    eng = FusedEngine(fast_compile=engine == "fused-fast") if engine.startswith("fused") else None
     kw = {"engine": eng, "trials_per_batch": width} if eng is not None else {}
     t0 = time.perf_counter()
     res = losslab.tune(
@@ -107,7 +108,7 @@ def main() -> None:
     ap.add_argument("--trials", type=int, default=8)
     ap.add_argument("--max-epochs", type=int, default=40)
     ap.add_argument("--width", type=int, default=8)
-    ap.add_argument("--engines", default="in-process,fused", help="which sides to run (both for the ratio)")
+    ap.add_argument("--engines", default="in-process,fused,fused-fast", help="which sides to run (in-process and a fused one for a ratio)")
     ap.add_argument("--out", default="bench_tune_fused.json", help="file name under bench/results")
     ap.add_argument("--child", default=None)
     ap.add_argument("--tmp", default=None)
@@ -122,8 +123,9 @@ def main() -> None:
         print(f"{r['engine']:>10}: {r['wall_s']:.1f} s, {r['compiles']} XLA compiles ({r['compile_s']:.1f} s compiling, "
               f"{r['trace_s']:.1f} s tracing), by function {r['by_function']}, best {r['best_loss']} {r['best_per_loss']}, trials {r['states']}, fallbacks {r['fallbacks'] or 'none'}", flush=True)
     by = {r["engine"]: r for r in runs}
-    if len(by) == 2:
-        print(f"ratio in-process/fused {by['in-process']['wall_s'] / by['fused']['wall_s']:.2f}")
+    for side in ("fused", "fused-fast"):
+        if "in-process" in by and side in by:
+            print(f"ratio in-process/{side} {by['in-process']['wall_s'] / by[side]['wall_s']:.2f}")
     out = Path(__file__).parent / "results" / args.out
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"trials": args.trials, "max_epochs": args.max_epochs, "width": args.width,

@@ -41,7 +41,8 @@ class _Compiles(logging.Handler):
             self.names.append(m.group(1))
 
 
-def test_later_batches_reuse_the_compiled_programs_and_agree_with_sequential_fits(tmp_path):
+@pytest.mark.parametrize("fast_compile", [False, True])
+def test_later_batches_reuse_the_compiled_programs_and_agree_with_sequential_fits(tmp_path, fast_compile):
     import jax
 
     rng = np.random.default_rng(0)
@@ -49,7 +50,7 @@ def test_later_batches_reuse_the_compiled_programs_and_agree_with_sequential_fit
     y = x @ np.array([1.0, -2.0, 0.5]) + 0.3 * rng.standard_t(3, size=160)
     kw = dict(losses=["huber"], n_trials=6, max_epochs=4, pruning=False, trials_per_batch=2,
               learning_rate=(1e-3, 1e-1), batch_sizes=(32,), hidden=(8,), quiet=True, report=False)
-    eng = FusedEngine(shuffle=False)
+    eng = FusedEngine(shuffle=False, fast_compile=fast_compile)
     counter = _Compiles()
     logger = logging.getLogger("jax._src.dispatch")
     logger.addHandler(counter)

@@ -153,6 +153,8 @@ class Programs:
             members only.
         traced: per group, the loss parameters passed as per-member arrays (default
             :func:`~._reuse.traced_params`).
+        compiler_options: XLA options of the programs' compilation (``jax.jit``'s), e.g.
+            ``{"xla_backend_optimization_level": 0}`` to compile faster.
     """
 
     def __init__(
@@ -166,6 +168,7 @@ class Programs:
         x_test: np.ndarray | None = None,
         cache: ProgramCache | None = None,
         traced: Sequence[tuple[str, ...]] | None = None,
+        compiler_options: dict[str, Any] | None = None,
     ) -> None:
         import jax
         import jax.numpy as jnp
@@ -200,7 +203,7 @@ class Programs:
         key = structure_key(self.groups, self.traced, self.batch_size, self.padded)
         entry = cache.get(key) if cache is not None else None
         if entry is None:
-            entry = (jax.jit(self._bound(self._epoch)), jax.jit(self._bound(self._raw)))
+            entry = tuple(jax.jit(self._bound(f), compiler_options=compiler_options) for f in (self._epoch, self._raw))
             if cache is not None:
                 cache.put(key, entry)
         self._programs = entry
