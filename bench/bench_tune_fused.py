@@ -76,7 +76,7 @@ def _one(engine: str, trials: int, max_epochs: int, width: int, tmp: Path) -> di
     for name in ("jax._src.dispatch", "jax._src.interpreters.pxla", "jax"):
         logging.getLogger(name).addHandler(_Names())
         logging.getLogger(name).propagate = False
-    eng = FusedEngine(fast_compile=engine == "fused-fast") if engine.startswith("fused") else None
+    eng = (FusedEngine(fast_compile=True) if engine == "fused-fast" else FusedEngine()) if engine.startswith("fused") else None
     kw = {"engine": eng, "trials_per_batch": width} if eng is not None else {}
     t0 = time.perf_counter()
     res = losslab.tune(

@@ -60,10 +60,6 @@ def traced_params(group: Group) -> tuple[str, ...]:
     built with the Python numbers (checked on a few rows of the group's targets). A loss
     that branches in Python on a value, converts it with ``float()`` or uses it in a shape
     keeps it a constant.
-
-    Example:
-        >>> traced_params.__name__
-        'traced_params'
     """
     import jax
     import jax.numpy as jnp
