@@ -147,14 +147,15 @@ class Programs:
             per-sample values (:func:`can_pad`); one compiled step serves every batch.
         cache: compiled programs by structure (:mod:`._reuse`): a run with the same structure
             as an earlier one calls its programs with its own arrays instead of compiling.
-            Each group is padded to :func:`~._reuse.bucket` members (frozen copies of its
-            first member) inside the programs; :meth:`epoch` takes and returns padded
-            states (:meth:`pad`), its per-member outputs and :meth:`raw`'s are the real
-            members only.
         traced: per group, the loss parameters passed as per-member arrays (default
             :func:`~._reuse.traced_params`).
         compiler_options: XLA options of the programs' compilation (``jax.jit``'s), e.g.
             ``{"xla_backend_optimization_level": 0}`` to compile faster.
+        bucket_members: pad each group to :func:`~._reuse.bucket` members (frozen copies of
+            its first member) inside the programs, so runs with a few more or fewer members
+            share a program (``tune``'s batches; a comparison runs once and pays no padding).
+            :meth:`epoch` takes and returns padded states (:meth:`pad`); its per-member
+            outputs and :meth:`raw`'s are the real members only.
     """
 
     def __init__(
@@ -169,6 +170,7 @@ class Programs:
         cache: ProgramCache | None = None,
         traced: Sequence[tuple[str, ...]] | None = None,
         compiler_options: dict[str, Any] | None = None,
+        bucket_members: bool = False,
     ) -> None:
         import jax
         import jax.numpy as jnp
@@ -184,7 +186,7 @@ class Programs:
         self.blocks = blocks(self.groups)
         self.traced = list(traced) if traced is not None else [traced_params(g) for g in self.groups]
         self.real = [len(g.members) for g in self.groups]
-        self.sizes = [bucket(n) for n in self.real]  # members per group inside the programs
+        self.sizes = [bucket(n) if bucket_members else n for n in self.real]  # members per group inside the programs
         slots = [np.concatenate([g.slots, np.repeat(g.slots[:1], p - n)]) for g, n, p in zip(self.groups, self.real, self.sizes, strict=True)]
         # every array the programs read is an argument (not a traced constant), so programs
         # of the same structure serve other runs' arrays
@@ -200,7 +202,7 @@ class Programs:
         self._d = self.data
         # one compiled program per structure for training + validation (their shapes never
         # change from epoch to epoch), one for the raw outputs
-        key = structure_key(self.groups, self.traced, self.batch_size, self.padded)
+        key = structure_key(self.groups, self.traced, self.sizes, self.batch_size, self.padded)
         entry = cache.get(key) if cache is not None else None
         if entry is None:
             entry = tuple(jax.jit(self._bound(f), compiler_options=compiler_options) for f in (self._epoch, self._raw))

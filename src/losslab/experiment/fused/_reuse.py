@@ -134,17 +134,18 @@ def bucket(n: int) -> int:
     return 1 << max(0, int(n) - 1).bit_length()
 
 
-def structure_key(groups: Sequence[Group], traced: Sequence[Sequence[str]], batch_size: int, padded: bool) -> str:
-    """What a compiled program depends on besides its array arguments."""
+def structure_key(groups: Sequence[Group], traced: Sequence[Sequence[str]], sizes: Sequence[int], batch_size: int, padded: bool) -> str:
+    """What a compiled program depends on besides its array arguments (``sizes``: the
+    members per group inside the program)."""
     parts = []
-    for g, names in zip(groups, traced, strict=True):
+    for g, names, size in zip(groups, traced, sizes, strict=True):
         task = g.members[0].task
         model = task.model if isinstance(task.model, dict) else f"callable:{id(task.model)}"
         static = {k: v for k, v in g.params.items() if k not in names}
         opt = {k: v for k, v in g.optimizer.get_config().items() if k not in ("learning_rate", "name")}
         parts.append([
             g.spec.name, static, sorted(names), int(g.hs.units), str(g.hs.activation), str(g.hs.head),
-            list(g.y_train.shape[1:]), str(g.y_train.dtype), g.sample_weight is None, bucket(len(g.members)),
+            list(g.y_train.shape[1:]), str(g.y_train.dtype), g.sample_weight is None, int(size),
             type(g.optimizer).__name__, opt, model, [list(v.shape) for v in g.model.weights],
         ])
     return json.dumps([int(batch_size), bool(padded), parts], sort_keys=True, default=str)
