@@ -18,7 +18,7 @@ import numpy as np
 
 from losslab.experiment.trial import TrialTask
 
-__all__ = ["Group", "Member", "build_groups", "group_key", "member_bytes"]
+__all__ = ["Group", "Member", "build_groups", "for_member", "group_key", "member_bytes"]
 
 
 @dataclass
@@ -28,6 +28,7 @@ class Member:
     task: TrialTask
     slot: int  # index of the member's seed among the run's seeds (its batch order)
     head_values: list[np.ndarray]  # the seeded head's kernel and bias
+    params: dict[str, Any] | None = None  # its loss's parameters (None: the group's)
 
 
 @dataclass
@@ -64,6 +65,16 @@ class Group:
     @property
     def slots(self) -> np.ndarray:
         return np.array([m.slot for m in self.members], dtype=np.int32)
+
+
+def for_member(group: Group, member: Member) -> Group:
+    """``group`` as ``member`` sees it: with the member's own loss parameters (a group may
+    hold members of one loss with different float hyperparameters, see ``_reuse``)."""
+    import dataclasses
+
+    if member.params is None or member.params == group.params:
+        return group
+    return dataclasses.replace(group, params=member.params)
 
 
 def class_weight_to_sample_weight(y: np.ndarray, class_weight: dict[int, float]) -> np.ndarray:
@@ -199,7 +210,7 @@ def build_groups(tasks: Sequence[TrialTask], data: Any, seeds: Sequence[int]) ->
         g = groups[cid]
         y_fit = (data.y_train - g.shift) / g.scale if g.scale is not None else data.y_train
         bias = heads.initial_bias(g.hs, g.spec, g.params, y_fit)
-        g.members.append(Member(t, slot_of[t.seed], _head_values(g, t.seed, feat_dim, bias)))
+        g.members.append(Member(t, slot_of[t.seed], _head_values(g, t.seed, feat_dim, bias), dict(g.params)))
     for g in groups.values():
         g.state = _stack_state(g, body_of, template)
     return list(groups.values())

@@ -26,6 +26,13 @@ from typing import Any
 import numpy as np
 
 from losslab.experiment.fused._members import Group
+from losslab.experiment.fused._reuse import (
+    ProgramCache,
+    bucket,
+    build_loss,
+    structure_key,
+    traced_params,
+)
 
 __all__ = ["Programs", "batch_indices", "blocks", "can_pad", "pad_last_batch"]
 
@@ -109,19 +116,19 @@ def blocks(groups: Sequence[Group]) -> list[list[int]]:
     return list(keys.values())
 
 
-def _total_loss(group: Group, y: Any, pred: Any, sw: Any, extra: Sequence[Any], count: Any = None) -> Any:
+def _total_loss(loss: Any, y: Any, pred: Any, sw: Any, extra: Sequence[Any], count: Any = None) -> Any:
     """Keras's ``compute_loss``: the loss with sample weights plus the model's own losses.
     With ``count`` (a padded batch) the padding rows weigh 0 and the mean is over ``count``."""
     from keras import ops
 
     if count is None:
-        value = group.loss(y, pred, sample_weight=sw)
+        value = loss(y, pred, sample_weight=sw)
     else:
         import jax.numpy as jnp
 
         b = pred.shape[0]
         mask = (jnp.arange(b) < count).astype(pred.dtype)
-        value = group.loss(y, pred, sample_weight=mask if sw is None else mask * sw) * (b / count.astype(pred.dtype))
+        value = loss(y, pred, sample_weight=mask if sw is None else mask * sw) * (b / count.astype(pred.dtype))
     for r in extra:
         value = value + ops.sum(ops.cast(r, value.dtype))
     return value
@@ -138,10 +145,32 @@ class Programs:
             (:func:`pad_last_batch`): padding rows get sample weight 0 and the loss is scaled
             by B / rows, which equals Keras's mean over the real rows for losses reducing
             per-sample values (:func:`can_pad`); one compiled step serves every batch.
+        cache: compiled programs by structure (:mod:`._reuse`): a run with the same structure
+            as an earlier one calls its programs with its own arrays instead of compiling.
+        traced: per group, the loss parameters passed as per-member arrays (default
+            :func:`~._reuse.traced_params`).
+        compiler_options: XLA options of the programs' compilation (``jax.jit``'s), e.g.
+            ``{"xla_backend_optimization_level": 0}`` to compile faster.
+        bucket_members: pad each group to :func:`~._reuse.bucket` members (frozen copies of
+            its first member) inside the programs, so runs with a few more or fewer members
+            share a program (``tune``'s batches; a comparison runs once and pays no padding).
+            :meth:`epoch` takes and returns padded states (:meth:`pad`); its per-member
+            outputs and :meth:`raw`'s are the real members only.
     """
 
     def __init__(
-        self, groups: Sequence[Group], x_train: np.ndarray, x_val: np.ndarray, batch_size: int, *, padded: bool = False, x_test: np.ndarray | None = None
+        self,
+        groups: Sequence[Group],
+        x_train: np.ndarray,
+        x_val: np.ndarray,
+        batch_size: int,
+        *,
+        padded: bool = False,
+        x_test: np.ndarray | None = None,
+        cache: ProgramCache | None = None,
+        traced: Sequence[tuple[str, ...]] | None = None,
+        compiler_options: dict[str, Any] | None = None,
+        bucket_members: bool = False,
     ) -> None:
         import jax
         import jax.numpy as jnp
@@ -154,15 +183,95 @@ class Programs:
         self.x_eval = self.x_val if x_test is None else jnp.concatenate([self.x_val, jnp.asarray(x_test)])
         self.batch_size = int(batch_size)
         self.padded = bool(padded)
-        self.y_train = [jnp.asarray(g.y_train) for g in self.groups]
-        self.y_val = [jnp.asarray(g.y_val) for g in self.groups]
-        self.sw = [None if g.sample_weight is None else jnp.asarray(g.sample_weight) for g in self.groups]
         self.blocks = blocks(self.groups)
-        self.block_slots = [jnp.asarray(np.concatenate([self.groups[gi].slots for gi in b])) for b in self.blocks]
-        # one compiled program per run for training + validation (their shapes never change
-        # from epoch to epoch), one for the raw outputs
-        self.epoch = jax.jit(self._epoch)
-        self.raw = jax.jit(self._raw)
+        self.traced = list(traced) if traced is not None else [traced_params(g) for g in self.groups]
+        self.real = [len(g.members) for g in self.groups]
+        self.sizes = [bucket(n) if bucket_members else n for n in self.real]  # members per group inside the programs
+        slots = [np.concatenate([g.slots, np.repeat(g.slots[:1], p - n)]) for g, n, p in zip(self.groups, self.real, self.sizes, strict=True)]
+        # every array the programs read is an argument (not a traced constant), so programs
+        # of the same structure serve other runs' arrays
+        self.data = {
+            "x_train": self.x_train,
+            "x_val": self.x_val,
+            "y_train": [jnp.asarray(g.y_train) for g in self.groups],
+            "y_val": [jnp.asarray(g.y_val) for g in self.groups],
+            "sw": [None if g.sample_weight is None else jnp.asarray(g.sample_weight) for g in self.groups],
+            "slots": [jnp.asarray(np.concatenate([slots[gi] for gi in b])) for b in self.blocks],
+            "lp": [self._member_params(gi) for gi in range(len(self.groups))],
+        }
+        self._d = self.data
+        # one compiled program per structure for training + validation (their shapes never
+        # change from epoch to epoch), one for the raw outputs
+        key = structure_key(self.groups, self.traced, self.sizes, self.batch_size, self.padded)
+        entry = cache.get(key) if cache is not None else None
+        if entry is None:
+            entry = tuple(jax.jit(self._bound(f), compiler_options=compiler_options) for f in (self._epoch, self._raw))
+            if cache is not None:
+                cache.put(key, entry)
+        self._programs = entry
+
+    def _member_params(self, gi: int) -> dict[str, Any]:
+        import jax.numpy as jnp
+
+        g, pad = self.groups[gi], self.sizes[gi] - self.real[gi]
+        values = [m.params or g.params for m in g.members]
+        return {n: jnp.asarray([float(v[n]) for v in values + values[:1] * pad], dtype="float32") for n in self.traced[gi]}
+
+    def pad(self, states: Sequence[Sequence[Sequence[Any]]]) -> list[Any]:
+        """Per group, each list of stacked arrays padded to the group's program size with
+        copies of the first member."""
+        import jax.numpy as jnp
+
+        def one(a: Any, p: int) -> Any:
+            if a.shape[0] == p:
+                return a
+            h = np.asarray(a)  # on the host: no program per shape
+            return jnp.asarray(np.concatenate([h, np.repeat(h[:1], p - h.shape[0], axis=0)]))
+
+        return [tuple([one(a, p) for a in arrays] for arrays in st) for st, p in zip(states, self.sizes, strict=True)]
+
+    def _pad_mask(self, masks: Sequence[Any]) -> list[Any]:
+        import jax.numpy as jnp
+
+        return [jnp.asarray(np.concatenate([np.asarray(m, dtype=bool), np.zeros(p - n, dtype=bool)])) for m, n, p in zip(masks, self.real, self.sizes, strict=True)]
+
+    def unpad(self, gi: int, arrays: Sequence[Any]) -> list[Any]:
+        """Group ``gi``'s real members of per-member arrays."""
+        return [a[: self.real[gi]] for a in arrays]
+
+    def epoch(self, states: Any, alive: Any, full: Any, rest: Any, best: Any, take: Any) -> tuple[Any, Any, Any, Any, Any]:
+        """:meth:`_epoch` compiled, on this run's arrays: ``states`` and ``best`` padded
+        (:meth:`pad`), ``alive`` and ``take`` per real member; the returned states and best
+        padded, alive flags, batch losses and validation losses per real member."""
+        states, alive, losses, best, vals = self._programs[0](self.data, states, self._pad_mask(alive), full, rest, best, self._pad_mask(take))
+        alive = [self.unpad(gi, [np.asarray(a)])[0] for gi, a in enumerate(alive)]
+        losses = [np.asarray(a)[:, : self.real[gi]] for gi, a in enumerate(losses)]
+        return states, alive, losses, best, [self.unpad(gi, [np.asarray(v)])[0] for gi, v in enumerate(vals)]
+
+    def raw(self, states: Any, x: Any) -> Any:
+        """:meth:`_raw` compiled, on this run's arrays: raw outputs of the real members
+        (``states`` padded or not)."""
+        out = self._programs[1](self.data, self.pad([(st[0], st[1]) for st in states]), x)
+        return [self.unpad(gi, [np.asarray(r)])[0] for gi, r in enumerate(out)]
+
+    def _bound(self, fn: Any) -> Any:
+        """``fn`` reading the arrays passed as its first argument (while it is traced)."""
+
+        def run(data: Any, *args: Any) -> Any:
+            self._d = data
+            try:
+                return fn(*args)
+            finally:
+                self._d = self.data
+
+        run.__name__ = f"fused{fn.__name__}"  # jit(fused_epoch) / jit(fused_raw) in JAX's compile log
+        return run
+
+    def _loss(self, gi: int, lp: Any) -> Any:
+        """Group ``gi``'s loss, its float hyperparameters the traced values ``lp`` (one
+        member's) when they may be."""
+        g = self.groups[gi]
+        return build_loss(g.spec, g.params, lp) if self.traced[gi] else g.loss
 
     # ------------------------------------------------------------------ training
     def _block_step(self, bi: int, count: Any, state: Any, alive: Any, idx: Any) -> tuple[Any, Any, list[Any]]:
@@ -176,8 +285,8 @@ class Programs:
         block = self.blocks[bi]
         g0 = self.groups[block[0]]
         tv, ntv, ov = state
-        rows = idx[self.block_slots[bi]]  # [R, B]
-        xb = self.x_train[rows]
+        rows = idx[self._d["slots"][bi]]  # [R, B]
+        xb = self._d["x_train"][rows]
 
         def forward(tv_: Any, ntv_: Any, x: Any) -> tuple[tuple[Any, Any], Any]:
             pred, ntv2, extra = g0.model.stateless_call(tv_, ntv_, x, training=True, return_losses=True)
@@ -187,16 +296,16 @@ class Programs:
         (preds, own), vjp_fn, ntv2 = jax.vjp(lambda t: jax.vmap(forward)(t, ntv, xb), tv, has_aux=True)
         values, cotangents, off = [], [], 0
         for gi in block:
-            g, r = self.groups[gi], len(self.groups[gi].members)
+            r = self.sizes[gi]
             sl = slice(off, off + r)
             off += r
-            sw = self.sw[gi]
+            sw = self._d["sw"][gi]
 
-            def data_loss(y: Any, p: Any, w: Any, _g: Group = g) -> Any:
-                return _total_loss(_g, y, p, w, (), count)
+            def data_loss(y: Any, p: Any, w: Any, lp: Any, _gi: int = gi) -> Any:
+                return _total_loss(self._loss(_gi, lp), y, p, w, (), count)
 
             v, dp = jax.vmap(jax.value_and_grad(data_loss, argnums=1))(
-                self.y_train[gi][rows[sl]], preds[sl], None if sw is None else sw[rows[sl]]
+                self._d["y_train"][gi][rows[sl]], preds[sl], None if sw is None else sw[rows[sl]], self._d["lp"][gi]
             )
             values.append(v)
             cotangents.append(dp)
@@ -204,7 +313,7 @@ class Programs:
         loss = jnp.concatenate(values) + own
         tv2, ov2 = jax.vmap(g0.optimizer.stateless_apply)(ov, grads, tv)
         kept = (_keep(alive, tv2, tv), _keep(alive, ntv2, ntv), _keep(alive, ov2, ov))
-        return kept, alive & jnp.isfinite(loss), _split(loss, [len(self.groups[gi].members) for gi in block])
+        return kept, alive & jnp.isfinite(loss), _split(loss, [self.sizes[gi] for gi in block])
 
     def _step(self, carry: tuple[Any, Any], batch: Any) -> tuple[tuple[Any, Any], Any]:
         states, alive = carry
@@ -235,7 +344,7 @@ class Programs:
         """The inverse of :meth:`_to_blocks`, in group order."""
         by_group: dict[int, Any] = {}
         for block, st, al in zip(self.blocks, states, alive, strict=True):
-            sizes = [len(self.groups[gi].members) for gi in block]
+            sizes = [self.sizes[gi] for gi in block]
             parts = [[_split(a, sizes) for a in arrays] for arrays in st]  # [k][i][group]
             for j, (gi, a) in enumerate(zip(block, _split(al, sizes), strict=True)):
                 by_group[gi] = (tuple([p[j] for p in parts[k]] for k in range(3)), a)
@@ -270,32 +379,32 @@ class Programs:
         import jax
         import jax.numpy as jnp
 
-        n, b = int(self.x_val.shape[0]), self.batch_size
+        x_val = self._d["x_val"]
+        n, b = int(x_val.shape[0]), self.batch_size
         n_full = n // b
         out = []
         for gi, (tv, ntv, _) in enumerate(states):
-            g = self.groups[gi]
-            yv = self.y_val[gi]
+            yv = self._d["y_val"][gi]
 
-            def member(tv_: Any, ntv_: Any, _gi: int = gi, _g: Group = g, _yv: Any = yv) -> Any:
+            def member(tv_: Any, ntv_: Any, lp: Any, _gi: int = gi, _yv: Any = yv) -> Any:
                 def batch_loss(xb: Any, yb: Any, count: Any = None) -> Any:
                     pred, extra = self._forward(_gi, tv_, ntv_, xb)
-                    return _total_loss(_g, yb, pred, None, extra, count)
+                    return _total_loss(self._loss(_gi, lp), yb, pred, None, extra, count)
 
                 if self.padded:  # every batch (the last one padded) in one vmapped forward
                     idx, counts = pad_last_batch(*_val_batches(n, b))
-                    losses = jax.vmap(batch_loss)(self.x_val[idx[:, 0]], _yv[idx[:, 0]], jnp.asarray(counts))
+                    losses = jax.vmap(batch_loss)(x_val[idx[:, 0]], _yv[idx[:, 0]], jnp.asarray(counts))
                     return jnp.sum(losses * counts) / n
                 total = jnp.zeros((), dtype="float32")
                 if n_full:
-                    xs = self.x_val[: n_full * b].reshape(n_full, b, *self.x_val.shape[1:])
+                    xs = x_val[: n_full * b].reshape(n_full, b, *x_val.shape[1:])
                     ys = _yv[: n_full * b].reshape(n_full, b, *_yv.shape[1:])
                     total = jnp.sum(jax.lax.map(lambda a: batch_loss(*a), (xs, ys))) * b
                 if n % b:
-                    total = total + batch_loss(self.x_val[n_full * b :], _yv[n_full * b :]) * (n % b)
+                    total = total + batch_loss(x_val[n_full * b :], _yv[n_full * b :]) * (n % b)
                 return total / n
 
-            out.append(jax.vmap(member)(tv, ntv))
+            out.append(jax.vmap(member)(tv, ntv, self._d["lp"][gi]))
         return out
 
     def _raw(self, states: Any, x: Any) -> list[Any]:
@@ -303,8 +412,8 @@ class Programs:
         import jax
 
         return [
-            jax.vmap(lambda tv, ntv, _gi=gi: self._forward(_gi, tv, ntv, x)[0])(tv, ntv)
-            for gi, (tv, ntv, _) in enumerate(states)
+            jax.vmap(lambda tv, ntv, _gi=gi: self._forward(_gi, tv, ntv, x)[0])(st[0], st[1])
+            for gi, st in enumerate(states)
         ]
 
     @staticmethod

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from losslab.experiment.fused._members import Group
+from losslab.experiment.fused._members import Group, for_member
 from losslab.experiment.fused._train import MemberRun
 from losslab.experiment.trial import NAN_ERROR, TrialRecord, judged_status, record_identity
 from losslab.experiment.trial_callbacks import event_records
@@ -56,7 +56,7 @@ def val_scorer(groups: Sequence[Group], progs: Any, data: Any) -> Callable[[Any]
                 t = m.task
                 v = None
                 if np.isfinite(r).all():
-                    pred = prediction(g, r, data)
+                    pred = prediction(for_member(g, m), r, data)
                     scores = judge.judge(t.task, data.y_val, pred, n_classes=t.n_classes, quantile=t.goal_quantile, quantiles=g.levels)
                     v = scores.get(t.primary_metric)
                 values.append(np.nan if v is None else float(v))
@@ -85,6 +85,7 @@ def member_record(group: Group, run: MemberRun, data: Any, raw_test: np.ndarray,
     """The :class:`TrialRecord` of one member."""
     t0 = time.perf_counter()
     task = run.member.task
+    group = for_member(group, run.member)
     raw_test = raw_test.astype(np.float64)
     status, error, metrics, val_metrics = _scores(group, run, data, raw_test, raw_val.astype(np.float64))
     arrays = {"raw": raw_test.astype(np.float32)}

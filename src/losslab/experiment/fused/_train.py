@@ -156,7 +156,7 @@ def train(
     max_epochs, b = int(tr["max_epochs"]), int(tr["batch_size"])
     nan_rule = bool(tr.get("terminate_on_nan", True))
     runs = [[_callbacks(g, m) for m in g.members] for g in groups]
-    states = [tuple(g.state) for g in groups]
+    states = progs.pad([tuple(g.state) for g in groups])
     best = [(list(s[0]), list(s[1])) for s in states]
     take = [np.zeros(len(g.members), dtype=bool) for g in groups]
     n = int(progs.x_train.shape[0])
@@ -190,9 +190,9 @@ def train(
                 r.es.on_train_end()
             r.train_seconds = r.train_seconds or time.perf_counter() - t0
     final = []
-    for (bt, bn), s, t, rs in zip(best, states, take, runs, strict=True):
+    for gi, ((bt, bn), s, t, rs) in enumerate(zip(best, states, take, runs, strict=True)):
         restore = np.array([r.view.restore for r in rs])
-        cur = [_to_host(s[0]), _to_host(s[1])]
-        snap = [_select(t, c, _to_host(x)) for c, x in zip(cur, (bt, bn), strict=True)]  # the last epoch's snapshot
+        cur = [progs.unpad(gi, _to_host(s[0])), progs.unpad(gi, _to_host(s[1]))]
+        snap = [_select(t, c, progs.unpad(gi, _to_host(x))) for c, x in zip(cur, (bt, bn), strict=True)]  # the last epoch's snapshot
         final.append(tuple(_select(restore, sn, c) for sn, c in zip(snap, cur, strict=True)))
     return final, runs
