@@ -78,7 +78,8 @@ def fit(
     """Train the default MLP with one loss, reading DATA in batches: memory is bounded by
     the batch and buffer sizes, not by the table.
 
-    Example: losslab fit 'shards/*.parquet' --target y --loss huber:delta=1.3 --out model
+    Example: losslab fit 'shards/*.parquet' --target y --loss huber:delta=1.3 --out fitted
+    writes fitted/model/ (the raw-column model: losslab predict fitted new.parquet -o out.parquet).
 
     With --engine spark the model is trained with data parallelism on --workers Spark
     workers, each streaming its own shards of DATA (a path every worker can read); the
