@@ -158,6 +158,15 @@ CASES = [
     C("cmp-sample-float", f"compare reg.csv -t y -l mse --sample 0.5 --out new {FAST}", 2, r"--sample must be a whole number.*'0.5'"),
     C("cmp-sample-too-big", f"compare reg.csv -t y -l mse --sample 10000000 --out new {FAST}", 2, r"--sample 10000000 asks for more rows than the table has"),
     C("cmp-sample-threshold", f"compare reg.csv -t y -l mse --sample-threshold 0 --out new {FAST}", 2, r"--sample-threshold must be"),
+    # ---------------------------------------------------------------- fit (out of core)
+    C("fit-missing-file", "fit nofile.parquet -t y -l mse --out new -q", 2, r"Data not found.*nofile\.parquet"),
+    C("fit-bad-parquet", "fit bad.parquet -t y -l mse --out new -q", 2, r"Cannot open the dataset.*bad\.parquet"),
+    C("fit-no-target", "fit reg.csv -t nope -l mse --out new -q", 2, r"No target column 'nope'.*Received columns"),
+    C("fit-unknown-loss", "fit reg.csv -t y -l nope --out new -q", 2, r"Unknown loss 'nope'"),
+    C("fit-val-fraction", "fit reg.csv -t y -l mse --val-fraction 1.5 --out new -q", 2, r"val_fraction must be in \[0, 1\).*1\.5"),
+    C("fit-class-weight-regression", "fit reg.csv -t y -l mse --class-weight balanced --out new -q", 2, r"class_weight applies to classification fits"),
+    C("fit-workers-zero", "fit reg.csv -t y -l mse --engine spark --workers 0 --out new -q", 2, r"workers must be at least 1.*workers=0"),
+    C("fit-epochs-zero", "fit reg.csv -t y -l mse --epochs 0 --out new -q", 2, r"--epochs must be at least 1"),
     # ---------------------------------------------------------------- run
     C("run-sample-text", f"run reg.csv -t y --sample lots --out new {FAST}", 2, r"--sample must be a whole number.*'lots'"),
     C("run-missing-file", f"run nofile.csv -t y --out new {FAST}", 2, r"not found"),
