@@ -74,3 +74,41 @@ def test_later_batches_reuse_the_compiled_programs_and_agree_with_sequential_fit
         assert ta.state.name == tb.state.name == "COMPLETE"
         assert ta.value == pytest.approx(tb.value, rel=2e-3, abs=1e-4), ta.number
     assert fused.study.best_trial.number == seq.study.best_trial.number
+
+
+def _group_of(loss_cls: Any, params: dict[str, Any]) -> Any:
+    """A minimal group: what ``traced_params`` reads (spec, params, head units, targets, loss)."""
+    from types import SimpleNamespace
+
+    spec = SimpleNamespace(
+        name="probe",
+        params=[SimpleNamespace(name=k, default=float(v), search=None) for k, v in params.items()],
+        keras_class=lambda: loss_cls,
+    )
+    return SimpleNamespace(
+        spec=spec, params=params, hs=SimpleNamespace(units=1),
+        y_train=np.linspace(-1.0, 1.0, 8, dtype="float32").reshape(-1, 1), loss=loss_cls(**params),
+    )
+
+
+def test_float_hyperparameters_are_traced_only_when_the_loss_runs_with_arrays() -> None:
+    """Huber's delta enters arithmetic only, so it may be traced; a loss that branches in
+    Python on its value, or uses it in ``float()``, must keep it a constant."""
+    from losslab.experiment.fused._reuse import traced_params
+
+    class Branching(keras.losses.Loss):
+        def __init__(self, delta: float = 1.0, reduction: str = "sum_over_batch_size") -> None:
+            super().__init__(reduction=reduction)
+            self.delta = delta
+
+        def call(self, y_true: Any, y_pred: Any) -> Any:
+            err = keras.ops.abs(y_true - y_pred)
+            return err if self.delta > 1.0 else keras.ops.square(err)
+
+    class Converting(Branching):
+        def call(self, y_true: Any, y_pred: Any) -> Any:
+            return keras.ops.abs(y_true - y_pred) * float(self.delta)
+
+    assert traced_params(_group_of(keras.losses.Huber, {"delta": 1.5})) == ("delta",)
+    assert traced_params(_group_of(Branching, {"delta": 1.5})) == ()
+    assert traced_params(_group_of(Converting, {"delta": 1.5})) == ()

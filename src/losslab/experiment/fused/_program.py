@@ -202,7 +202,7 @@ class Programs:
         self._d = self.data
         # one compiled program per structure for training + validation (their shapes never
         # change from epoch to epoch), one for the raw outputs
-        key = structure_key(self.groups, self.traced, self.sizes, self.batch_size, self.padded)
+        key = structure_key(self.groups, self.traced, self.sizes, self.batch_size, self.padded) + repr(sorted((compiler_options or {}).items()))
         entry = cache.get(key) if cache is not None else None
         if entry is None:
             entry = tuple(jax.jit(self._bound(f), compiler_options=compiler_options) for f in (self._epoch, self._raw))

@@ -70,10 +70,12 @@ def traced_params(group: Group) -> tuple[str, ...]:
     y = jnp.asarray(group.y_train[:4])
     pred = jnp.zeros((y.shape[0], int(group.hs.units)), dtype="float32") + 0.3
     values = {n: jnp.float32(group.params[n]) for n in names}
-    try:
-        jax.eval_shape(lambda v, a, b: build_loss(group.spec, group.params, v)(a, b), values, y, pred)
-        traced = build_loss(group.spec, group.params, values)(y, pred)
-        const = group.loss(y, pred)
+
+    def both(v: Any, a: Any, b: Any) -> tuple[Any, Any]:
+        return build_loss(group.spec, group.params, v)(a, b), group.loss(a, b)
+
+    try:  # one compiled program (eager evaluation would compile every operation)
+        traced, const = jax.jit(both)(values, y, pred)
     except Exception:  # a Python branch or conversion on the value: keep it a constant
         return ()
     if not np.allclose(np.asarray(traced), np.asarray(const), rtol=1e-5, atol=1e-6, equal_nan=True):

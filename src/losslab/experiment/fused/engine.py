@@ -53,11 +53,12 @@ from typing import Any
 
 from losslab.experiment.trial import TrialRecord, TrialTask, load_prepared, run_trial
 
-__all__ = ["FusedEngine", "fallback_reason", "trial_options"]
+__all__ = ["FusedEngine", "fallback_reason", "small_work", "trial_options"]
 
 _LOG = logging.getLogger("losslab.experiment.fused")
 EpochEnd = Callable[[str, int, dict[str, float]], bool]
 DEFAULT_BUDGET = 2 * 1024**3
+FAST_COMPILE_WORK = 1e9  # see small_work
 
 
 def _is_graph_model(body: Any) -> bool:
@@ -184,9 +185,11 @@ class FusedEngine:
             tests comparing with an unshuffled sequential ``fit``.
         keep_weights: keep each fused trial's final trainable weights in :attr:`weights`.
         fast_compile: compile the fused programs with XLA's backend optimisation level 0:
-            about half the compile time, the same training (within float32 rounding); the
-            programs may run slower on large tables. For ``tune``'s many short,
-            compile-bound batches.
+            about half the compile time, the same training (within float32 rounding), but
+            programs that run up to 2-3x slower. ``None`` (default) chooses per chunk: fast
+            when its training is small (:func:`small_work`: members x parameters x training
+            rows x epoch cap at most ``FAST_COMPILE_WORK``, e.g. the bundled diabetes demo),
+            where compiling is most of the time; ``True`` / ``False`` force it.
         parallelism: how many of Optuna's asked trials ``tune`` trains together (its
             default ``trials_per_batch`` on this engine); trials sharing the batch size share
             a program, those of one loss share a group (learning rates and float loss
@@ -210,13 +213,13 @@ class FusedEngine:
         shuffle: bool = True,
         keep_weights: bool = False,
         parallelism: int = 8,
-        fast_compile: bool = False,
+        fast_compile: bool | None = None,
     ) -> None:
         self.memory_budget = int(memory_budget)
         self.parallelism = int(parallelism)
         self.shuffle = bool(shuffle)
         self.keep_weights = bool(keep_weights)
-        self.fast_compile = bool(fast_compile)
+        self.fast_compile = None if fast_compile is None else bool(fast_compile)
         self.weights: dict[str, list[Any]] = {}
         self.fallbacks: dict[str, str] = {}
         self.chunks = 0
@@ -303,7 +306,7 @@ class FusedEngine:
         progs = Programs(
             groups, data.x_train, data.x_val, int(tasks[0].training["batch_size"]),
             padded=can_pad(groups), x_test=data.x_test, cache=self.programs, traced=traced,
-            compiler_options={"xla_backend_optimization_level": 0} if self.fast_compile else None,
+            compiler_options={"xla_backend_optimization_level": 0} if self._fast(groups, data, tasks[0]) else None,
             bucket_members=judge_key is not None,  # tune's repeated batches: reuse programs
         )
         setup = (time.perf_counter() - t0) / len(tasks)
@@ -325,6 +328,33 @@ class FusedEngine:
                     _save_member(r.member.task, final[gi], j)
                 out.append(rec)
         return out
+
+
+    def _fast(self, groups: Sequence[Any], data: Any, task: TrialTask) -> bool:
+        if self.fast_compile is not None:
+            return self.fast_compile
+        return small_work(groups, len(data.x_train), int(task.training["max_epochs"]))
+
+
+def small_work(groups: Sequence[Any], n_train: int, max_epochs: int) -> bool:
+    """Whether a chunk's training is small enough that compiling dominates: members x
+    parameters x training rows x epoch cap at most :data:`FAST_COMPILE_WORK`.
+
+    Measured here (bench/bench_fused.py): the diabetes demo (12 members x ~1.5k parameters x
+    265 rows x 100 epochs = 4.8e8) runs 1.2-2 s faster with the fast compile; a 50k-row table
+    (25 members x ~1.8k parameters x 30k rows x 10 epochs = 1.4e10) about 28 s slower.
+
+    Example:
+        >>> import numpy as np
+        >>> from types import SimpleNamespace
+        >>> g = SimpleNamespace(state=[[np.zeros((3, 10, 32)), np.zeros((3, 32))], [], []])
+        >>> small_work([g], n_train=265, max_epochs=100), small_work([g], n_train=30_000, max_epochs=100)
+        (True, False)
+    """
+    import numpy as np
+
+    stacked = sum(int(np.prod(np.shape(a))) for g in groups for a in g.state[0])  # members x parameters
+    return stacked * int(n_train) * int(max_epochs) <= FAST_COMPILE_WORK
 
 
 def _hook_callback(epoch_end: EpochEnd, trial_id: str) -> Any:
