@@ -13,6 +13,12 @@ export PYTHONHASHSEED := 0
 
 .PHONY: setup demo test test-fast test-jax test-backends lint bench clean
 
+# the tests share one persistent JAX compilation cache: the same small models are compiled by
+# many tests (and by both xdist workers); a fresh clone starts it empty
+test test-jax test-backends test-fast: export JAX_COMPILATION_CACHE_DIR := $(CURDIR)/.cache/jax-tests
+test test-jax test-backends test-fast: export JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS := 0
+test test-jax test-backends test-fast: export JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES := 0
+
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
@@ -55,4 +61,4 @@ bench-%: setup
 	KERAS_BACKEND=jax $(PY) bench/bench_$*.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache demo-run
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .cache demo-run

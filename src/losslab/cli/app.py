@@ -69,6 +69,43 @@ def _unexpected(exc: BaseException) -> int:
     return 1
 
 
+#: ``off`` turns the CLI's persistent compilation cache off; a path moves it.
+CACHE_ENV = "LOSSLAB_COMPILE_CACHE"
+
+
+def compile_cache() -> str | None:
+    """Give JAX a persistent compilation cache for this process (the CLI's, never the
+    library's: importing losslab changes no JAX setting). Returns its directory, or None.
+
+    Keras compiles a new training step for every model and the fused engine one program per
+    comparison; the programs of the same loss, shapes and settings are the same, so later
+    trials and later runs read them from disk instead of compiling again (``make demo`` run
+    twice, a comparison resumed or extended with seeds). The directory is
+    ``$XDG_CACHE_HOME/losslab/jax`` (``~/.cache/losslab/jax``), at most 1 GiB, the least
+    recently used entries removed first; ``LOSSLAB_COMPILE_CACHE=off`` turns it off,
+    ``LOSSLAB_COMPILE_CACHE=/path`` moves it. A user's own ``JAX_COMPILATION_CACHE_DIR`` is
+    never overridden, nor is JAX's setting once JAX is imported.
+    """
+    from pathlib import Path
+
+    choice = os.environ.get(CACHE_ENV, "").strip()
+    if "jax" in sys.modules or os.environ.get("JAX_COMPILATION_CACHE_DIR") or choice.lower() in ("off", "0", "false", "no"):
+        return None
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "losslab" / "jax"
+    path = Path(choice).expanduser() if choice else base
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only home: run without the cache
+        return None
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = str(path)
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.1")  # JAX's default 1 s skips Keras's steps
+    import importlib.util
+
+    if importlib.util.find_spec("filelock") is not None:  # JAX's size limit locks with it
+        os.environ.setdefault("JAX_COMPILATION_CACHE_MAX_SIZE", str(2**30))
+    return str(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``losslab`` script. Returns (and exits with) the exit code.
 
@@ -80,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     # The CLI defaults to JAX; a user's own KERAS_BACKEND is never overridden.
     os.environ.setdefault("KERAS_BACKEND", "jax")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    compile_cache()
     _register_commands()
     args = sys.argv[1:] if argv is None else argv
     try:
