@@ -163,7 +163,7 @@ CASES = [
     C("fit-bad-parquet", "fit bad.parquet -t y -l mse --out new -q", 2, r"Cannot open the dataset.*bad\.parquet"),
     C("fit-no-target", "fit reg.csv -t nope -l mse --out new -q", 2, r"No target column 'nope'.*Received columns"),
     C("fit-unknown-loss", "fit reg.csv -t y -l nope --out new -q", 2, r"Unknown loss 'nope'"),
-    C("fit-val-fraction", "fit reg.csv -t y -l mse --val-fraction 1.5 --out new -q", 2, r"val_fraction must be in \[0, 1\).*1\.5"),
+    C("fit-val-fraction", "fit reg.csv -t y -l mse --val-fraction 1.5 --out new -q", 2, r"^Error: --val-fraction must be in \[0, 1\)\. Received: --val-fraction 1\.5\.$"),
     C("fit-class-weight-regression", "fit reg.csv -t y -l mse --class-weight balanced --out new -q", 2, r"class_weight applies to classification fits"),
     C("fit-workers-zero", "fit reg.csv -t y -l mse --engine spark --workers 0 --out new -q", 2, r"workers must be at least 1.*workers=0"),
     C("fit-epochs-zero", "fit reg.csv -t y -l mse --epochs 0 --out new -q", 2, r"--epochs must be at least 1"),
