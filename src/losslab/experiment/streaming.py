@@ -93,7 +93,9 @@ def open_dataset(data: str | Path | Sequence[str | Path]) -> Any:
     try:
         return pads.dataset(files, format=fmt)
     except Exception as e:  # ArrowInvalid, OSError
-        raise DataError(f"Cannot open the dataset: {e}. Received: {files[:3]!r}.") from None
+        from losslab.data import dataset_error
+
+        raise dataset_error(files, fmt, e) from None
 
 
 def validation_mask(table: Any, *, val_fraction: float, key: str | None, columns: Sequence[str]) -> np.ndarray:
