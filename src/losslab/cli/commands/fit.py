@@ -88,7 +88,8 @@ def fit(
     from losslab.experiment.fit_options import FitOptions, check_option
 
     given = {"epochs": epochs, "batch_size": batch_size, "buffer_rows": buffer_rows,
-             "val_fraction": val_fraction, "learning_rate": learning_rate, "prefetch": prefetch}  # fmt: skip
+             "val_fraction": val_fraction, "learning_rate": learning_rate, "prefetch": prefetch,
+             **({"workers": workers} if engine is FitEngine.spark else {})}  # fmt: skip
     for name, value in given.items():  # the API's rules, spelled as this command's flags
         check_option(name, value, flag="--" + name.replace("_", "-"))
     options = FitOptions(
