@@ -35,7 +35,7 @@ class RunViews:
 
     write_report: Callable[[Path], Mapping[str, Path]] | None = None
     print_leaderboard: Callable[[Any], None] | None = None
-    export: Callable[..., None] | None = None
+    export: Callable[..., Any] | None = None
 
     def check_exports(self, mlflow: str | bool | None, tensorboard: str | Path | None) -> None:
         """Refuse ``mlflow=`` / ``tensorboard=`` before any training when no export is wired.
