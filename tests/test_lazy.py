@@ -35,7 +35,7 @@ def test_submodules_resolve_and_unknown_names_raise_attribute_error():
     [
         ("losslab", "get"),
         ("losslab.verify", "check"),
-        ("losslab.experiment", "compare"),
+        ("losslab.experiment", "load"),
         ("losslab.report", "write_report"),
         ("losslab.spark", "evaluate"),
     ],

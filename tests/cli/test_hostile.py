@@ -160,13 +160,14 @@ CASES = [
     C("cmp-sample-threshold", f"compare reg.csv -t y -l mse --sample-threshold 0 --out new {FAST}", 2, r"--sample-threshold must be"),
     # ---------------------------------------------------------------- fit (out of core)
     C("fit-missing-file", "fit nofile.parquet -t y -l mse --out new -q", 2, r"Data not found.*nofile\.parquet"),
-    C("fit-bad-parquet", "fit bad.parquet -t y -l mse --out new -q", 2, r"Cannot open the dataset.*bad\.parquet"),
+    C("fit-bad-parquet", "fit bad.parquet -t y -l mse --out new -q", 2, r"^Error: Cannot read Parquet file 'bad\.parquet': .*[^.]\. Check that it is a Parquet file\.$"),
+    C("fit-empty-parquet", "fit empty.parquet -t y -l mse --out new -q", 2, r"^Error: Cannot read Parquet file 'empty\.parquet': .*0 bytes\. Check that it is a Parquet file\.$"),
     C("fit-no-target", "fit reg.csv -t nope -l mse --out new -q", 2, r"No target column 'nope'.*Received columns"),
     C("fit-unknown-loss", "fit reg.csv -t y -l nope --out new -q", 2, r"Unknown loss 'nope'"),
-    C("fit-val-fraction", "fit reg.csv -t y -l mse --val-fraction 1.5 --out new -q", 2, r"val_fraction must be in \[0, 1\).*1\.5"),
+    C("fit-val-fraction", "fit reg.csv -t y -l mse --val-fraction 1.5 --out new -q", 2, r"^Error: --val-fraction must be in \[0, 1\)\. Received: --val-fraction 1\.5\.$"),
     C("fit-class-weight-regression", "fit reg.csv -t y -l mse --class-weight balanced --out new -q", 2, r"class_weight applies to classification fits"),
-    C("fit-workers-zero", "fit reg.csv -t y -l mse --engine spark --workers 0 --out new -q", 2, r"workers must be at least 1.*workers=0"),
-    C("fit-epochs-zero", "fit reg.csv -t y -l mse --epochs 0 --out new -q", 2, r"--epochs must be at least 1"),
+    C("fit-workers-zero", "fit reg.csv -t y -l mse --engine spark --workers 0 --out new -q", 2, r"^Error: --workers must be at least 1\. Received: --workers 0\.$"),
+    C("fit-epochs-zero", "fit reg.csv -t y -l mse --epochs 0 --out new -q", 2, r"^Error: --epochs must be at least 1\. Received: --epochs 0\.$"),
     # ---------------------------------------------------------------- run
     C("run-sample-text", f"run reg.csv -t y --sample lots --out new {FAST}", 2, r"--sample must be a whole number.*'lots'"),
     C("run-missing-file", f"run nofile.csv -t y --out new {FAST}", 2, r"not found"),
@@ -279,6 +280,7 @@ def check_error(case: Case, code: int, err: str) -> None:
     assert len(lines) == 1, f"{case.id}: expected one Error line, got:\n{err}"
     assert code == case.code, f"{case.id}: exit {code}, stderr:\n{err}"
     assert re.search(case.match, lines[0]), f"{case.id}: {lines[0]!r} !~ {case.match!r}"
+    assert not re.search(r"(?<!\.)\.\.(?!\.)", lines[0]), f"{case.id}: a doubled period: {lines[0]!r}"
     assert "Unexpected" not in lines[0], f"{case.id}: the last resort answered: {lines[0]}"
 
 

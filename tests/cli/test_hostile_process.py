@@ -143,3 +143,25 @@ def test_tune_killed_with_sigkill_resumes_like_an_uninterrupted_study(
     assert len(redone) == len(cut)
     for t in redone:
         assert t.params == killed.trials[t.user_attrs["retry_of"]].params
+
+
+def test_predict_with_a_string_column_model_prints_no_tensorflow_log_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model reading a string column predicts on the TensorFlow backend, whose C++ start-up
+    lines (Abseil's "All log messages before absl::InitializeLog() ...", oneDNN's notice)
+    bypass TF_CPP_MIN_LOG_LEVEL: the terminal must show none of them, only the result."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    c, x = rng.choice(["a", "b", "c"], 200), rng.normal(size=200)
+    pd.DataFrame({"x": x, "c": c, "y": x + (c == "a")}).to_csv(tmp_path / "s.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["fit", "s.csv", "-t", "y", "--epochs", "1", "--out", "fitted", "-q"]) == 0
+    proc = start(["predict", "fitted", "s.csv", "-o", "p.csv"], tmp_path)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert err == "", err  # no absl / oneDNN / cpu_feature_guard line
+    assert "predictions: p.csv (200 rows)" in out
+    assert len(pd.read_csv(tmp_path / "p.csv")) == 200

@@ -20,7 +20,7 @@ warnings), ``_profile`` (:func:`profile_table`), ``_task`` (task inference), ``_
 from losslab.data._accumulate import ColumnAccumulator
 from losslab.data._ordinal import date_columns, ordinal_order, parse_dates
 from losslab.data._profile import DEFAULT_SAMPLE_SIZE, profile_table
-from losslab.data._read import BatchSource, open_source, read_table
+from losslab.data._read import BatchSource, dataset_error, open_source, parquet_error, read_table
 from losslab.data._task import TASK_KINDS, TaskInfo, TaskKind, infer_task, parse_task
 from losslab.data._types import ColumnProfile, DataProfile, TargetProfile
 
@@ -34,10 +34,12 @@ __all__ = [
     "TargetProfile",
     "TaskInfo",
     "TaskKind",
+    "dataset_error",
     "date_columns",
     "infer_task",
     "open_source",
     "ordinal_order",
+    "parquet_error",
     "parse_dates",
     "parse_task",
     "profile_table",

@@ -56,6 +56,7 @@ class ColumnAccumulator:
         self.hi = -math.inf
         self.zeros = 0
         self.negatives = 0
+        self.abs_sum = 0.0  # sum of |x| over the finite values (targets only)
         self.non_integer = False
         # value counts for scalar kinds only (lists, structs, timestamps are not labels)
         self.counts: dict[Any, int] | None = {} if self.kind != "other" else None
@@ -120,6 +121,7 @@ class ColumnAccumulator:
                 if self.is_target:
                     self.zeros += int(np.count_nonzero(x == 0))
                     self.negatives += int(np.count_nonzero(x < 0))
+                    self.abs_sum += float(np.abs(x).sum())
                     if not self.non_integer:
                         self.non_integer = bool(np.any(x != np.floor(x)))
             self._count_values(arr)
@@ -127,6 +129,18 @@ class ColumnAccumulator:
             self.missing += nulls
             self.n += len(arr) - nulls
             self._count_values(arr)
+
+    @property
+    def abs_mean(self) -> float | None:
+        """mean(|x|) of a numeric target's finite values (None: none seen, or not a target).
+
+        Example:
+            >>> acc = ColumnAccumulator("y", pa.float64(), cap=10, is_target=True)
+            >>> acc.update(pa.array([-3.0, 1.0, None, float("inf")]))
+            >>> acc.abs_mean
+            2.0
+        """
+        return self.abs_sum / self.n if self.is_target and self.kind == "numeric" and self.n else None
 
     def finish(self, rows: int) -> ColumnProfile | TargetProfile:
         cls = TargetProfile if self.is_target else ColumnProfile

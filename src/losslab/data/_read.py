@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from losslab.errors import DataError
 
-__all__ = ["BatchSource", "SchemaChanged", "check_schema", "open_source", "read_table"]
+__all__ = ["BatchSource", "SchemaChanged", "check_schema", "dataset_error", "open_source", "parquet_error", "read_table"]
 
 #: Rows per record batch when streaming a file (about 20-50 MB for 20 numeric columns).
 BATCH_ROWS = 262_144
@@ -139,6 +139,39 @@ def _csv_error(path: Path, err: Exception) -> DataError:
         )
     return DataError(
         f"Cannot read CSV file {str(path)!r}: {text.splitlines()[0]}. Check the file format."
+    )
+
+
+def parquet_error(path: str | os.PathLike[str], err: BaseException) -> DataError:
+    """The one error for a file that does not read as Parquet (pyarrow's reason, one period).
+
+    Example:
+        >>> str(parquet_error("bad.parquet", OSError("Parquet file size is 0 bytes.")))
+        "Cannot read Parquet file 'bad.parquet': Parquet file size is 0 bytes. Check that it is a Parquet file."
+    """
+    reason = " ".join(str(err).split()).rstrip(".")
+    return DataError(f"Cannot read Parquet file {str(path)!r}: {reason}. Check that it is a Parquet file.")
+
+
+def dataset_error(files: list[str], fmt: str, err: BaseException) -> DataError:
+    """The error for files that do not open as one ``pyarrow.dataset``: :func:`parquet_error`
+    for the first file that is not Parquet, else the dataset's reason (one period).
+
+    Example:
+        >>> str(dataset_error(["a.csv"], "csv", OSError("Schemas differ.")))
+        "Cannot open the dataset: Schemas differ. Received: ['a.csv']. Check that the files share one format and schema."
+    """
+    import pyarrow.parquet as pq
+
+    for f in files if fmt == "parquet" else []:
+        try:
+            pq.ParquetFile(f)
+        except (pa.ArrowInvalid, OSError) as e:
+            return parquet_error(f, e)
+    reason = " ".join(str(err).split()).rstrip(".")
+    return DataError(
+        f"Cannot open the dataset: {reason}. Received: {files[:3]!r}. "
+        "Check that the files share one format and schema."
     )
 
 
@@ -278,10 +311,7 @@ def open_source(data: Any) -> BatchSource:
             try:
                 pf = pq.ParquetFile(path)
             except (pa.ArrowInvalid, OSError) as e:
-                raise DataError(
-                    f"Cannot read Parquet file {str(path)!r}: {str(e).rstrip('.')}. Check that "
-                    "it is a Parquet file."
-                ) from None
+                raise parquet_error(path, e) from None
             schema = check_schema(str(path), pf.schema_arrow)
             return BatchSource(str(path), schema, pf.metadata.num_rows, _path=path, _kind="parquet")
         if low.endswith(_CSV_EXT) or "." not in low:

@@ -1,21 +1,23 @@
 """Fair loss experiments: ``compare``, ``run`` and ``tune``.
 
-Public API::
+Public API (the facade :mod:`losslab._experiment`, which wires in the report and the
+MLflow / TensorBoard exports that live in higher layers)::
 
     losslab.compare(build_model_or_None, x, y, losses=["mse", "huber:delta=2"], seeds=3)
     losslab.run("data.csv", target="y")
     losslab.tune(None, x, y, losses=["huber"], n_trials=20)
 
-``api`` is a facade over the steps: ``lineup`` (the losses that compete), ``config`` (typed
-settings validated on construction), ``preparation`` (data, task, goal), ``execution`` (run
-directory, trials through an engine), ``results`` (leaderboard, report), ``progress``; the
-tuner adds ``tune_study``, ``tune_trials`` and ``tune_summary``. A trial (``trial.run_trial``)
-is a pure function of its ``TrialTask`` in steps (``prepare_trial``, ``build_trial_model``,
-``trial_record``) that an engine training several trials together can reuse; ``store`` is the
-one reader and writer of the run directory. ``streaming`` and ``streaming_fit`` train one
-model on a table larger than memory (``losslab fit``). The protocol, the
-run-directory format and the statistics are described in docs/experiments.md and
-docs/run-directory.md.
+``api`` (``compare``, ``run``) and ``tuner`` (``tune``) are facades over the steps:
+``lineup`` (the losses that compete), ``config`` (typed settings validated on construction),
+``preparation`` (data, task, goal), ``execution`` (run directory, trials through an engine),
+``results`` (leaderboard; the report through the ``RunViews`` callbacks it is given),
+``progress``; the tuner adds ``tune_study``, ``tune_trials`` and ``tune_summary``. A trial
+(``trial.run_trial``) is a pure function of its ``TrialTask`` in steps (``prepare_trial``,
+``build_trial_model``, ``trial_record``) that an engine training several trials together can
+reuse; ``store`` is the one reader and writer of the run directory. ``streaming`` and
+``streaming_fit`` train one model on a table larger than memory (``losslab fit``, options in
+``fit_options``). The protocol, the run-directory format and the statistics are described in
+docs/experiments.md and docs/run-directory.md.
 """
 
 from __future__ import annotations
@@ -34,16 +36,13 @@ __all__ = [
     "SplitConfig",
     "TrainingConfig",
     "TuneResult",
-    "compare",
     "default_engine",
     "export_candidate",
     "load",
     "refit",
     "fit_in_memory",
     "fit_streaming",
-    "run",
     "save_trial_model",
-    "tune",
 ]
 
 _LAZY = {
@@ -54,9 +53,6 @@ _LAZY = {
     "TrainingConfig": "losslab.experiment.config:TrainingConfig",
     "Results": "losslab.experiment.results:Results",
     "default_engine": "losslab.experiment.engine:default_engine",
-    "compare": "losslab.experiment.api:compare",
-    "run": "losslab.experiment.api:run",
-    "tune": "losslab.experiment.tuner:tune",
     "TuneResult": "losslab.experiment.tuner:TuneResult",
     "Engine": "losslab.experiment.engine:Engine",
     "LocalEngine": "losslab.experiment.engine:LocalEngine",

@@ -9,7 +9,8 @@ under a max-epochs cap; judge metrics on the test split; statistics over seeds.
 This module is a facade: the steps live in :mod:`~losslab.experiment.lineup` (the losses),
 :mod:`~losslab.experiment.config` (typed settings), :mod:`~losslab.experiment.preparation`
 (data, task, goal), :mod:`~losslab.experiment.execution` (run directory, trials) and
-:mod:`~losslab.experiment.results` (leaderboard, report).
+:mod:`~losslab.experiment.results` (leaderboard, and the report through the ``views`` the
+public facade :mod:`losslab._experiment` passes in).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from losslab.experiment.preparation import (
     ordinal_classes,
     resolve_goal,
 )
-from losslab.experiment.results import Results, write_leaderboard
+from losslab.experiment.results import Results, RunViews, write_leaderboard
 from losslab.experiment.sampling import SampleInfo, load_or_sample, row_hashes
 
 __all__ = ["Candidate", "Results", "compare", "parse_candidate", "run", "write_leaderboard"]
@@ -98,6 +99,7 @@ def compare(
     save_models: bool = True,
     sample: int | str | None = None,
     sample_threshold: int | None = None,
+    views: RunViews | None = None,
 ) -> Results:
     """Train the same model with each loss under one fair protocol and rank them.
 
@@ -156,6 +158,9 @@ def compare(
             is ``split_seed``; an engine with ``draw_sample`` (Spark) draws it.
         sample_threshold: rows over which a table is sampled automatically (default
             :data:`~losslab.experiment.sampling.DEFAULT_THRESHOLD`).
+        views: the report, the printed leaderboard and the MLflow / TensorBoard exports
+            (:class:`~losslab.experiment.results.RunViews`); ``losslab.compare`` passes
+            them, None writes the run directory's stored files only.
 
     Returns:
         :class:`Results` (``.leaderboard`` DataFrame, ``.histories``, ``.trials``, ``.best``).
@@ -213,7 +218,7 @@ def compare(
     )
     return execute_plan(
         plan, data, out=out, engine=engine, quiet=quiet, report=report, mlflow=mlflow, tensorboard=tensorboard,
-        save_models=save_models
+        save_models=save_models, views=views,
     )
 
 
@@ -252,6 +257,7 @@ def run(
     save_models: bool = True,
     sample: int | str | None = None,
     sample_threshold: int | None = None,
+    views: RunViews | None = None,
 ) -> Results:
     """The main job: recommend a shortlist (advisor) -> compare it -> leaderboard -> report.
 
@@ -269,7 +275,7 @@ def run(
         class_weight, seeds, max_epochs, batch_size, learning_rate, optimizer,
             early_stopping, terminate_on_nan, scale_target, hidden, dropout, test_size,
             val_size, stratify, group, time, split_seed, out, engine, quiet, report, save_models,
-            sample, sample_threshold: as in :func:`compare`.
+            sample, sample_threshold, views: as in :func:`compare`.
 
     Returns:
         :class:`Results`; ``results.manifest["recommendation"]`` holds the advisor's output.
@@ -329,5 +335,5 @@ def run(
     )
     return execute_plan(
         plan, xy, out=out, engine=engine, quiet=quiet, report=report, mlflow=mlflow, tensorboard=tensorboard,
-        save_models=save_models
+        save_models=save_models, views=views,
     )

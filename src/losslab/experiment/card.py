@@ -16,7 +16,7 @@ from losslab.catalog import Head
 from losslab.experiment.columns import ColumnSchema
 from losslab.experiment.store import RunStore
 
-__all__ = ["CARD_FORMAT", "card_markdown", "model_card", "output_columns"]
+__all__ = ["CARD_FORMAT", "build_card", "card_markdown", "model_card", "output_columns"]
 
 CARD_FORMAT = "losslab-model-card"
 
@@ -85,6 +85,66 @@ def _metrics(run_dir: Path, candidate_id: str) -> dict[str, Any]:
     }
 
 
+_LIMITS = (
+    "numeric inputs must be finite: fill missing values with the columns' `median` "
+    "(losslab predict does it)",
+    "categorical (string) inputs need the TensorFlow backend; missing values as ''",
+)
+_LOAD = "keras.saving.load_model('model.keras'); model.predict({column: array of shape (N, 1)})"
+
+
+def build_card(
+    *,
+    candidate: Mapping[str, Any],
+    task: Mapping[str, Any],
+    goal: Any,
+    data: Mapping[str, Any],
+    judge_metrics: Mapping[str, Any],
+    schema: ColumnSchema,
+    preprocessing: str,
+    outputs: Mapping[str, Any],
+    environment: Any,
+    refit: Mapping[str, Any] | None = None,
+    fit: Mapping[str, Any] | None = None,
+    trial: str | None = None,
+) -> dict[str, Any]:
+    """The one layout of ``card.json``, for a run's model (:func:`model_card`) and a fit's
+    (:func:`losslab.experiment.fit_export.fit_card`); ``fit`` is written only when given.
+
+    Example:
+        >>> from losslab.experiment.columns import ColumnSchema
+        >>> card = build_card(candidate={"id": "mse"}, task={}, goal=None, data={}, judge_metrics={},
+        ...                   schema=ColumnSchema([], []), preprocessing="none", outputs={}, environment=None)
+        >>> card["format"], card["model_file"], "fit" in card
+        ('losslab-model-card', 'model.keras', False)
+    """
+    card: dict[str, Any] = {
+        "format": CARD_FORMAT,
+        "format_version": 1,
+        "model_file": "model.keras",
+        "candidate": dict(candidate),
+        "task": dict(task),
+        "goal": goal,
+        "data": dict(data),
+        "judge_metrics": dict(judge_metrics),
+        "refit": dict(refit) if refit is not None else None,
+    }
+    if fit is not None:
+        card["fit"] = dict(fit)
+    card.update(
+        {
+            "trial": trial,
+            "columns": schema.to_dict(),
+            "preprocessing": preprocessing,
+            "outputs": dict(outputs),
+            "limits": list(_LIMITS),
+            "load": _LOAD,
+            "environment": environment,
+        }
+    )
+    return card
+
+
 def model_card(
     run_dir: str | Path,
     record: Mapping[str, Any],
@@ -98,11 +158,8 @@ def model_card(
     manifest = RunStore(run_dir).read_manifest() or {}
     data = manifest.get("data", {})
     cand_id = str(record["candidate_id"])
-    return {
-        "format": CARD_FORMAT,
-        "format_version": 1,
-        "model_file": "model.keras",
-        "candidate": {
+    return build_card(
+        candidate={
             "id": cand_id,
             "label": record["label"],
             "loss": record["loss"],
@@ -110,33 +167,27 @@ def model_card(
             "class_weight": record.get("class_weight"),
             "head": record.get("head"),
         },
-        "task": {
+        task={
             "kind": manifest.get("task", {}).get("kind"),
             "classes": manifest.get("task", {}).get("classes"),
             "target": data.get("target"),
             "quantile_levels": levels,
         },
-        "goal": manifest.get("goal"),
-        "data": {
+        goal=manifest.get("goal"),
+        data={
             "fingerprint": data.get("fingerprint"),
             "source": data.get("source"),
             "n_rows": data.get("n_rows"),
         },
-        "judge_metrics": _metrics(Path(run_dir), cand_id),
-        "refit": dict(refit) if refit is not None else None,
-        "trial": None if refit is not None else record["trial_id"],
-        "columns": schema.to_dict(),
-        "preprocessing": "fit on the training rows: numeric median imputation + standardisation, "
+        judge_metrics=_metrics(Path(run_dir), cand_id),
+        refit=refit,
+        trial=None if refit is not None else record["trial_id"],
+        schema=schema,
+        preprocessing="fit on the training rows: numeric median imputation + standardisation, "
         "categorical most-frequent imputation + one-hot (unknown categories: all zeros)",
-        "outputs": dict(outputs),
-        "limits": [
-            "numeric inputs must be finite: fill missing values with the columns' `median` "
-            "(losslab predict does it)",
-            "categorical (string) inputs need the TensorFlow backend; missing values as ''",
-        ],
-        "load": "keras.saving.load_model('model.keras'); model.predict({column: array of shape (N, 1)})",
-        "environment": manifest.get("environment"),
-    }
+        outputs=outputs,
+        environment=manifest.get("environment"),
+    )
 
 
 def _fmt(v: Any) -> str:

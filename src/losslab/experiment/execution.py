@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from losslab.experiment.progress import TrialProgress
 from losslab.experiment.protocol import PreparedData, fingerprint, prepare
 from losslab.experiment.store import FORMAT_VERSION, RunStore, config_hash, environment, utc_now
 from losslab.experiment.trial import TrialRecord, TrialTask, run_trial
+
+if TYPE_CHECKING:  # pragma: no cover
+    from losslab.experiment.results import RunViews
 
 __all__ = [
     "TEST_KEYS",
@@ -219,11 +222,16 @@ def execute_plan(
     mlflow: str | bool | None = None,
     tensorboard: str | Path | None = None,
     save_models: bool = True,
+    views: RunViews | None = None,
 ) -> Any:
     """The steps of ``compare`` and ``run``: open the run directory, run the trials not yet
-    finished, then write the leaderboard and the report. Returns the ``Results``."""
-    from losslab.experiment.results import publish
+    finished, then write the leaderboard and the report (``views``: a
+    :class:`~losslab.experiment.results.RunViews`; None writes the stored files only).
+    Returns the ``Results``."""
+    from losslab.experiment.results import RunViews, publish
 
+    views = views if views is not None else RunViews()
+    views.check_exports(mlflow, tensorboard)
     run = open_run(plan, data, out)
     try:
         if data.row_keys is not None:
@@ -249,6 +257,7 @@ def execute_plan(
             run.manifest,
             quiet=quiet,
             report=report,
+            views=views,
             mlflow=mlflow,
             tensorboard=tensorboard,
         )

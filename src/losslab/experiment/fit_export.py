@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from losslab.errors import InvalidParameterError
-from losslab.experiment.card import CARD_FORMAT, card_markdown, output_columns
+from losslab.experiment.card import build_card, card_markdown, output_columns
 from losslab.experiment.columns import MISSING_TOKEN, CategoricalColumn, ColumnSchema, NumericColumn
 from losslab.experiment.streaming import StreamStats
 
@@ -59,30 +59,20 @@ def fit_card(stats: StreamStats, loss: str, schema: ColumnSchema, outputs: dict[
     from losslab.catalog import parse_loss_string
 
     spec, params = parse_loss_string(loss)
-    return {
-        "format": CARD_FORMAT,
-        "format_version": 1,
-        "model_file": "model.keras",
-        "candidate": {"id": loss, "label": loss, "loss": spec.name, "params": dict(params),
-                      "class_weight": info.get("class_weight"), "head": str(spec.head.value)},  # fmt: skip
-        "task": {"kind": stats.task, "classes": stats.classes, "target": stats.target, "quantile_levels": None},
-        "goal": None,
-        "data": {"fingerprint": None, "source": info.get("source"), "n_rows": stats.n_train + stats.n_val},
-        "judge_metrics": {},
-        "refit": None,
-        "fit": {k: v for k, v in info.items() if k != "source"},
-        "trial": None,
-        "columns": schema.to_dict(),
-        "preprocessing": "streamed statistics of the training rows: numeric standardisation (missing -> mean), "
+    return build_card(
+        candidate={"id": loss, "label": loss, "loss": spec.name, "params": dict(params),
+                   "class_weight": info.get("class_weight"), "head": str(spec.head.value)},  # fmt: skip
+        task={"kind": stats.task, "classes": stats.classes, "target": stats.target, "quantile_levels": None},
+        goal=None,
+        data={"fingerprint": None, "source": info.get("source"), "n_rows": stats.n_train + stats.n_val},
+        judge_metrics={},
+        fit={k: v for k, v in info.items() if k != "source"},
+        schema=schema,
+        preprocessing="streamed statistics of the training rows: numeric standardisation (missing -> mean), "
         "categorical one-hot (missing or unknown categories: all zeros)",
-        "outputs": outputs,
-        "limits": [
-            "numeric inputs must be finite: fill missing values with the columns' `median` (losslab predict does it)",
-            "categorical (string) inputs need the TensorFlow backend; missing values as ''",
-        ],
-        "load": "keras.saving.load_model('model.keras'); model.predict({column: array of shape (N, 1)})",
-        "environment": None,
-    }
+        outputs=outputs,
+        environment=None,
+    )
 
 
 def export_fit(network: Any, stats: StreamStats, loss: str, folder: Path, info: dict[str, Any]) -> Path:

@@ -8,11 +8,12 @@ both go through :func:`predict_frame`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,9 @@ from losslab.experiment.store import RunDirectoryError
 
 __all__ = [
     "ModelBundle",
+    "import_tensorflow_quietly",
     "load_bundle",
+    "native_stderr_silenced",
     "predict_frame",
     "prediction_columns",
     "raw_predict",
@@ -48,12 +51,49 @@ class ModelBundle:
         return ColumnSchema.from_dict(self.card["columns"])
 
 
-def _select_backend(card: Mapping[str, Any]) -> None:
-    """String inputs need TensorFlow: choose it when Keras is not imported yet."""
-    if not card["columns"].get("categorical"):
+@contextlib.contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """Send what native code writes to file descriptor 2 to /dev/null for the block.
+
+    TensorFlow's C++ start-up lines ("All log messages before absl::InitializeLog() ...",
+    "oneDNN custom operations are on ...") are written by Abseil before its logging is
+    initialised, straight to fd 2, whatever ``TF_CPP_MIN_LOG_LEVEL`` says (TensorFlow 2.16+),
+    so only the descriptor can keep them off a user's terminal. Python exceptions still
+    propagate; Python's own stderr is flushed before and after.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow (when installed and not imported yet) without its start-up log lines
+    on the terminal; ``TF_CPP_MIN_LOG_LEVEL=3`` stays the default for its later logging."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if "tensorflow" in sys.modules:
         return
+    with native_stderr_silenced(), contextlib.suppress(ImportError):  # Keras's import reports it
+        import tensorflow  # noqa: F401
+
+
+def _select_backend(card: Mapping[str, Any]) -> None:
+    """String inputs need TensorFlow: choose it when Keras is not imported yet (and import
+    TensorFlow quietly whenever Keras is about to run on it)."""
     if "keras" not in sys.modules:
-        os.environ["KERAS_BACKEND"] = "tensorflow"
+        if card["columns"].get("categorical"):
+            os.environ["KERAS_BACKEND"] = "tensorflow"
+        if os.environ.get("KERAS_BACKEND") == "tensorflow":
+            import_tensorflow_quietly()
+        return
+    if not card["columns"].get("categorical"):
         return
     import keras
 

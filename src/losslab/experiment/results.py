@@ -1,21 +1,58 @@
 """Results of ``compare`` / ``run``: the :class:`Results` views over a run directory, the
 leaderboard files (``leaderboard.json`` / ``.csv``) and the closing step (report + printed
-leaderboard).
+leaderboard + exports).
+
+The report and the MLflow / TensorBoard exports live in layers above this one; the closing
+step receives them as :class:`RunViews` callbacks, which the public facade
+:mod:`losslab._experiment` (``losslab.compare``, ``run``, ``tune``) wires in.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from losslab.errors import DataError
+from losslab.errors import DataError, InvalidParameterError
 from losslab.experiment import statistics
 from losslab.experiment.store import RunStore, atomic_write_json
 
-__all__ = ["Results", "publish", "write_leaderboard", "write_report_safely"]
+__all__ = ["Results", "RunViews", "export_run", "publish", "write_leaderboard", "write_report_safely"]
+
+
+@dataclass(frozen=True)
+class RunViews:
+    """What the end of a run does beyond its stored files, given by the layers above the
+    experiment (:func:`losslab._experiment.run_views`); a missing one is skipped.
+
+    Attributes:
+        write_report: ``run_dir -> {"html": Path, ...}`` (report.html / .md, summary.json).
+        print_leaderboard: prints the leaderboard of a :class:`Results` or a run directory.
+        export: ``(run_dir, *, mlflow, tensorboard, quiet)``: the MLflow / TensorBoard exports.
+    """
+
+    write_report: Callable[[Path], Mapping[str, Path]] | None = None
+    print_leaderboard: Callable[[Any], None] | None = None
+    export: Callable[..., Any] | None = None
+
+    def check_exports(self, mlflow: str | bool | None, tensorboard: str | Path | None) -> None:
+        """Refuse ``mlflow=`` / ``tensorboard=`` before any training when no export is wired.
+
+        Example:
+            >>> RunViews().check_exports(None, None)
+            >>> RunViews().check_exports(True, None)
+            Traceback (most recent call last):
+            ...
+            losslab.errors.InvalidParameterError: mlflow= / tensorboard= need the integrations. Received: mlflow=True, tensorboard=None. Call losslab.compare, losslab.run or losslab.tune, which wire them in.
+        """
+        if (mlflow is not None or tensorboard is not None) and self.export is None:
+            raise InvalidParameterError(
+                "mlflow= / tensorboard= need the integrations. "
+                f"Received: mlflow={mlflow!r}, tensorboard={tensorboard!r}. "
+                "Call losslab.compare, losslab.run or losslab.tune, which wire them in."
+            )
 
 
 @dataclass
@@ -159,12 +196,12 @@ def write_leaderboard(
     tmp.replace(store.path / "leaderboard.csv")
 
 
-def write_report_safely(run_dir: Path, what: str) -> dict[str, Path]:
+def write_report_safely(run_dir: Path, what: str, views: RunViews) -> dict[str, Path]:
     """Write the run's report; a rendering error only warns (``what`` is stored either way)."""
-    from losslab.report import write_report
-
+    if views.write_report is None:
+        return {}
     try:
-        return dict(write_report(run_dir))
+        return dict(views.write_report(run_dir))
     except Exception as e:  # never lose a finished run to a rendering error
         sys.stderr.write(
             f"Warning: the report could not be written ({type(e).__name__}: {e}). {what} "
@@ -179,6 +216,7 @@ def publish(
     *,
     quiet: bool,
     report: bool,
+    views: RunViews,
     mlflow: str | bool | None = None,
     tensorboard: str | Path | None = None,
 ) -> Results:
@@ -188,21 +226,24 @@ def publish(
     results = Results.from_store(store, manifest)
     write_leaderboard(store, manifest, results.rows)
     if report:
-        results.report_files = write_report_safely(results.run_dir, "The results are")
-    if not quiet:
-        from losslab.report import print_leaderboard
-
-        print_leaderboard(results)
-    export_run(results.run_dir, mlflow=mlflow, tensorboard=tensorboard, quiet=quiet)
+        results.report_files = write_report_safely(results.run_dir, "The results are", views)
+    if not quiet and views.print_leaderboard is not None:
+        views.print_leaderboard(results)
+    export_run(results.run_dir, mlflow=mlflow, tensorboard=tensorboard, quiet=quiet, views=views)
     return results
 
 
 def export_run(
-    run_dir: Path, *, mlflow: str | bool | None, tensorboard: str | Path | None, quiet: bool
+    run_dir: Path,
+    *,
+    mlflow: str | bool | None,
+    tensorboard: str | Path | None,
+    quiet: bool,
+    views: RunViews,
 ) -> None:
     """MLflow / TensorBoard exports of a stored run, when asked (docs/integrations.md)."""
     if mlflow is None and tensorboard is None:
         return
-    from losslab.integrations.hooks import export_after_run
-
-    export_after_run(run_dir, mlflow=mlflow, tensorboard=tensorboard, quiet=quiet)
+    views.check_exports(mlflow, tensorboard)
+    assert views.export is not None
+    views.export(run_dir, mlflow=mlflow, tensorboard=tensorboard, quiet=quiet)

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from losslab.errors import DataError, InvalidParameterError
+from losslab.experiment.fit_options import check_option
 
 __all__ = [
     "FeatureStat",
@@ -92,7 +93,9 @@ def open_dataset(data: str | Path | Sequence[str | Path]) -> Any:
     try:
         return pads.dataset(files, format=fmt)
     except Exception as e:  # ArrowInvalid, OSError
-        raise DataError(f"Cannot open the dataset: {e}. Received: {files[:3]!r}.") from None
+        from losslab.data import dataset_error
+
+        raise dataset_error(files, fmt, e) from None
 
 
 def validation_mask(table: Any, *, val_fraction: float, key: str | None, columns: Sequence[str]) -> np.ndarray:
@@ -201,15 +204,13 @@ def compute_stats(
 
     from losslab.data import ColumnAccumulator
 
-    if not 0.0 <= val_fraction < 1.0:
-        raise InvalidParameterError(f"val_fraction must be in [0, 1). Received: {val_fraction!r}.")
+    check_option("val_fraction", val_fraction)
     cols = list(features) if features is not None else _check_columns(ds, target, key)
     _check_columns(ds, target, key)
     accs = {c: ColumnAccumulator(c, ds.schema.field(c).type, MAX_CATEGORIES, False) for c in cols}
     yacc = ColumnAccumulator(target, ds.schema.field(target).type, MAX_CLASSES, True)
     read = list(dict.fromkeys([*cols, target, *([key] if key else [])]))
     n_train = n_val = 0
-    abs_sum, abs_n = 0.0, 0
     # read ahead one fragment and two batches only: the defaults (4 and 16) hold hundreds of MB
     batches = ds.to_batches(columns=read, batch_size=READ_ROWS, batch_readahead=2, fragment_readahead=1)
     for batch in batches:
@@ -220,7 +221,6 @@ def compute_stats(
         for c, acc in accs.items():
             acc.update(train.column(c))
         yacc.update(train.column(target))
-        abs_sum, abs_n = _abs_sums(train.column(target), abs_sum, abs_n)
         if progress is not None:
             progress(n_train + n_val)
     if n_train == 0:
@@ -235,16 +235,8 @@ def compute_stats(
     return StreamStats(
         target, feats, float(y.mean), float(y.std or 1.0) or 1.0, values, n_train, n_val, val_fraction, key,
         None if counts is None else [[v, int(counts[v])] for v in sorted(counts)],
-        target_abs_mean=abs_sum / abs_n if abs_n else None,
+        target_abs_mean=yacc.abs_mean,
     )
-
-
-def _abs_sums(col: Any, total: float, n: int) -> tuple[float, int]:
-    """``total`` and ``n`` plus the sum of |y| and the count of the finite numbers in ``col``
-    (a non-numeric target adds nothing: ``finish()`` reports it)."""
-    v = col.to_numpy(zero_copy_only=False)
-    v = np.abs(v[np.isfinite(v)].astype(np.float64)) if v.dtype.kind in "biuf" else v[:0]
-    return total + float(v.sum()), n + int(v.size)
 
 
 def _feature(acc: Any) -> FeatureStat:

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from losslab._vocab import TaskKind
+from losslab.experiment.fit_options import FitOptions, check_option
 from losslab.experiment.streaming import (
     Prefetch,
     StreamStats,
@@ -298,25 +299,19 @@ def fit_streaming(
     loss: str = "mse",
     *,
     out: str | Path | None = None,
-    batch_size: int = 1024,
-    epochs: int = 5,
-    buffer_rows: int = 65_536,
-    val_fraction: float = 0.1,
-    key: str | None = None,
-    seed: int = 0,
-    hidden: Sequence[int] = (32, 32),
-    learning_rate: float = 3e-3,
+    options: FitOptions | None = None,
     prefetch: int = 4,
-    verbose: int = 1,
     stats: StreamStats | None = None,
-    task: str | None = None,
-    class_weight: str | None = None,
+    **option_values: Any,
 ) -> FitResult:
     """Train on ``data`` (Parquet file/folder/glob or CSV) without loading it into memory.
 
+    ``options`` (a :class:`~losslab.experiment.fit_options.FitOptions`) or its fields as
+    keywords (``epochs=3, batch_size=256, seed=1, ...``; keywords override ``options``).
     ``task`` (default: from the loss's catalog family and the target, :func:`task_of`):
     regression, binary or multiclass (class codes in the sorted order of the target's
     values); ``class_weight="balanced"`` weights classes n / (K n_k) in training.
+    ``prefetch``: batches prepared ahead by a background thread.
 
     Example:
         >>> r = fit_streaming("big/*.parquet", "y", "huber:delta=1.3", out="model")  # doctest: +SKIP
@@ -324,21 +319,25 @@ def fit_streaming(
     """
     from losslab.experiment.models import set_seed
 
+    o = FitOptions.of(options, **option_values)
+    check_option("prefetch", prefetch)
     ds = open_dataset(data)
     if stats is None:
-        stats = compute_stats(ds, target, val_fraction=val_fraction, key=key, progress=_progress(ds, verbose))
-    stats = with_task(stats, loss, task)
-    enc = batch_encoder(stats, loss, class_weights(stats, class_weight))
-    set_seed(seed)
-    model = build_model_for(stats, loss, hidden=hidden, seed=seed, learning_rate=learning_rate)
-    steps = math.ceil(stats.n_train / batch_size)
+        stats = compute_stats(ds, target, val_fraction=o.val_fraction, key=o.key, progress=_progress(ds, o.verbose))
+    stats = with_task(stats, loss, o.task)
+    enc = batch_encoder(stats, loss, class_weights(stats, o.class_weight))
+    set_seed(o.seed)
+    model = build_model_for(stats, loss, hidden=o.hidden, seed=o.seed, learning_rate=o.learning_rate)
+    steps = math.ceil(stats.n_train / o.batch_size)
 
     def epoch_batches(epoch: int) -> Iterator[Any]:
-        batches = stream_batches(ds, stats, batch_size=batch_size, buffer_rows=buffer_rows, seed=seed, epoch=epoch)
+        batches = stream_batches(
+            ds, stats, batch_size=o.batch_size, buffer_rows=o.buffer_rows, seed=o.seed, epoch=epoch
+        )
         return (enc(x, y) for x, y in batches)
 
     started = time.perf_counter()
-    feed = Prefetch(epoch_batches, depth=prefetch, epochs=epochs)
+    feed = Prefetch(epoch_batches, depth=prefetch, epochs=o.epochs)
     first = next(feed)
     first_batch = time.perf_counter() - started
 
@@ -347,7 +346,7 @@ def fit_streaming(
         yield from feed
 
     try:
-        hist = model.fit(train(), steps_per_epoch=steps, epochs=epochs, verbose=verbose, shuffle=False)
+        hist = model.fit(train(), steps_per_epoch=steps, epochs=o.epochs, verbose=o.verbose, shuffle=False)
     finally:
         feed.close()
     seconds = time.perf_counter() - started
@@ -357,11 +356,11 @@ def fit_streaming(
         {k: [float(v) for v in vals] for k, vals in hist.history.items()},
         validation_loss(model, ds, stats, loss=loss),
         seconds,
-        stats.n_train * epochs / seconds,
+        stats.n_train * o.epochs / seconds,
         first_batch,
         loss=loss,
         source=str(data),
-        class_weight=class_weight,
+        class_weight=o.class_weight,
     )
     if out is not None:
         save_fit(result, Path(out))
@@ -381,33 +380,27 @@ def fit_in_memory(
     target: str,
     loss: str = "mse",
     *,
-    batch_size: int = 1024,
-    epochs: int = 5,
-    val_fraction: float = 0.1,
-    key: str | None = None,
-    seed: int = 0,
-    hidden: Sequence[int] = (32, 32),
-    learning_rate: float = 3e-3,
-    verbose: int = 0,
+    options: FitOptions | None = None,
     stats: StreamStats | None = None,
-    task: str | None = None,
-    class_weight: str | None = None,
+    **option_values: Any,
 ) -> FitResult:
     """The same model, preprocessing, slices, task and class weights as
-    :func:`fit_streaming`, trained on arrays."""
+    :func:`fit_streaming`, trained on arrays (options as there; ``verbose`` defaults to 0)."""
     from losslab.experiment.models import set_seed
 
+    o = FitOptions.of(options or FitOptions(verbose=0), **option_values)
     ds = open_dataset(data)
     if stats is None:
-        stats = compute_stats(ds, target, val_fraction=val_fraction, key=key)
-    stats = with_task(stats, loss, task)
-    x, y, *w = batch_encoder(stats, loss, class_weights(stats, class_weight))(*load_split(ds, stats, "train"))
-    set_seed(seed)
-    model = build_model_for(stats, loss, hidden=hidden, seed=seed, learning_rate=learning_rate)
+        stats = compute_stats(ds, target, val_fraction=o.val_fraction, key=o.key)
+    stats = with_task(stats, loss, o.task)
+    x, y, *w = batch_encoder(stats, loss, class_weights(stats, o.class_weight))(*load_split(ds, stats, "train"))
+    set_seed(o.seed)
+    model = build_model_for(stats, loss, hidden=o.hidden, seed=o.seed, learning_rate=o.learning_rate)
     started = time.perf_counter()
     hist = model.fit(
-        x, y, sample_weight=w[0] if w else None, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=verbose
-    )
+        x, y, sample_weight=w[0] if w else None, batch_size=o.batch_size, epochs=o.epochs, shuffle=True,
+        verbose=o.verbose,
+    )  # fmt: skip
     seconds = time.perf_counter() - started
     return FitResult(
         model,
@@ -415,5 +408,5 @@ def fit_in_memory(
         {k: [float(v) for v in vals] for k, vals in hist.history.items()},
         validation_loss(model, ds, stats, loss=loss),
         seconds,
-        len(y) * epochs / seconds,
+        len(y) * o.epochs / seconds,
     )

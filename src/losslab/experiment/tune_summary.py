@@ -14,7 +14,7 @@ from losslab.experiment.engine import Engine
 from losslab.experiment.execution import execute_plan
 from losslab.experiment.lineup import make_contender
 from losslab.experiment.preparation import ExperimentData
-from losslab.experiment.results import Results, write_report_safely
+from losslab.experiment.results import Results, RunViews, write_report_safely
 from losslab.experiment.store import RunStore, atomic_write_json
 
 __all__ = ["best_per_loss", "print_best", "refit", "report_tuning", "write_best"]
@@ -70,6 +70,7 @@ def refit(
     out: Path,
     engine: Engine | None,
     quiet: bool,
+    views: RunViews,
 ) -> Results:
     """Compare each loss's best configuration over ``seeds`` seeds on the test split, in
     ``out`` (a regular compare run directory). The learning rate and batch size of the best
@@ -89,7 +90,7 @@ def refit(
     refit_plan = dataclasses.replace(
         plan, kind="compare", contenders=contenders, seeds=tuple(range(seeds)), training=training
     )
-    return execute_plan(refit_plan, data, out=out, engine=engine, quiet=quiet, report=True)
+    return execute_plan(refit_plan, data, out=out, engine=engine, quiet=quiet, report=True, views=views)
 
 
 def print_best(run_dir: Path, primary: str, best: dict[str, dict[str, Any]]) -> None:
@@ -120,11 +121,9 @@ def print_best(run_dir: Path, primary: str, best: dict[str, dict[str, Any]]) -> 
     Console().print(f"run directory: {run_dir}")
 
 
-def report_tuning(run_dir: Path, quiet: bool) -> None:
+def report_tuning(run_dir: Path, quiet: bool, views: RunViews) -> None:
     """Write the run directory's report and print the tuning trials' leaderboard (a
     rendering error warns: the study and its trials are stored either way)."""
-    write_report_safely(run_dir, "The study is")
-    if not quiet:
-        from losslab.report import print_leaderboard
-
-        print_leaderboard(run_dir)
+    write_report_safely(run_dir, "The study is", views)
+    if not quiet and views.print_leaderboard is not None:
+        views.print_leaderboard(run_dir)

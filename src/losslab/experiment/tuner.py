@@ -52,7 +52,7 @@ from losslab.experiment.preparation import (
     resolve_goal,
 )
 from losslab.experiment.progress import TrialProgress
-from losslab.experiment.results import export_run
+from losslab.experiment.results import RunViews, export_run
 from losslab.experiment.tune_study import (
     VAL_JUDGE,
     LossBudget,
@@ -140,6 +140,7 @@ def tune(
     quiet: bool = False,
     mlflow: str | bool | None = None,
     tensorboard: str | Path | None = None,
+    views: RunViews | None = None,
 ) -> TuneResult:
     """Tune learning rate, batch size and loss hyperparameters with Optuna.
 
@@ -174,6 +175,8 @@ def tune(
         quiet: no progress output.
         mlflow, tensorboard: at the end, export the study's trials (and the refit
             comparison) to MLflow / TensorBoard logs, as in :func:`losslab.compare`.
+        views: the report, printed leaderboard and exports, as in
+            :func:`losslab.experiment.api.compare` (``losslab.tune`` passes them).
 
     Returns:
         :class:`TuneResult`.
@@ -182,6 +185,8 @@ def tune(
         >>> res = losslab.tune(None, x, y, losses=["huber", "mse"], n_trials=10)  # doctest: +SKIP
         >>> res.best["huber"]["loss_params"]  # doctest: +SKIP
     """
+    views = views if views is not None else RunViews()
+    views.check_exports(mlflow, tensorboard)
     settings = SearchSettings(
         n_trials=n_trials,
         learning_rate=tuple(learning_rate),  # type: ignore[arg-type]
@@ -214,8 +219,8 @@ def tune(
     )
     run = open_run(plan, data, out, extra_config=settings.to_config(plan.primary, engine, width))
     try:  # the run directory stays locked until the study, refit and report are done
-        result = _study(run, plan, data, settings, engine, width, refit_seeds, quiet, report)
-        export_run(run.store.path, mlflow=mlflow, tensorboard=tensorboard, quiet=quiet)
+        result = _study(run, plan, data, settings, engine, width, refit_seeds, quiet, report, views)
+        export_run(run.store.path, mlflow=mlflow, tensorboard=tensorboard, quiet=quiet, views=views)
         return result
     finally:
         run.store.close()
@@ -231,6 +236,7 @@ def _study(
     refit_seeds: int,
     quiet: bool,
     report: bool,
+    views: RunViews,
 ) -> TuneResult:
     """The study in an open (locked) run directory, then the refit and the report."""
     note_damage(run.store)
@@ -256,11 +262,12 @@ def _study(
             out=run.store.path / "refit",
             engine=engine,
             quiet=quiet,
+            views=views,
         )
     elif not quiet:
         print_best(result.run_dir, result.primary_metric, best)
     if report:
-        report_tuning(run.store.path, quiet)
+        report_tuning(run.store.path, quiet, views)
     return result
 
 

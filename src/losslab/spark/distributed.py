@@ -32,6 +32,7 @@ from typing import Any, Literal
 import numpy as np
 
 from losslab.errors import DataError, InvalidParameterError, LosslabError
+from losslab.experiment.fit_options import FitOptions, check_option
 from losslab.experiment.streaming import StreamStats, compute_stats, open_dataset, stream_batches
 from losslab.experiment.streaming_fit import batch_encoder, class_weights
 from losslab.spark.shards import data_units, process_batches, shard_dataset
@@ -294,32 +295,26 @@ def fit_data_parallel(
     loss: str = "mse",
     *,
     out: str | os.PathLike[str] | None = None,
+    options: FitOptions | None = None,
     workers: int = 2,
     shards: int | None = None,
     engine: Literal["spark", "local"] = "spark",
     master: str | None = None,
     conf: Mapping[str, str] | None = None,
-    epochs: int = 5,
-    batch_size: int = 1024,
-    buffer_rows: int = 65_536,
-    val_fraction: float = 0.1,
-    key: str | None = None,
-    seed: int = 0,
-    hidden: Sequence[int] = (32, 32),
-    learning_rate: float = 3e-3,
-    verbose: int = 1,
     stats: StreamStats | None = None,
-    task: str | None = None,
-    class_weight: str | None = None,
+    **option_values: Any,
 ) -> Any:
     """Train one model with data parallelism over ``workers`` Spark workers.
 
     Args:
         data: a Parquet file, folder of shards or glob (or CSV files), readable by every
             worker at the same path.
-        target, loss, epochs, val_fraction, key, seed, hidden, learning_rate, task,
-            class_weight: as in :func:`losslab.experiment.streaming_fit.fit_streaming`
-            (the same task, class coding and target scaling).
+        target, loss: as in :func:`losslab.experiment.streaming_fit.fit_streaming` (the same
+            task, class coding and target scaling).
+        options, option_values: a :class:`~losslab.experiment.fit_options.FitOptions` or its
+            fields as keywords, as in ``fit_streaming``; here ``batch_size`` is the global
+            batch (rows per step over all workers) and ``buffer_rows`` the shuffle buffer
+            of each shard.
         out: folder for the local fit's files (written after success only).
         workers: training processes (one Spark barrier task each; the cluster needs that
             many free task slots).
@@ -328,8 +323,6 @@ def fit_data_parallel(
             a two-worker run in one process.
         engine: ``"spark"`` (TorchDistributor) or ``"local"`` (this process, torch backend).
         master, conf: a new Spark session's master URL and settings.
-        batch_size: the global batch (rows per step over all workers).
-        buffer_rows: the shuffle buffer of each shard, in rows.
 
     Returns:
         A :class:`losslab.experiment.streaming_fit.FitResult` (``rows_per_second`` counts
@@ -340,16 +333,16 @@ def fit_data_parallel(
     """
     from losslab.experiment.streaming_fit import FitResult, build_model_for, save_fit, with_task
 
+    o = FitOptions.of(options, **option_values)
     shards = workers if shards is None else shards
-    for name, value in (("workers", workers), ("epochs", epochs), ("batch_size", batch_size), ("shards", shards)):
-        if value < 1:
-            raise InvalidParameterError(f"{name} must be at least 1. Received: {name}={value}.")
+    check_option("workers", workers)
+    check_option("shards", shards)
     if engine not in ("spark", "local"):
         raise InvalidParameterError(f"engine must be 'spark' or 'local'. Received: {engine!r}.")
-    if batch_size % shards or shards % workers:
+    if o.batch_size % shards or shards % workers:
         raise InvalidParameterError(
             "The batch must split evenly over the shards and the shards over the workers. "
-            f"Received: batch_size={batch_size}, shards={shards}, workers={workers}. "
+            f"Received: batch_size={o.batch_size}, shards={shards}, workers={workers}. "
             f"Use a batch size that is a multiple of {shards} and shards a multiple of the workers."
         )
     paths = _absolute(data)
@@ -357,14 +350,14 @@ def fit_data_parallel(
     if len(data_units(ds)) < shards:
         shard_dataset(ds, 0, shards)  # raises the DataError that says how to fix it
     if stats is None:
-        stats = compute_stats(ds, target, val_fraction=val_fraction, key=key)
-    stats = with_task(stats, loss, task)
-    class_weights(stats, class_weight)  # a bad mode fails here, before Spark starts
-    if stats.n_train < batch_size:
-        raise DataError(f"Fewer training rows than one batch. Received: {stats.n_train} rows, batch_size={batch_size}.")
+        stats = compute_stats(ds, target, val_fraction=o.val_fraction, key=o.key)
+    stats = with_task(stats, loss, o.task)
+    class_weights(stats, o.class_weight)  # a bad mode fails here, before Spark starts
+    if stats.n_train < o.batch_size:
+        raise DataError(f"Fewer training rows than one batch. Received: {stats.n_train} rows, batch_size={o.batch_size}.")
     plan = DataParallelPlan(
-        paths, stats.to_json(), loss, tuple(hidden), seed, learning_rate, epochs, batch_size, shards,
-        buffer_rows, stats.n_train // batch_size, verbose, class_weight,
+        paths, stats.to_json(), loss, o.hidden, o.seed, o.learning_rate, o.epochs, o.batch_size, shards,
+        o.buffer_rows, stats.n_train // o.batch_size, o.verbose, o.class_weight,
     )  # fmt: skip
     spark = None
     if engine == "spark":
@@ -372,12 +365,12 @@ def fit_data_parallel(
 
         spark = get_session(master, conf=conf)
     output = run_plan(plan, engine=engine, workers=workers if engine == "spark" else 1, spark=spark)
-    model = build_model_for(stats, loss, hidden=hidden, seed=seed, learning_rate=learning_rate)
+    model = build_model_for(stats, loss, hidden=o.hidden, seed=o.seed, learning_rate=o.learning_rate)
     model.set_weights(output["weights"])
-    rows = plan.steps_per_epoch * batch_size * epochs
+    rows = plan.steps_per_epoch * o.batch_size * o.epochs
     result = FitResult(
         model, stats, output["history"], output["val_loss"], output["seconds"], rows / output["seconds"],
-        loss=loss, source=str(data), class_weight=class_weight,
+        loss=loss, source=str(data), class_weight=o.class_weight,
     )  # fmt: skip
     if out is not None:
         save_fit(result, Path(out))

@@ -262,7 +262,7 @@ def _shared_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def common_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
-    """Translate a command's options into :func:`losslab.experiment.compare` keyword arguments.
+    """Translate a command's options into :func:`losslab.compare` keyword arguments.
 
     The training and split options are built once into their typed configs (validated on
     construction), so a bad value is reported before any data is read.

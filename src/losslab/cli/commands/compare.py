@@ -100,7 +100,7 @@ def compare(
     loss-independent judge metrics on the test split, mean and 95% interval over seeds,
     paired t-test against the best. Re-running the same command resumes the run."""
     kwargs = common_kwargs(locals())
-    from losslab.experiment.api import compare as _compare
+    from losslab import compare as _compare
 
     results = _compare(None, data, target=target, losses=losses, **kwargs)
     if refit:

@@ -6,7 +6,7 @@ Heavy imports (Keras, pyarrow.dataset) happen inside the command only.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -85,13 +85,14 @@ def fit(
     workers, each streaming its own shards of DATA (a path every worker can read); the
     output files are the same.
     """
-    from losslab.errors import InvalidParameterError
+    from losslab.experiment.fit_options import FitOptions, check_option
 
-    for name, value in (("--epochs", epochs), ("--batch-size", batch_size), ("--buffer-rows", buffer_rows)):
-        if value < 1:
-            raise InvalidParameterError(f"{name} must be at least 1. Received: {name} {value}.")
-    common: dict[str, Any] = dict(
-        out=out,
+    given = {"epochs": epochs, "batch_size": batch_size, "buffer_rows": buffer_rows,
+             "val_fraction": val_fraction, "learning_rate": learning_rate, "prefetch": prefetch,
+             **({"workers": workers} if engine is FitEngine.spark else {})}  # fmt: skip
+    for name, value in given.items():  # the API's rules, spelled as this command's flags
+        check_option(name, value, flag="--" + name.replace("_", "-"))
+    options = FitOptions(
         epochs=epochs,
         batch_size=batch_size,
         buffer_rows=buffer_rows,
@@ -107,11 +108,11 @@ def fit(
     if engine is FitEngine.spark:
         from losslab.spark.distributed import fit_data_parallel
 
-        result = fit_data_parallel(data, target, loss, workers=workers, master=master, **common)
+        result = fit_data_parallel(data, target, loss, out=out, options=options, workers=workers, master=master)
     else:
         from losslab.experiment.streaming_fit import fit_streaming
 
-        result = fit_streaming(data, target, loss, prefetch=prefetch, **common)
+        result = fit_streaming(data, target, loss, out=out, options=options, prefetch=prefetch)
     summary = result.summary()
     if as_json:
         import json

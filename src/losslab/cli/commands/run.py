@@ -92,8 +92,8 @@ def run(
     imbalanced classes, each plain cross-entropy candidate also runs with the advisor's class
     weights (labelled <loss>@weighted), unless --class-weight is given."""
     kwargs = common_kwargs(locals())
+    from losslab import run as _run
     from losslab.catalog import split_loss_list
-    from losslab.experiment.api import run as _run
 
     for k in ("task", "goal", "quantile", "metric"):
         kwargs.pop(k)

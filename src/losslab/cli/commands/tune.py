@@ -104,7 +104,7 @@ def tune(
     machine and each batch of trials runs as parallel Spark tasks (pruning then reports each
     trial's values after it finishes and prunes nothing). Writes RUN_DIR/report.html."""
     kwargs = tune_kwargs(locals())
-    from losslab.experiment.tuner import tune as _tune
+    from losslab import tune as _tune
 
     result = _tune(None, data, target=target, losses=losses, **kwargs)
     finish(result, quiet=quiet, as_json=as_json)
