@@ -68,7 +68,7 @@ def refit(
     *,
     seeds: int,
     out: Path,
-    engine: Engine | None,
+    engine: Engine | str | None,
     quiet: bool,
 ) -> Results:
     """Compare each loss's best configuration over ``seeds`` seeds on the test split, in
