@@ -8,12 +8,15 @@ fused programs on the other) and the seconds spent compiling, and the study's ou
 best loss and its best validation value). The two engines run one after the other in the
 same run, so the ratio in-process / fused is measured under the same machine load.
 
-Case: scikit-learn's diabetes table, losses mse and huber, ``--trials`` trials each (8),
-``--max-epochs`` epochs (40), pruning on, seed 0. The fused side asks Optuna's trials in
-batches of ``--width`` (8, the engine's default parallelism); ``fused-fast`` is the fused
-engine with ``fast_compile=True`` (XLA's backend optimisation level 0).
+Case: scikit-learn's diabetes table (or, with ``--rows N``, a generated N x 20 regression
+table, to see whether fast compilation costs run time on larger data), losses mse and huber,
+``--trials`` trials each (8), ``--max-epochs`` epochs (40), pruning on, seed 0. Sides:
+``in-process`` is ``engine="sequential"`` (one Keras fit per trial, the path before the fused
+default); ``fused`` is ``FusedEngine()`` and ``fused-fast`` ``FusedEngine(fast_compile=True)``
+(XLA's backend optimisation level 0), both asking Optuna's trials in batches of ``--width``
+(8); ``default`` is ``tune`` with no engine (``FusedEngine.for_tune()`` under JAX).
 
-Run: KERAS_BACKEND=jax .venv/bin/python bench/bench_tune_fused.py [--trials 8] [--max-epochs 40]
+Run: KERAS_BACKEND=jax .venv/bin/python bench/bench_tune_fused.py [--trials 8] [--max-epochs 40] [--rows N]
 (JSON in bench/results/bench_tune_fused.json)
 """
 
@@ -45,7 +48,25 @@ def _diabetes(tmp: Path) -> Path:
     return path
 
 
-def _one(engine: str, trials: int, max_epochs: int, width: int, tmp: Path) -> dict:
+def _table(tmp: Path, rows: int) -> Path:
+    """Diabetes (rows 0) or a generated ``rows`` x 20 regression table with a column ``target``."""
+    if rows <= 0:
+        return _diabetes(tmp)
+    path = tmp / f"gen-{rows}.csv"
+    if not path.exists():
+        import numpy as np
+        import pandas as pd
+
+        rng = np.random.default_rng(0)
+        x = rng.normal(size=(rows, 20))
+        y = x[:, :5] @ np.array([1.0, -2.0, 0.5, 1.5, -1.0]) + np.sin(x[:, 5]) + rng.standard_t(3, size=rows)
+        frame = pd.DataFrame(x, columns=[f"x{i}" for i in range(20)])
+        frame["target"] = y
+        frame.to_csv(path, index=False)
+    return path
+
+
+def _one(engine: str, trials: int, max_epochs: int, width: int, tmp: Path, rows: int = 0) -> dict:
     """One whole tune in this process: wall time, compiles, the study's best."""
     import collections
 
@@ -77,11 +98,13 @@ def _one(engine: str, trials: int, max_epochs: int, width: int, tmp: Path) -> di
         logging.getLogger(name).addHandler(_Names())
         logging.getLogger(name).propagate = False
     eng = (FusedEngine(fast_compile=True) if engine == "fused-fast" else FusedEngine()) if engine.startswith("fused") else None
-    kw = {"engine": eng, "trials_per_batch": width} if eng is not None else {}
+    kw: dict[str, object] = {"engine": eng, "trials_per_batch": width} if eng is not None else {}
+    if engine == "in-process":
+        kw = {"engine": "sequential"}
     t0 = time.perf_counter()
     res = losslab.tune(
-        None, str(_diabetes(tmp)), target="target", losses=LOSSES, n_trials=trials, max_epochs=max_epochs,
-        out=tmp / f"tune-{engine}", quiet=True, report=False, **kw,
+        None, str(_table(tmp, rows)), target="target", losses=LOSSES, n_trials=trials, max_epochs=max_epochs,
+        out=Path(tempfile.mkdtemp(prefix=f"tune-{engine}-", dir=tmp)), quiet=True, report=False, **kw,
     )
     wall = time.perf_counter() - t0
     compile_key = "/jax/core/compile/backend_compile_duration"
@@ -97,8 +120,8 @@ def _one(engine: str, trials: int, max_epochs: int, width: int, tmp: Path) -> di
     }
 
 
-def _child(engine: str, trials: int, max_epochs: int, width: int, tmp: Path) -> dict:
-    cmd = [sys.executable, __file__, "--child", f"{engine},{trials},{max_epochs},{width}", "--tmp", str(tmp)]
+def _child(engine: str, trials: int, max_epochs: int, width: int, tmp: Path, rows: int) -> dict:
+    cmd = [sys.executable, __file__, "--child", f"{engine},{trials},{max_epochs},{width},{rows}", "--tmp", str(tmp)]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=os.environ.copy())
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -108,27 +131,28 @@ def main() -> None:
     ap.add_argument("--trials", type=int, default=8)
     ap.add_argument("--max-epochs", type=int, default=40)
     ap.add_argument("--width", type=int, default=8)
-    ap.add_argument("--engines", default="in-process,fused,fused-fast", help="which sides to run (in-process and a fused one for a ratio)")
+    ap.add_argument("--rows", type=int, default=0, help="a generated table of this many rows instead of diabetes")
+    ap.add_argument("--engines", default="in-process,fused,fused-fast,default", help="which sides to run (in-process and a fused one for a ratio)")
     ap.add_argument("--out", default="bench_tune_fused.json", help="file name under bench/results")
     ap.add_argument("--child", default=None)
     ap.add_argument("--tmp", default=None)
     args = ap.parse_args()
     if args.child:
-        engine, trials, me, width = args.child.split(",")
-        print(json.dumps(_one(engine, int(trials), int(me), int(width), Path(args.tmp))))
+        engine, trials, me, width, rows = args.child.split(",")
+        print(json.dumps(_one(engine, int(trials), int(me), int(width), Path(args.tmp), int(rows))))
         return
     tmp = Path(tempfile.mkdtemp(prefix="bench-tune-"))
-    runs = [_child(e, args.trials, args.max_epochs, args.width, tmp) for e in args.engines.split(",")]
+    runs = [_child(e, args.trials, args.max_epochs, args.width, tmp, args.rows) for e in args.engines.split(",")]
     for r in runs:
         print(f"{r['engine']:>10}: {r['wall_s']:.1f} s, {r['compiles']} XLA compiles ({r['compile_s']:.1f} s compiling, "
               f"{r['trace_s']:.1f} s tracing), by function {r['by_function']}, best {r['best_loss']} {r['best_per_loss']}, trials {r['states']}, fallbacks {r['fallbacks'] or 'none'}", flush=True)
     by = {r["engine"]: r for r in runs}
-    for side in ("fused", "fused-fast"):
+    for side in ("fused", "fused-fast", "default"):
         if "in-process" in by and side in by:
             print(f"ratio in-process/{side} {by['in-process']['wall_s'] / by[side]['wall_s']:.2f}")
     out = Path(__file__).parent / "results" / args.out
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"trials": args.trials, "max_epochs": args.max_epochs, "width": args.width,
+    out.write_text(json.dumps({"trials": args.trials, "max_epochs": args.max_epochs, "width": args.width, "rows": args.rows,
                                "results": runs}, indent=1))
     print(f"written {out}")
 

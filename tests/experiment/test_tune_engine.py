@@ -64,10 +64,10 @@ def test_engine_batches_tell_every_trial_with_its_stored_result(tmp_path):
 def test_one_trial_per_batch_gives_the_in_process_study(tmp_path):
     """Engines only decide where trials run: with one trial per batch (and pruning off, which
     only the in-process path can apply live) the engine path asks, trains and tells exactly
-    what the in-process ``study.optimize`` path does."""
+    what the in-process ``study.optimize`` path (``engine="sequential"``) does."""
     x, y = _data()
     kw = dict(losses=["huber"], n_trials=3, pruning=False, report=False, **TINY)
-    inproc = losslab.tune(None, x, y, out=tmp_path / "a", **kw)
+    inproc = losslab.tune(None, x, y, out=tmp_path / "a", engine="sequential", **kw)
     viaeng = losslab.tune(None, x, y, out=tmp_path / "b", engine=LocalEngine(), **kw)
     a, b = inproc.study.trials, viaeng.study.trials
     assert [t.params for t in a] == [t.params for t in b]
@@ -79,12 +79,12 @@ def test_one_trial_per_batch_gives_the_in_process_study(tmp_path):
 
 def test_engine_options_are_checked(tmp_path):
     x, y = _data(60)
-    with pytest.raises(InvalidParameterError, match="engine must implement map"):
+    with pytest.raises(InvalidParameterError, match="engine must be 'sequential', 'fused' or an object with map"):
         losslab.tune(None, x, y, losses=["mse"], engine=object(), out=tmp_path / "r")
     with pytest.raises(InvalidParameterError, match="trials_per_batch must be an integer >= 1 or None. Received: trials_per_batch=0"):
         losslab.tune(None, x, y, losses=["mse"], engine=LocalEngine(), trials_per_batch=0, out=tmp_path / "r")
-    with pytest.raises(InvalidParameterError, match="trials_per_batch applies to an engine only"):
-        losslab.tune(None, x, y, losses=["mse"], trials_per_batch=2, out=tmp_path / "r")
+    with pytest.raises(InvalidParameterError, match="engine must be 'sequential', 'fused' or an object with map.*Received: engine='fast'"):
+        losslab.tune(None, x, y, losses=["mse"], engine="fast", out=tmp_path / "r")
     assert not (tmp_path / "r").exists()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -158,3 +159,67 @@ def test_the_epoch_end_hook_also_stops_a_sequential_fallback(tmp_path):
     assert "EarlyStopping monitors 'val_judge'" in eng.fallbacks[task.trial_id]
     assert [(t, e) for t, e, _ in seen] == [(task.trial_id, 0), (task.trial_id, 1)]
     assert rec.epochs_run == 2 and [v for _, _, v in seen] == pytest.approx(rec.history["val_judge"])
+
+
+def test_tune_defaults_to_the_fused_engine_under_jax(tmp_path):
+    """No engine under JAX: batches of ``FusedEngine.for_tune()``'s width, pruned live;
+    ``engine="sequential"`` is the in-process loop (no batch width in the config)."""
+    from losslab.experiment.fused.engine import TUNE_FAST_COMPILE, TUNE_PARALLELISM
+    from losslab.experiment.tune_study import tune_engine
+
+    runner, width = tune_engine(None, None)
+    assert isinstance(runner, FusedEngine) and width == runner.parallelism == TUNE_PARALLELISM
+    assert runner.fast_compile is TUNE_FAST_COMPILE
+    assert tune_engine(None, 3)[1] == 3 and isinstance(tune_engine("fused", None)[0], FusedEngine)
+    assert tune_engine("sequential", None) == (None, 1)
+    x, y = _data(80)
+    kw = dict(losses=["mse"], n_trials=2, max_epochs=2, **TINY)
+    losslab.tune(None, x, y, out=tmp_path / "default", **kw)
+    losslab.tune(None, x, y, out=tmp_path / "seq", engine="sequential", **kw)
+    default = json.loads((tmp_path / "default" / "manifest.json").read_text())["config"]["tune"]
+    seq = json.loads((tmp_path / "seq" / "manifest.json").read_text())["config"]["tune"]
+    assert default["trials_per_batch"] == TUNE_PARALLELISM and default["pruning_mode"].startswith("live")
+    assert "trials_per_batch" not in seq and "pruning_mode" not in seq
+
+
+def test_cli_tune_names_the_engine_it_defaults_to(tmp_path, capsys):
+    """``losslab tune``: the default is the fused engine's batches (config
+    ``tune.trials_per_batch``), ``--engine sequential`` the in-process loop; the help says both."""
+    from losslab.cli import main
+    from losslab.experiment.fused.engine import TUNE_PARALLELISM
+    from tests.experiment._data import table
+
+    x, y = _data(80)
+    csv = tmp_path / "reg.csv"
+    table(x, y).to_csv(csv, index=False)
+    args = ["tune", str(csv), "-t", "y", "-l", "mse", "-n", "1", "--max-epochs", "1", "--hidden", "8", "-q", "--no-report"]
+    assert main([*args, "--out", str(tmp_path / "d")]) == 0
+    assert main([*args, "--out", str(tmp_path / "s"), "--engine", "sequential"]) == 0
+    assert main([*args, "--out", str(tmp_path / "b"), "--engine", "sequential", "--trials-per-batch", "2"]) == 0
+    cfg = {k: json.loads((tmp_path / k / "manifest.json").read_text())["config"]["tune"] for k in "dsb"}
+    assert cfg["d"]["trials_per_batch"] == TUNE_PARALLELISM and cfg["d"]["pruning_mode"].startswith("live")
+    assert "trials_per_batch" not in cfg["s"]
+    assert cfg["b"]["trials_per_batch"] == 2 and cfg["b"]["pruning_mode"].startswith("reported after")
+    capsys.readouterr()
+    assert main(["tune", "--help"]) == 0
+    text = " ".join(re.sub("[\u2500-\u257f]", " ", capsys.readouterr().out).split())  # no box drawing
+    assert f"batches of {TUNE_PARALLELISM} asked trials on the fused engine" in text and "sequential" in text
+
+
+@pytest.mark.slow
+def test_batched_default_search_finds_as_good_a_configuration_as_the_in_process_search(tmp_path):
+    """Batches do not hurt the search. Known answer: y = x @ (1, -2, 0.5) + N(0, 0.1^2), so
+    no model can beat a validation RMSE of about 0.1 (the noise), and a tuned MLP should get
+    near it. Expected before running: with 24 trials each (so TPE, past its 10 random startup
+    trials, asks the later batches), both the in-process study and the fused default (batches
+    of 8, constant liar) reach a best validation RMSE below 0.25, and the fused best is within
+    20% (+0.01) of the in-process best."""
+    x, y = _data(400)
+    kw = dict(losses=["mse"], n_trials=24, max_epochs=40, learning_rate=(1e-3, 1e-1), batch_sizes=(16, 32),
+              hidden=(16,), quiet=True, report=False)
+    inproc = losslab.tune(None, x, y, engine="sequential", out=tmp_path / "seq", **kw)
+    fused = losslab.tune(None, x, y, out=tmp_path / "fused", **kw)
+    a, b = inproc.best["mean_squared_error"]["value"], fused.best["mean_squared_error"]["value"]
+    assert len(inproc.study.trials) == len(fused.study.trials) == 24
+    assert 0.05 < a < 0.25 and 0.05 < b < 0.25, (a, b)
+    assert b <= 1.2 * a + 0.01, (a, b)

@@ -123,6 +123,7 @@ def test_pruning_stops_the_planted_bad_region_before_the_epoch_cap(tmp_path):
         quiet=True,
         report=False,
         out=tmp_path / "run",
+        engine="sequential",  # pruned live by Keras's callback, one trial after another
     )
     trials = res.study.trials
     pruned = [t for t in trials if t.state == TrialState.PRUNED]
@@ -153,6 +154,7 @@ def test_a_study_stopped_by_ctrl_c_resumes_without_retraining(tmp_path, monkeypa
         quiet=True,
         report=False,
         out=tmp_path / "run",
+        engine="sequential",  # the in-process loop, whose trial function is patched below
     )
     real = tune_trials.run_trial
     calls = []

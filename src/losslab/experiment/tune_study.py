@@ -19,7 +19,6 @@ __all__ = [
     "VAL_JUDGE",
     "LossBudget",
     "SearchSettings",
-    "batch_width",
     "enqueue_next",
     "enqueue_retry",
     "open_study",
@@ -27,6 +26,8 @@ __all__ = [
     "reseed",
     "sampler_seed",
     "takes_epoch_end",
+    "tune_engine",
+    "tuning_sampler",
 ]
 
 #: The per-epoch validation judge metric that pruning watches.
@@ -105,33 +106,72 @@ def takes_epoch_end(engine: Engine) -> bool:
         return False
 
 
-def batch_width(engine: Engine | None, trials_per_batch: int | None) -> int:
-    """How many trials are asked before any is told."""
-    if engine is not None and not isinstance(engine, Engine):
+def tune_engine(engine: Engine | str | None, trials_per_batch: int | None) -> tuple[Engine | None, int]:
+    """Where ``tune``'s trials run and how many are asked before any is told.
+
+    Args:
+        engine: ``None`` (the default): the fused engine under the JAX backend
+            (:meth:`FusedEngine.for_tune <losslab.experiment.fused.FusedEngine.for_tune>`),
+            else this process. ``"sequential"`` (or ``"local"``): this process, one Keras
+            ``fit`` per trial. ``"fused"``: the fused engine with tune's settings. An engine
+            object: as given.
+        trials_per_batch: the batch width (default: the engine's ``parallelism``, the Spark
+            cluster's default parallelism, 1 for ``LocalEngine``). In this process, a width
+            asks batches through ``LocalEngine`` (the same study as a Spark engine of that width).
+
+    Returns:
+        ``(None, 1)`` for this process's loop (one trial after another, pruned live by
+        Keras's pruning callback), else ``(engine, width)``.
+
+    Example:
+        >>> tune_engine("sequential", None)
+        (None, 1)
+        >>> tune_engine("sequential", 4)
+        (LocalEngine(), 4)
+    """
+    if trials_per_batch is not None and (
+        isinstance(trials_per_batch, bool) or not isinstance(trials_per_batch, int) or trials_per_batch < 1
+    ):
         raise InvalidParameterError(
-            f"engine must implement map(fn, tasks) (LocalEngine, SparkEngine). Received: {engine!r}."
+            f"trials_per_batch must be an integer >= 1 or None. Received: trials_per_batch={trials_per_batch!r}."
+        )
+    if engine is None:
+        import keras
+
+        engine = "fused" if keras.backend.backend() == "jax" else "sequential"
+    if engine in ("sequential", "local"):
+        return (None, 1) if trials_per_batch is None else (LocalEngine(), trials_per_batch)
+    if engine == "fused":
+        from losslab.experiment.fused import FusedEngine
+
+        engine = FusedEngine.for_tune()
+    if isinstance(engine, str) or not isinstance(engine, Engine):
+        raise InvalidParameterError(
+            "engine must be 'sequential', 'fused' or an object with map(fn, tasks) (LocalEngine, "
+            f"FusedEngine, SparkEngine). Received: engine={engine!r}."
         )
     if trials_per_batch is not None:
-        if (
-            isinstance(trials_per_batch, bool)
-            or not isinstance(trials_per_batch, int)
-            or trials_per_batch < 1
-        ):
-            raise InvalidParameterError(
-                f"trials_per_batch must be an integer >= 1 or None. Received: trials_per_batch={trials_per_batch!r}."
-            )
-        if engine is None:
-            raise InvalidParameterError(
-                f"trials_per_batch applies to an engine only. Received: trials_per_batch={trials_per_batch}, "
-                "engine=None. Pass engine=LocalEngine() (or a SparkEngine) or leave trials_per_batch out."
-            )
-        return trials_per_batch
-    if engine is None or isinstance(engine, LocalEngine):
-        return 1
+        return engine, trials_per_batch
+    if isinstance(engine, LocalEngine):
+        return engine, 1
     width = getattr(engine, "parallelism", None)
     if width is None and getattr(engine, "spark", None) is not None:
         width = int(engine.spark.sparkContext.defaultParallelism)  # type: ignore[attr-defined]
-    return max(1, int(width or 1))
+    return engine, max(1, int(width or 1))
+
+
+def tuning_sampler(seed: int) -> Any:
+    """The study's sampler: Optuna's TPE seeded ``seed``, with the constant liar (a trial
+    still running counts as a bad result, so the trials of one batch, asked before any is
+    told, do not all sample the same point; Optuna >= 5 has it on by default, 4.x off).
+
+    Example:
+        >>> type(tuning_sampler(0)).__name__
+        'TPESampler'
+    """
+    import optuna
+
+    return optuna.samplers.TPESampler(seed=seed, constant_liar=True)
 
 
 def open_study(store: RunStore, *, primary: str, settings: SearchSettings, quiet: bool) -> Any:
@@ -167,7 +207,7 @@ def open_study(store: RunStore, *, primary: str, settings: SearchSettings, quiet
             study_name="losslab-tune",
             storage=storage,
             direction=direction,
-            sampler=optuna.samplers.TPESampler(seed=settings.seed),
+            sampler=tuning_sampler(settings.seed),
             pruner=pruner,
             load_if_exists=True,
         )
@@ -202,7 +242,6 @@ def reseed(study: Any, seed: int) -> None:
     one had at the same point (the sampler never restarts from its seed, which repeated the
     first configurations), and TPE sees the same finished trials (it ignores failed ones).
     """
-    import optuna
     from optuna.trial import TrialState
 
     asked = sum(
@@ -210,7 +249,7 @@ def reseed(study: Any, seed: int) -> None:
         for t in study.get_trials(deepcopy=False)
         if t.state is not TrialState.WAITING and not t.user_attrs.get("interrupted")
     )
-    study.sampler = optuna.samplers.TPESampler(seed=sampler_seed(seed, asked))
+    study.sampler = tuning_sampler(sampler_seed(seed, asked))
 
 
 def pending_retries(study: Any) -> list[tuple[int, dict[str, Any]]]:

@@ -68,7 +68,7 @@ def refit(
     *,
     seeds: int,
     out: Path,
-    engine: Engine | None,
+    engine: Engine | str | None,
     quiet: bool,
     views: RunViews,
 ) -> Results:

@@ -11,18 +11,21 @@
   ``RUN_DIR/tune/journal.log``; re-running the same command resumes the study.
 - Equal budget: with several losses, each trial's loss is enqueued so every loss gets
   ``n_trials`` trials (the loss is the categorical parameter ``loss``).
-- Engines: with ``engine=None`` trials run in this process one after another and the pruning
-  callback stops unpromising trials live. With an engine (``LocalEngine()``,
-  ``SparkEngine(...)``), Optuna's ask/tell stays on the driver: a batch of
-  ``trials_per_batch`` trials is asked, mapped through the engine in parallel and each trial
-  is told (and stored) as it finishes; the next batch is asked once the whole batch is told,
+- Engines: by default (``engine=None``) under the JAX backend, batches of asked trials train
+  on the fused engine (``FusedEngine.for_tune()``: 8 trials per batch, fast compile); on
+  other backends, and with ``engine="sequential"``, trials run in this process one after
+  another and the pruning callback stops unpromising trials live. With an engine
+  (``"fused"``, ``LocalEngine()``, ``SparkEngine(...)``), Optuna's ask/tell stays on the
+  driver: a batch of ``trials_per_batch`` trials is asked (TPE with the constant liar, so the
+  trials of a batch spread out), mapped through the engine in parallel and each trial is
+  told (and stored) as it finishes; the next batch is asked once the whole batch is told,
   so the same seed and batch width give the same study on every engine. A trial running in
   another process cannot be stopped by the driver's pruner: its per-epoch ``val_judge``
   values are reported to Optuna after it finishes (history and plots stay complete) and no
-  trial is pruned (EarlyStopping still ends each trial). The fused engine
-  (``FusedEngine()``, ``--engine fused``) trains each batch as fused JAX programs and prunes
-  live: its ``map`` takes an ``epoch_end`` hook that reports every member's ``val_judge``
-  each epoch and freezes the members Optuna prunes (told ``PRUNED``).
+  trial is pruned (EarlyStopping still ends each trial). The fused engine trains each batch
+  as fused JAX programs and prunes live: its ``map`` takes an ``epoch_end`` hook that
+  reports every member's ``val_judge`` each epoch and freezes the members Optuna prunes
+  (told ``PRUNED``).
 """
 
 from __future__ import annotations
@@ -57,8 +60,8 @@ from losslab.experiment.tune_study import (
     VAL_JUDGE,
     LossBudget,
     SearchSettings,
-    batch_width,
     open_study,
+    tune_engine,
 )
 from losslab.experiment.tune_summary import (
     best_per_loss,
@@ -134,7 +137,7 @@ def tune(
     pruning: bool = True,
     refit_seeds: int = 0,
     out: str | Path | None = None,
-    engine: Engine | None = None,
+    engine: Engine | str | None = None,
     trials_per_batch: int | None = None,
     report: bool = True,
     quiet: bool = False,
@@ -161,15 +164,22 @@ def tune(
         refit_seeds: when > 0, compare each loss's best configuration over this many seeds on
             the test split (stored in ``RUN_DIR/refit``).
         out: the run directory (default ``losslab-runs/tune-<hash>``); re-running resumes the study.
-        engine: where trials run. ``None`` (default): in this process with live pruning.
-            An engine (``LocalEngine()``, ``losslab.spark.engine.SparkEngine(master=...)``):
-            batches of asked trials are mapped through it in parallel and told as they
-            finish; pruning then reports each trial's per-epoch values after it finishes and
-            prunes nothing (a trial in another process cannot be stopped). The refit
-            comparison runs on the same engine.
-        trials_per_batch: trials asked before any of them is told (engine only; default: the
-            engine's ``parallelism`` or the Spark cluster's default parallelism, 1 for
-            ``LocalEngine``). Pass the same value on two engines to get the same study.
+        engine: where trials run. ``None`` (default): under the JAX backend the fused engine
+            (batches of 8 asked trials trained as fused programs, pruned live; see
+            :meth:`~losslab.experiment.fused.FusedEngine.for_tune`), else this process.
+            ``"sequential"``: this process, one Keras ``fit`` per trial, pruned live by
+            Keras's pruning callback (the default before the fused engine). ``"fused"``:
+            the fused engine on any backend it can serve. An engine object
+            (``LocalEngine()``, ``FusedEngine(...)``,
+            ``losslab.spark.engine.SparkEngine(master=...)``): batches of asked trials are
+            mapped through it and told as they finish; an engine without live pruning
+            reports each trial's per-epoch values after it finishes and prunes nothing. The
+            refit comparison runs on the same engine (``None``: compare's default).
+        trials_per_batch: trials asked before any of them is told (default: the engine's
+            ``parallelism``, 8 on the fused engine, or the Spark cluster's default
+            parallelism, 1 for ``LocalEngine``). With ``engine="sequential"`` a width asks
+            batches through ``LocalEngine``. Pass the same value on two engines to get the
+            same study.
         report: write report.html / report.md / summary.json into the run directory and
             print the leaderboard of the tuning trials.
         quiet: no progress output.
@@ -195,7 +205,7 @@ def tune(
         pruning=pruning,
         seed=seed,
     )
-    width = batch_width(engine, trials_per_batch)
+    runner, width = tune_engine(engine, trials_per_batch)
     data = extract_data(x, y, target=target)
     plan = _tune_plan(
         build_model,
@@ -217,9 +227,9 @@ def tune(
         class_weight=class_weight,
         seed=seed,
     )
-    run = open_run(plan, data, out, extra_config=settings.to_config(plan.primary, engine, width))
+    run = open_run(plan, data, out, extra_config=settings.to_config(plan.primary, runner, width))
     try:  # the run directory stays locked until the study, refit and report are done
-        result = _study(run, plan, data, settings, engine, width, refit_seeds, quiet, report, views)
+        result = _study(run, plan, data, settings, (runner, engine), width, refit_seeds, quiet, report, views)
         export_run(run.store.path, mlflow=mlflow, tensorboard=tensorboard, quiet=quiet, views=views)
         return result
     finally:
@@ -231,14 +241,17 @@ def _study(
     plan: ExperimentPlan,
     data: ExperimentData,
     settings: SearchSettings,
-    engine: Engine | None,
+    engines: tuple[Engine | None, Engine | str | None],
     width: int,
     refit_seeds: int,
     quiet: bool,
     report: bool,
     views: RunViews,
 ) -> TuneResult:
-    """The study in an open (locked) run directory, then the refit and the report."""
+    """The study in an open (locked) run directory, then the refit and the report.
+    ``engines``: the study's engine (None: this process's loop) and the one the user named
+    (the refit's)."""
+    engine, named = engines
     note_damage(run.store)
     study = open_study(run.store, primary=plan.primary, settings=settings, quiet=quiet)
     objective = TuneObjective(plan, run, settings)
@@ -260,7 +273,7 @@ def _study(
             best,
             seeds=refit_seeds,
             out=run.store.path / "refit",
-            engine=engine,
+            engine=named,
             quiet=quiet,
             views=views,
         )

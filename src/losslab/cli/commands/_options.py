@@ -331,11 +331,10 @@ def tune_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
             f"--batch-sizes must be comma-separated integers. Received: {options['batch_sizes']!r}."
         ) from None
     kwargs = _shared_kwargs(options)
-    if kwargs["engine"] is None and options["trials_per_batch"] is not None:
-        from losslab.experiment.engine import LocalEngine
-
-        # batches of asked trials on this machine: reproduces a Spark study of the same width
-        kwargs["engine"] = LocalEngine()
+    if options["engine"] in ("sequential", "fused"):
+        # by name: tune resolves it (sequential: this process's loop, or LocalEngine batches
+        # with --trials-per-batch; fused: tune's batch width and compile setting)
+        kwargs["engine"] = options["engine"]
     return {
         **kwargs,
         "n_trials": options["n_trials"],

@@ -12,7 +12,6 @@ from losslab.cli.commands._options import (
     ClassWeight,
     DataFile,
     EarlyStop,
-    EngineOpt,
     Goal,
     Hidden,
     Master,
@@ -80,15 +79,23 @@ def tune(
     val_size: ValSize = 0.2,
     split_seed: SplitSeed = 0,
     out: Out = None,
-    engine: EngineOpt = "local",
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="local (default: under JAX, batches of 8 asked trials on the fused engine, pruned live; "
+            "else one fit per trial in this process), sequential (one fit per trial in this process, pruned "
+            "live: the path before the fused engine), fused, or spark.",
+        ),
+    ] = "local",
     master: Master = None,
     trials_per_batch: Annotated[
         int | None,
         typer.Option(
             "--trials-per-batch",
             min=1,
-            help="With --engine spark: trials run in parallel per batch (default: the cluster's "
-            "parallelism). The same value locally (--engine local --trials-per-batch N) gives the same study.",
+            help="Trials asked per batch (default: 8 on the fused engine, the cluster's parallelism with "
+            "--engine spark). --engine sequential --trials-per-batch N gives the study of a Spark engine of width N.",
         ),
     ] = None,
     quiet: Quiet = False,
@@ -100,9 +107,11 @@ def tune(
     """Tune with Optuna: learning rate, batch size and each loss's hyperparameters (catalog
     search spaces); the objective is the primary judge metric on the validation split; pruning
     watches that metric every epoch; the study is stored in RUN_DIR/tune/journal.log and
-    resumes when the command is re-run. With --engine spark, Optuna's ask/tell stays on this
-    machine and each batch of trials runs as parallel Spark tasks (pruning then reports each
-    trial's values after it finishes and prunes nothing). Writes RUN_DIR/report.html."""
+    resumes when the command is re-run. Under JAX the asked trials train in batches of 8 on
+    the fused engine (--engine sequential: one after another in this process). With --engine
+    spark, Optuna's ask/tell stays on this machine and each batch of trials runs as parallel
+    Spark tasks (pruning then reports each trial's values after it finishes and prunes
+    nothing). Writes RUN_DIR/report.html."""
     kwargs = tune_kwargs(locals())
     from losslab import tune as _tune
 

@@ -59,6 +59,9 @@ _LOG = logging.getLogger("losslab.experiment.fused")
 EpochEnd = Callable[[str, int, dict[str, float]], bool]
 DEFAULT_BUDGET = 2 * 1024**3
 FAST_COMPILE_WORK = 1e9  # see small_work
+#: ``tune``'s default batch width and compile setting on this engine (measured, see for_tune)
+TUNE_PARALLELISM = 8
+TUNE_FAST_COMPILE = True
 
 
 def _is_graph_model(body: Any) -> bool:
@@ -227,6 +230,20 @@ class FusedEngine:
 
         self.programs = ProgramCache()
         self._logged: set[str] = set()
+
+    @classmethod
+    def for_tune(cls) -> FusedEngine:
+        """The engine ``tune`` uses by default under JAX (``--engine local`` or ``fused``).
+
+        Batches of ``TUNE_PARALLELISM`` asked trials, compiled with ``fast_compile``: a
+        tune is many short, compile-bound batches, and the level-0 programs train the same
+        within float32 rounding (``bench/bench_tune_fused.py``, ``docs/experiments.md``).
+
+        Example:
+            >>> FusedEngine.for_tune().parallelism == TUNE_PARALLELISM
+            True
+        """
+        return cls(parallelism=TUNE_PARALLELISM, fast_compile=TUNE_FAST_COMPILE)
 
     def __repr__(self) -> str:
         return f"FusedEngine(memory_budget={self.memory_budget})"
