@@ -164,12 +164,12 @@ def test_the_epoch_end_hook_also_stops_a_sequential_fallback(tmp_path):
 def test_tune_defaults_to_the_fused_engine_under_jax(tmp_path):
     """No engine under JAX: batches of ``FusedEngine.for_tune()``'s width, pruned live;
     ``engine="sequential"`` is the in-process loop (no batch width in the config)."""
-    from losslab.experiment.fused.engine import TUNE_FAST_COMPILE, TUNE_PARALLELISM
+    from losslab.experiment.fused.engine import TUNE_FAST_COMPILE_WORK, TUNE_PARALLELISM
     from losslab.experiment.tune_study import tune_engine
 
     runner, width = tune_engine(None, None)
     assert isinstance(runner, FusedEngine) and width == runner.parallelism == TUNE_PARALLELISM
-    assert runner.fast_compile is TUNE_FAST_COMPILE
+    assert runner.fast_compile is None and runner.fast_compile_work == TUNE_FAST_COMPILE_WORK
     assert tune_engine(None, 3)[1] == 3 and isinstance(tune_engine("fused", None)[0], FusedEngine)
     assert tune_engine("sequential", None) == (None, 1)
     x, y = _data(80)

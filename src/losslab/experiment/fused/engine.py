@@ -53,15 +53,15 @@ from typing import Any
 
 from losslab.experiment.trial import TrialRecord, TrialTask, load_prepared, run_trial
 
-__all__ = ["FusedEngine", "fallback_reason", "small_work", "trial_options"]
+__all__ = ["FusedEngine", "fallback_reason", "fast_compile_pays", "trial_options"]
 
 _LOG = logging.getLogger("losslab.experiment.fused")
 EpochEnd = Callable[[str, int, dict[str, float]], bool]
 DEFAULT_BUDGET = 2 * 1024**3
-FAST_COMPILE_WORK = 1e9  # see small_work
+FAST_COMPILE_WORK = 1e9  # see fast_compile_pays
 #: ``tune``'s default batch width and compile setting on this engine (measured, see for_tune)
 TUNE_PARALLELISM = 8
-TUNE_FAST_COMPILE = True
+TUNE_FAST_COMPILE_WORK = float("inf")
 
 
 def _is_graph_model(body: Any) -> bool:
@@ -189,10 +189,15 @@ class FusedEngine:
         keep_weights: keep each fused trial's final trainable weights in :attr:`weights`.
         fast_compile: compile the fused programs with XLA's backend optimisation level 0:
             about half the compile time, the same training (within float32 rounding), but
-            programs that run up to 2-3x slower. ``None`` (default) chooses per chunk: fast
-            when its training is small (:func:`small_work`: members x parameters x training
-            rows x epoch cap at most ``FAST_COMPILE_WORK``, e.g. the bundled diabetes demo),
-            where compiling is most of the time; ``True`` / ``False`` force it.
+            slower programs: a little slower for Dense networks, many times slower for
+            convolutions (a Conv1D body trained 9x slower). ``None`` (default) chooses per
+            chunk (:func:`fast_compile_pays`): fast for a network of Dense and element-wise
+            layers whose training is small (members x parameters x training rows x epoch cap
+            at most ``fast_compile_work``, e.g. the bundled diabetes demo), where compiling is
+            most of the time; ``True`` / ``False`` force it.
+        fast_compile_work: the largest training ``None`` compiles fast (default
+            ``FAST_COMPILE_WORK`` = 1e9; :meth:`for_tune` uses no limit: a tune is many short,
+            compile-bound batches).
         parallelism: how many of Optuna's asked trials ``tune`` trains together (its
             default ``trials_per_batch`` on this engine); trials sharing the batch size share
             a program, those of one loss share a group (learning rates and float loss
@@ -217,12 +222,14 @@ class FusedEngine:
         keep_weights: bool = False,
         parallelism: int = 8,
         fast_compile: bool | None = None,
+        fast_compile_work: float = FAST_COMPILE_WORK,
     ) -> None:
         self.memory_budget = int(memory_budget)
         self.parallelism = int(parallelism)
         self.shuffle = bool(shuffle)
         self.keep_weights = bool(keep_weights)
         self.fast_compile = None if fast_compile is None else bool(fast_compile)
+        self.fast_compile_work = float(fast_compile_work)
         self.weights: dict[str, list[Any]] = {}
         self.fallbacks: dict[str, str] = {}
         self.chunks = 0
@@ -235,15 +242,17 @@ class FusedEngine:
     def for_tune(cls) -> FusedEngine:
         """The engine ``tune`` uses by default under JAX (``--engine local`` or ``fused``).
 
-        Batches of ``TUNE_PARALLELISM`` asked trials, compiled with ``fast_compile``: a
-        tune is many short, compile-bound batches, and the level-0 programs train the same
-        within float32 rounding (``bench/bench_tune_fused.py``, ``docs/experiments.md``).
+        Batches of ``TUNE_PARALLELISM`` asked trials, a network of Dense layers compiled
+        with ``fast_compile`` whatever the table's size: a tune is many short, compile-bound
+        batches, and the level-0 programs train the same within float32 rounding
+        (``bench/bench_tune_fused.py``, ``docs/experiments.md``); other bodies (convolutions)
+        keep full optimisation.
 
         Example:
             >>> FusedEngine.for_tune().parallelism == TUNE_PARALLELISM
             True
         """
-        return cls(parallelism=TUNE_PARALLELISM, fast_compile=TUNE_FAST_COMPILE)
+        return cls(parallelism=TUNE_PARALLELISM, fast_compile_work=TUNE_FAST_COMPILE_WORK)
 
     def __repr__(self) -> str:
         return f"FusedEngine(memory_budget={self.memory_budget})"
@@ -350,28 +359,60 @@ class FusedEngine:
     def _fast(self, groups: Sequence[Any], data: Any, task: TrialTask) -> bool:
         if self.fast_compile is not None:
             return self.fast_compile
-        return small_work(groups, len(data.x_train), int(task.training["max_epochs"]))
+        return fast_compile_pays(groups, len(data.x_train), int(task.training["max_epochs"]), self.fast_compile_work)
 
 
-def small_work(groups: Sequence[Any], n_train: int, max_epochs: int) -> bool:
-    """Whether a chunk's training is small enough that compiling dominates: members x
-    parameters x training rows x epoch cap at most :data:`FAST_COMPILE_WORK`.
+#: Layers whose level-0 code is about as fast as the optimised one (matrix products and
+#: element-wise operations); any other layer (convolutions, recurrences, attention) keeps
+#: full optimisation.
+CHEAP_LAYERS = frozenset({
+    "InputLayer", "Dense", "Dropout", "AlphaDropout", "GaussianDropout", "GaussianNoise", "Activation",
+    "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "BatchNormalization", "LayerNormalization",
+    "Normalization", "Rescaling", "Flatten", "Reshape", "Concatenate", "Add", "Subtract", "Multiply",
+    "Average", "Identity",
+})
+
+
+def fast_compile_pays(groups: Sequence[Any], n_train: int, max_epochs: int, limit: float = FAST_COMPILE_WORK) -> bool:
+    """Whether XLA's fast (level-0) compile pays for a chunk: its network has only
+    :data:`CHEAP_LAYERS` and its training is small (members x parameters x training rows x
+    epoch cap at most ``limit``), so compiling, not training, is most of its time.
 
     Measured here (bench/bench_fused.py): the diabetes demo (12 members x ~1.5k parameters x
-    265 rows x 100 epochs = 4.8e8) runs 1.2-2 s faster with the fast compile; a 50k-row table
-    (25 members x ~1.8k parameters x 30k rows x 10 epochs = 1.4e10) about 28 s slower.
+    265 rows x 100 epochs = 4.8e8) ran 1.2-2 s faster with the fast compile; a 50k-row table
+    (25 members x ~1.8k parameters x 30k rows x 10 epochs = 1.4e10) about 28 s slower; a
+    Conv1D body (3,000 sequences) 9x slower.
 
     Example:
-        >>> import numpy as np
+        >>> import keras, numpy as np
         >>> from types import SimpleNamespace
-        >>> g = SimpleNamespace(state=[[np.zeros((3, 10, 32)), np.zeros((3, 32))], [], []])
-        >>> small_work([g], n_train=265, max_epochs=100), small_work([g], n_train=30_000, max_epochs=100)
+        >>> mlp = keras.Sequential([keras.Input((10,)), keras.layers.Dense(32), keras.layers.Dense(1)])
+        >>> g = SimpleNamespace(model=mlp, state=[[np.zeros((3, 10, 32)), np.zeros((3, 32))], [], []])
+        >>> fast_compile_pays([g], n_train=265, max_epochs=100), fast_compile_pays([g], n_train=30_000, max_epochs=100)
         (True, False)
+        >>> conv = keras.Sequential([keras.Input((8, 2)), keras.layers.Conv1D(4, 3), keras.layers.Flatten()])
+        >>> fast_compile_pays([SimpleNamespace(model=conv, state=g.state)], n_train=265, max_epochs=100)
+        False
     """
     import numpy as np
 
+    if not all(_cheap(g.model) for g in groups):
+        return False
     stacked = sum(int(np.prod(np.shape(a))) for g in groups for a in g.state[0])  # members x parameters
-    return stacked * int(n_train) * int(max_epochs) <= FAST_COMPILE_WORK
+    return stacked * int(n_train) * int(max_epochs) <= limit
+
+
+def _cheap(model: Any) -> bool:
+    """Every layer of ``model`` (nested models' layers included) is in :data:`CHEAP_LAYERS`."""
+    import keras
+
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            if not _cheap(layer):
+                return False
+        elif type(layer).__name__ not in CHEAP_LAYERS:
+            return False
+    return True
 
 
 def _hook_callback(epoch_end: EpochEnd, trial_id: str) -> Any:
