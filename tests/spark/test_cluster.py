@@ -23,7 +23,6 @@ import pytest
 from tests.spark.cluster import (
     StandaloneCluster,
     cluster_env,
-    group_members,
     pid_running,
 )
 
@@ -65,23 +64,16 @@ def _trials(run: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in (run / "trials.jsonl").read_text().splitlines() if line]
 
 
-def test_cluster_starts_two_workers_and_stops_without_leftovers(tmp_path: Path) -> None:
-    """Its own small cluster: both workers register, and stop() leaves no process behind."""
-    pytest.importorskip("pyspark")
-    cluster = StandaloneCluster(tmp_path / "c")
-    try:
-        cluster.start(workers=2)
-        alive = cluster.alive_workers()
-        assert len(alive) == 2
-        assert all(w["host"] == "127.0.0.1" for w in alive)
-        assert cluster.status()["url"] == cluster.url
-        pids = cluster.pids
-        assert len(pids) == 3
-    finally:
-        cluster.stop()
-    time.sleep(0.5)
-    assert [p for p in pids if pid_running(p)] == []
-    assert [p for pid in pids for p in group_members(pid)] == []
+def test_cluster_starts_two_workers(spark_cluster: StandaloneCluster) -> None:
+    """Both workers of the shared cluster register, on 127.0.0.1, with the master the fixture
+    names. That stop() then leaves no process behind is asserted by the fixture's teardown
+    (``tests/spark/conftest.py``), after every cluster test, on this same cluster."""
+    alive = spark_cluster.alive_workers()
+    assert len(alive) == 2
+    assert all(w["host"] == "127.0.0.1" for w in alive)
+    assert spark_cluster.status()["url"] == spark_cluster.url
+    assert len(spark_cluster.pids) == 3
+    assert all(pid_running(p) for p in spark_cluster.pids)
 
 
 COMPARE = ["--losses", "mse,huber:delta=1,mae", "--seeds", "1", "--max-epochs", "4",
