@@ -1,5 +1,6 @@
 """One local Spark session for the whole test run (all Spark tests share one JVM), and an
-opt-in standalone cluster (``spark_cluster``: a master and two workers as separate processes).
+opt-in standalone cluster (``spark_cluster``: a master and two workers as separate processes,
+started once per test run; its teardown checks that stopping it leaves no process behind).
 
 Spark tests are marked ``spark`` and grouped with ``xdist_group("spark")`` so that under
 ``pytest -n 2 --dist loadgroup`` they all run in one worker.
@@ -8,6 +9,7 @@ Spark tests are marked ``spark`` and grouped with ``xdist_group("spark")`` so th
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,11 +39,18 @@ def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         pytest.skip("a Spark cluster needs Java 17 (scripts/setup-system.sh)")
-    from tests.spark.cluster import StandaloneCluster
+    from tests.spark.cluster import StandaloneCluster, group_members, pid_running
 
     cluster = StandaloneCluster(tmp_path_factory.mktemp("spark-cluster"))
+    pids: list[int] = []
     try:
         cluster.start(workers=2)
         yield cluster
     finally:
+        pids = cluster.pids  # the master and the workers of the moment (killed ones replaced)
         cluster.stop()
+    # stop() leaves no process behind: checked here, on the cluster every test used, so that
+    # no test has to start a second cluster for it (a failure shows as a teardown error)
+    time.sleep(0.5)
+    assert [p for p in pids if pid_running(p)] == [], "cluster daemons still running after stop()"
+    assert [p for pid in pids for p in group_members(pid)] == [], "cluster processes left after stop()"

@@ -23,7 +23,6 @@ import pytest
 from tests.spark.cluster import (
     StandaloneCluster,
     cluster_env,
-    group_members,
     pid_running,
 )
 
@@ -65,90 +64,150 @@ def _trials(run: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in (run / "trials.jsonl").read_text().splitlines() if line]
 
 
-def test_cluster_starts_two_workers_and_stops_without_leftovers(tmp_path: Path) -> None:
-    """Its own small cluster: both workers register, and stop() leaves no process behind."""
-    pytest.importorskip("pyspark")
-    cluster = StandaloneCluster(tmp_path / "c")
-    try:
-        cluster.start(workers=2)
-        alive = cluster.alive_workers()
-        assert len(alive) == 2
-        assert all(w["host"] == "127.0.0.1" for w in alive)
-        assert cluster.status()["url"] == cluster.url
-        pids = cluster.pids
-        assert len(pids) == 3
-    finally:
-        cluster.stop()
-    time.sleep(0.5)
-    assert [p for p in pids if pid_running(p)] == []
-    assert [p for pid in pids for p in group_members(pid)] == []
-
-
-EVALUATE = textwrap.dedent(
-    """
-    import json, sys, time
-    import losslab
-    from losslab.spark.session import get_session
-    master, conf, path = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
-    spark = get_session(master, conf=conf)
-    status = spark.sparkContext._jsc.sc().getExecutorMemoryStatus
-    deadline = time.monotonic() + 90
-    while status().size() - 1 < 2 and time.monotonic() < deadline:  # minus the driver
-        time.sleep(0.5)
-    n_exec = status().size() - 1
-    losses = ["mse", "mae", "huber:delta=1.5", "log_cosh", "pinball:tau=0.9"]
-    r = losslab.evaluate(spark.read.parquet(path), label="y", prediction="p", losses=losses,
-                         engine="spark")
-    print(json.dumps({"values": r.values, "n": r.n_used, "methods": r.methods,
-                      "master": spark.sparkContext.master, "executors": n_exec}))
-    spark.stop()
-    """
-)
-
-
-def test_evaluate_parquet_folder_on_the_cluster_equals_local(spark_cluster: Any, tmp_path: Path) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    import losslab
-
-    rng = np.random.default_rng(11)
-    folder = tmp_path / "preds"
-    folder.mkdir()
-    for i in range(4):  # four shards, read as one table
-        y = rng.normal(size=5000)
-        p = y + rng.standard_t(2, size=5000)
-        pq.write_table(pa.table({"y": y, "p": p}), folder / f"part-{i}.parquet")
-    losses = ["mse", "mae", "huber:delta=1.5", "log_cosh", "pinball:tau=0.9"]
-    local = losslab.evaluate(str(folder), label="y", prediction="p", losses=losses)
-    out = _python(EVALUATE, spark_cluster.url, json.dumps(spark_cluster.driver_conf()), str(folder))
-    assert out.returncode == 0, out.stderr[-4000:]
-    got = json.loads(out.stdout.strip().splitlines()[-1])
-    assert got["master"] == spark_cluster.url
-    assert got["executors"] == 2  # one executor on each worker
-    assert got["n"] == 20000
-    for key in losses:
-        assert got["values"][key] == pytest.approx(local.values[key], rel=1e-9), key
-    assert "arrow" in got["methods"].values() or "sql" in got["methods"].values()
+def test_cluster_starts_two_workers(spark_cluster: StandaloneCluster) -> None:
+    """Both workers of the shared cluster register, on 127.0.0.1, with the master the fixture
+    names. That stop() then leaves no process behind is asserted by the fixture's teardown
+    (``tests/spark/conftest.py``), after every cluster test, on this same cluster."""
+    alive = spark_cluster.alive_workers()
+    assert len(alive) == 2
+    assert all(w["host"] == "127.0.0.1" for w in alive)
+    assert spark_cluster.status()["url"] == spark_cluster.url
+    assert len(spark_cluster.pids) == 3
+    assert all(pid_running(p) for p in spark_cluster.pids)
 
 
 COMPARE = ["--losses", "mse,huber:delta=1,mae", "--seeds", "1", "--max-epochs", "4",
            "--hidden", "8", "--batch-size", "32", "--quiet", "--no-report"]  # fmt: skip
+LOSSES = ["mse", "mae", "huber:delta=1.5", "log_cosh", "pinball:tau=0.9"]
+
+# One driver process (one Spark application, one pair of executors) serves three tests, in
+# this order: ``losslab compare --engine spark --master URL`` (the CLI creates the session on
+# the cluster, as in a fresh process), ``losslab predict --engine spark --master URL`` and
+# ``losslab.evaluate(..., engine="spark")``, both on that active session. Each step runs even
+# when an earlier one failed, and reports its exit code or traceback to its own test.
+DRIVER = textwrap.dedent(
+    """
+    import contextlib, io, json, sys, time, traceback
+    master, paths = sys.argv[1], json.loads(sys.argv[2])
+    out = {}
+
+    def step(name, fn):
+        buf = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(buf):
+                out[name] = {"result": fn()}
+        except BaseException:
+            out[name] = {"error": traceback.format_exc()}
+        out[name]["stdout"] = buf.getvalue()
+
+    from losslab.cli import main
+
+    step("compare", lambda: main(["compare", paths["data"], "--target", "y", *paths["compare"],
+                                  "--out", paths["shared"], "--engine", "spark", "--master", master]))
+    step("predict", lambda: main(["predict", paths["run"], paths["rows"], "--id", "row_id", "-o",
+                                  paths["remote"], "--engine", "spark", "--master", master]))
+
+    def evaluate():
+        import losslab
+        from losslab.spark.session import get_session
+        spark = get_session(master)
+        status = spark.sparkContext._jsc.sc().getExecutorMemoryStatus
+        deadline = time.monotonic() + 90
+        while status().size() - 1 < 2 and time.monotonic() < deadline:  # minus the driver
+            time.sleep(0.5)
+        n_exec = status().size() - 1
+        r = losslab.evaluate(spark.read.parquet(paths["preds"]), label="y", prediction="p",
+                             losses=paths["losses"], engine="spark")
+        return {"values": r.values, "n": r.n_used, "methods": r.methods,
+                "master": spark.sparkContext.master, "executors": n_exec}
+
+    step("evaluate", evaluate)
+    from losslab.spark.session import stop_session
+    stop_session()
+    print(json.dumps(out))
+    """
+)
 
 
-def test_compare_on_the_cluster_equals_local(spark_cluster: Any, tmp_path: Path) -> None:
-    data = _regression_csv(tmp_path / "d.csv")
-    shared = tmp_path / "shared"  # the run directory every executor writes to
-    local = _cli("compare", str(data), "--target", "y", *COMPARE, "--out", str(tmp_path / "local"), "--engine", "sequential")
-    assert local.returncode == 0, local.stderr[-4000:]
-    remote = _cli(
-        "compare", str(data), "--target", "y", *COMPARE, "--out", str(shared),
-        "--engine", "spark", "--master", spark_cluster.url,
-    )  # fmt: skip
-    assert remote.returncode == 0, remote.stderr[-4000:]
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """One local compare (sequential engine, ``--refit``) of the regression CSV, shared by two
+    tests: its leaderboard is the oracle of ``test_compare_on_the_cluster_equals_local`` (the
+    refit only adds ``model/``; it leaves trials and leaderboard as they were), and its
+    exported model is what ``test_predict_on_the_cluster_equals_local_predict`` scores on
+    both paths. Returns (data CSV, run directory)."""
+    root = tmp_path_factory.mktemp("cluster-local-run")
+    data = _regression_csv(root / "d.csv")
+    run = root / "local"
+    done = _cli("compare", str(data), "--target", "y", *COMPARE, "--out", str(run), "--engine", "sequential", "--refit")
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert (run / "model" / "model.keras").is_file()
+    return data, run
+
+
+@pytest.fixture(scope="module")
+def cluster_driver(
+    spark_cluster: Any, local_run: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """Runs :data:`DRIVER` once against the cluster and returns its per-step report with the
+    paths it read and wrote. Asserts only that the driver process itself finished: each step
+    is asserted by its own test (:func:`_step`)."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    root = tmp_path_factory.mktemp("cluster-driver")
+    data, run = local_run
+    rng = np.random.default_rng(11)
+    preds = root / "preds"
+    preds.mkdir()
+    for i in range(4):  # four shards, read as one table
+        y = rng.normal(size=5000)
+        p = y + rng.standard_t(2, size=5000)
+        pq.write_table(pa.table({"y": y, "p": p}), preds / f"part-{i}.parquet")
+    frame = pd.read_csv(data).drop(columns="y")
+    frame.insert(0, "row_id", np.arange(len(frame)))
+    rows = root / "rows"
+    rows.mkdir()
+    for i, part in enumerate(np.array_split(np.arange(len(frame)), 3)):
+        frame.iloc[part].to_parquet(rows / f"part-{i}.parquet", index=False)
+    frame.to_parquet(root / "all.parquet", index=False)
+    paths = {"data": str(data), "compare": COMPARE, "shared": str(root / "shared"), "run": str(run),
+             "rows": str(rows), "remote": str(root / "remote.parquet"), "preds": str(preds), "losses": LOSSES}  # fmt: skip
+    done = _python(DRIVER, spark_cluster.url, json.dumps(paths), timeout=900)
+    assert done.returncode == 0, done.stderr[-4000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    return {**report, "paths": {k: Path(v) for k, v in paths.items() if isinstance(v, str)},
+            "all": root / "all.parquet", "n_rows": len(frame), "stderr": done.stderr}  # fmt: skip
+
+
+def _step(driver: dict[str, Any], name: str) -> Any:
+    """The result of one driver step; a step that raised fails its test with the traceback."""
+    got = driver[name]
+    assert "error" not in got, got["error"][-4000:] + "\n" + driver["stderr"][-2000:]
+    return got["result"]
+
+
+def test_evaluate_parquet_folder_on_the_cluster_equals_local(spark_cluster: Any, cluster_driver: dict[str, Any]) -> None:
+    import losslab
+
+    local = losslab.evaluate(str(cluster_driver["paths"]["preds"]), label="y", prediction="p", losses=LOSSES)
+    got = _step(cluster_driver, "evaluate")
+    assert got["master"] == spark_cluster.url
+    assert got["executors"] == 2  # one executor on each worker
+    assert got["n"] == 20000
+    for key in LOSSES:
+        assert got["values"][key] == pytest.approx(local.values[key], rel=1e-9), key
+    assert "arrow" in got["methods"].values() or "sql" in got["methods"].values()
+
+
+def test_compare_on_the_cluster_equals_local(cluster_driver: dict[str, Any], local_run: tuple[Path, Path]) -> None:
+    _, local = local_run
+    shared = cluster_driver["paths"]["shared"]  # the run directory every executor writes to
+    assert _step(cluster_driver, "compare") == 0, cluster_driver["stderr"][-4000:]
     trials = _trials(shared)
     assert len(trials) == 3  # one record per trial: no duplicate from a retried task
-    local_board, remote_board = _leaderboard(tmp_path / "local"), _leaderboard(shared)
+    local_board, remote_board = _leaderboard(local), _leaderboard(shared)
     assert len(local_board) == 3 and sorted(remote_board) == sorted(local_board)
     for label, mean in local_board.items():  # same seeds, same trials (to float round-off)
         assert remote_board[label] == pytest.approx(mean, rel=1e-4), label
@@ -246,30 +305,22 @@ def test_a_worker_killed_during_compare_leaves_a_readable_run(spark_cluster: Any
     assert os.path.exists(run / "leaderboard.json")
 
 
-def test_predict_on_the_cluster_equals_local_predict(spark_cluster: Any, tmp_path: Path) -> None:
+def test_predict_on_the_cluster_equals_local_predict(
+    cluster_driver: dict[str, Any], local_run: tuple[Path, Path], tmp_path: Path
+) -> None:
     """``losslab predict --engine spark`` scores a Parquet folder on the cluster's executors
     (``predict_batch_udf``) with the exported raw-column model: the same predictions, row by
-    row (joined on an id column), as the local pandas path."""
+    row (joined on an id column), as the local pandas path (``losslab predict`` on one file, in this process)."""
     import pandas as pd
 
-    data = _regression_csv(tmp_path / "d.csv")
-    run = tmp_path / "run"
-    made = _cli("compare", str(data), "--target", "y", *COMPARE, "--out", str(run), "--refit")
-    assert made.returncode == 0, made.stderr[-4000:]
-    frame = pd.read_csv(data).drop(columns="y")
-    frame.insert(0, "row_id", np.arange(len(frame)))
-    folder = tmp_path / "rows"
-    folder.mkdir()
-    for i, rows in enumerate(np.array_split(np.arange(len(frame)), 3)):
-        frame.iloc[rows].to_parquet(folder / f"part-{i}.parquet", index=False)
-    frame.to_parquet(tmp_path / "all.parquet", index=False)
-    local = _cli("predict", str(run), str(tmp_path / "all.parquet"), "--id", "row_id", "-o", str(tmp_path / "local.parquet"))
-    assert local.returncode == 0, local.stderr[-4000:]
-    remote = _cli("predict", str(run), str(folder), "--id", "row_id", "-o", str(tmp_path / "remote.parquet"),
-                  "--engine", "spark", "--master", spark_cluster.url)  # fmt: skip
-    assert remote.returncode == 0, remote.stderr[-4000:]
-    assert f"({len(frame)} rows, spark)" in remote.stdout
+    _, run = local_run
+    paths, n = cluster_driver["paths"], cluster_driver["n_rows"]
+    from losslab.cli import main  # the local path needs no driver process of its own
+
+    assert main(["predict", str(run), str(cluster_driver["all"]), "--id", "row_id", "-o", str(tmp_path / "local.parquet")]) == 0
+    assert _step(cluster_driver, "predict") == 0, cluster_driver["stderr"][-4000:]
+    assert f"({n} rows, spark)" in cluster_driver["predict"]["stdout"]
     mine = pd.read_parquet(tmp_path / "local.parquet").set_index("row_id")["prediction"]
-    theirs = pd.read_parquet(tmp_path / "remote.parquet").set_index("row_id")["prediction"]
-    assert len(theirs) == len(frame) and theirs.index.is_unique
+    theirs = pd.read_parquet(paths["remote"]).set_index("row_id")["prediction"]
+    assert len(theirs) == n and theirs.index.is_unique
     np.testing.assert_allclose(theirs.loc[mine.index].to_numpy(), mine.to_numpy(), rtol=1e-5, atol=1e-6)
