@@ -96,6 +96,10 @@ def export_fit(network: Any, stats: StreamStats, loss: str, folder: Path, info: 
             "The fit's input columns are not numeric first, as the exported model reads them. "
             f"Received features {[f.name for f in stats.features]}. Refit with this version's compute_stats."
         )
+    if schema.categorical:  # string lookups run on TensorFlow: import it without its start-up lines
+        from losslab.experiment.predict import import_tensorflow_quietly
+
+        import_tensorflow_quietly()
     model = build_inference_model(network, schema, transform, name="losslab_fit")
     outputs = output_columns(task, stats.classes, hs.head.value, None, int(model.output_shape[-1]), stats.target)
     card = fit_card(stats, loss, schema, outputs, info)

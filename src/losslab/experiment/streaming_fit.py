@@ -267,12 +267,14 @@ def save_fit(result: FitResult, out: Path) -> None:
     import shutil
     import tempfile
 
+    from losslab.experiment.export import save_keras_atomic
+
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.partial-"))
     files = ["model.keras", "preprocessing.json", "history.json"]
     try:
-        result.model.save(stage / "model.keras")
+        save_keras_atomic(result.model, stage / "model.keras")  # without Keras's TensorFlow probe
         (stage / "preprocessing.json").write_text(result.stats.to_json())
         (stage / "history.json").write_text(json.dumps({"history": result.history, **result.summary()}, indent=2))
         if result.loss is not None:  # the raw-column model: losslab predict OUT TABLE
