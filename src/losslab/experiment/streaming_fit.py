@@ -208,9 +208,15 @@ def batch_encoder(stats: StreamStats, loss: str, weights: dict[int, float] | Non
 
 
 def build_model_for(
-    stats: StreamStats, loss: str, *, hidden: Sequence[int] = (32, 32), seed: int = 0, learning_rate: float = 3e-3
+    stats: StreamStats,
+    loss: str,
+    *,
+    hidden: Sequence[int] = FitOptions.hidden,
+    seed: int = FitOptions.seed,
+    learning_rate: float = FitOptions.learning_rate,
 ) -> Any:
-    """The default MLP with the head the catalog loss needs, compiled with Adam and the loss."""
+    """The default MLP with the head the catalog loss needs, compiled with Adam and the loss
+    (defaults: :class:`FitOptions`'s)."""
     import keras
 
     from losslab.catalog import get as get_loss
