@@ -23,7 +23,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, xdg: Path) -> None:
     monkeypatch.delitem(sys.modules, "jax", raising=False)  # as in a fresh CLI process
 
 
-def test_the_cache_directory_is_chosen_only_when_nobody_else_chose(tmp_path, monkeypatch) -> None:
+def test_the_cache_directory_is_chosen_only_when_nobody_else_chose(tmp_path, monkeypatch, capsys) -> None:
     _clean_env(monkeypatch, tmp_path / "xdg")
     assert compile_cache() == str(tmp_path / "xdg" / "losslab" / "jax")
     assert os.environ["JAX_COMPILATION_CACHE_DIR"] == str(tmp_path / "xdg" / "losslab" / "jax")
@@ -37,6 +37,13 @@ def test_the_cache_directory_is_chosen_only_when_nobody_else_chose(tmp_path, mon
     _clean_env(monkeypatch, tmp_path / "xdg3")
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "mine"))
     assert compile_cache() == str(tmp_path / "mine")
+
+    _clean_env(monkeypatch, tmp_path / "xdg3b")  # a path that cannot be a directory: said, then no cache
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "a-file"))
+    assert compile_cache() is None and "JAX_COMPILATION_CACHE_DIR" not in os.environ
+    warning = capsys.readouterr().err
+    assert warning.count("\n") == 1 and f"{CACHE_ENV}={tmp_path / 'a-file'} is not a usable directory" in warning
 
     _clean_env(monkeypatch, tmp_path / "xdg4")
     monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", str(tmp_path / "users"))

@@ -95,7 +95,12 @@ def compile_cache() -> str | None:
     path = Path(choice).expanduser() if choice else base
     try:
         path.mkdir(parents=True, exist_ok=True)
-    except OSError:  # a read-only home: run without the cache
+    except OSError as e:  # a read-only home: run without the cache (said when the user chose the path)
+        if choice:
+            sys.stderr.write(
+                f"Warning: {CACHE_ENV}={choice} is not a usable directory ({type(e).__name__}: {e.strerror or e}); "
+                f"running without the compilation cache. Set {CACHE_ENV} to a writable folder or to off.\n"
+            )
         return None
     os.environ["JAX_COMPILATION_CACHE_DIR"] = str(path)
     os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.1")  # JAX's default 1 s skips Keras's steps

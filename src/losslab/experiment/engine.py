@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Engine", "LocalEngine", "default_engine", "resolve_engine"]
+__all__ = ["Engine", "LocalEngine", "default_engine", "default_engine_name", "resolve_engine"]
 
 
 @runtime_checkable
@@ -59,6 +59,14 @@ def default_engine(model: Any = None, *, n_tasks: int | None = None) -> Engine:
     return resolve_engine(None)
 
 
+def default_engine_name() -> str:
+    """``"fused"`` under the JAX backend, else ``"sequential"`` (what ``engine=None`` means
+    for ``compare``, ``run`` and ``tune``)."""
+    import keras
+
+    return "fused" if keras.backend.backend() == "jax" else "sequential"
+
+
 def resolve_engine(engine: Engine | str | None) -> Engine:
     """The engine to use: ``None`` -> the fused engine under the JAX backend, else
     :class:`LocalEngine`; ``"sequential"`` (or ``"local"``) -> :class:`LocalEngine` (one
@@ -69,9 +77,7 @@ def resolve_engine(engine: Engine | str | None) -> Engine:
         LocalEngine()
     """
     if engine is None:
-        import keras
-
-        engine = "fused" if keras.backend.backend() == "jax" else "sequential"
+        engine = default_engine_name()
     if engine in ("sequential", "local"):
         return LocalEngine()
     if engine == "fused":

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from losslab.errors import InvalidParameterError
 from losslab.experiment import judge
-from losslab.experiment.engine import Engine, LocalEngine
+from losslab.experiment.engine import Engine, LocalEngine, default_engine_name, resolve_engine
 from losslab.experiment.store import RunDirectoryError, RunStore
 
 __all__ = [
@@ -136,20 +136,14 @@ def tune_engine(engine: Engine | str | None, trials_per_batch: int | None) -> tu
             f"trials_per_batch must be an integer >= 1 or None. Received: trials_per_batch={trials_per_batch!r}."
         )
     if engine is None:
-        import keras
-
-        engine = "fused" if keras.backend.backend() == "jax" else "sequential"
+        engine = default_engine_name()
     if engine in ("sequential", "local"):
         return (None, 1) if trials_per_batch is None else (LocalEngine(), trials_per_batch)
     if engine == "fused":
         from losslab.experiment.fused import FusedEngine
 
         engine = FusedEngine.for_tune()
-    if isinstance(engine, str) or not isinstance(engine, Engine):
-        raise InvalidParameterError(
-            "engine must be 'sequential', 'fused' or an object with map(fn, tasks) (LocalEngine, "
-            f"FusedEngine, SparkEngine). Received: engine={engine!r}."
-        )
+    engine = resolve_engine(engine)  # an engine object as given; anything else refused
     if trials_per_batch is not None:
         return engine, trials_per_batch
     if isinstance(engine, LocalEngine):
