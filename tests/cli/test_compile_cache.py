@@ -17,6 +17,12 @@ from losslab.cli.app import CACHE_ENV, compile_cache
 
 
 def _clean_env(monkeypatch: pytest.MonkeyPatch, xdg: Path) -> None:
+    # compile_cache writes os.environ directly: give it a copy, so nothing it sets outlives the
+    # test (a leaked JAX_COMPILATION_CACHE_MAX_SIZE turns on JAX's cache eviction in later
+    # subprocesses sharing make test's cache, which then race on its access-time files)
+    if not getattr(os.environ, "_losslab_test_copy", False):
+        env = type("_Env", (dict,), {"_losslab_test_copy": True})(os.environ)
+        monkeypatch.setattr(os, "environ", env)
     for name in ("JAX_COMPILATION_CACHE_DIR", CACHE_ENV, "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "JAX_COMPILATION_CACHE_MAX_SIZE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(xdg))
